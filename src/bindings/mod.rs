@@ -1,0 +1,11 @@
+//! The JS face of the crate: the only module with `#[wasm_bindgen]`.
+//!
+//! Values cross as `JsValue` and are stored as is; options are read property by property so
+//! wrong types become typed errors, never a panic.
+
+mod cache;
+mod errors;
+mod options;
+
+pub use cache::WasmCache;
+pub use errors::set_error_factory;

@@ -1,0 +1,92 @@
+//! Typed errors with stable codes.
+//!
+//! Every error the cache can raise on bad input is a [`CacheError`] carrying an [`ErrorCode`].
+//! The code string is a public contract (JS code switches on `err.code`); messages are static
+//! strings so no formatting machinery ends up in the shipped wasm.
+
+use std::fmt;
+
+/// What went wrong, as a stable machine-readable code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// The options given to `createCache` (or a method) are not an object of the right shape.
+    InvalidOptions,
+    /// The namespace is missing, empty, too long or holds a forbidden character.
+    InvalidNamespace,
+    /// The user id is empty, too long or holds a forbidden character.
+    InvalidUser,
+    /// The key is not a string, is empty, too long or holds a control character.
+    InvalidKey,
+    /// The TTL is not a number, is negative or NaN.
+    InvalidTtl,
+    /// The value cannot be cached (`undefined`: use removal instead).
+    InvalidValue,
+    /// The cache was closed; it accepts no more calls.
+    Closed,
+}
+
+impl ErrorCode {
+    /// The stable code string exposed to JS as `error.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidOptions => "INVALID_OPTIONS",
+            ErrorCode::InvalidNamespace => "INVALID_NAMESPACE",
+            ErrorCode::InvalidUser => "INVALID_USER",
+            ErrorCode::InvalidKey => "INVALID_KEY",
+            ErrorCode::InvalidTtl => "INVALID_TTL",
+            ErrorCode::InvalidValue => "INVALID_VALUE",
+            ErrorCode::Closed => "CLOSED",
+        }
+    }
+}
+
+/// An error with a stable [`ErrorCode`] and a static, human-readable message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A static explanation for people reading logs.
+    pub message: &'static str,
+}
+
+impl CacheError {
+    /// Builds an error from its code and message.
+    pub const fn new(code: ErrorCode, message: &'static str) -> Self {
+        CacheError { code, message }
+    }
+}
+
+impl fmt::Display for CacheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for CacheError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_screaming_snake_case() {
+        let all = [
+            (ErrorCode::InvalidOptions, "INVALID_OPTIONS"),
+            (ErrorCode::InvalidNamespace, "INVALID_NAMESPACE"),
+            (ErrorCode::InvalidUser, "INVALID_USER"),
+            (ErrorCode::InvalidKey, "INVALID_KEY"),
+            (ErrorCode::InvalidTtl, "INVALID_TTL"),
+            (ErrorCode::InvalidValue, "INVALID_VALUE"),
+            (ErrorCode::Closed, "CLOSED"),
+        ];
+        for (code, text) in all {
+            assert_eq!(code.as_str(), text);
+        }
+    }
+
+    #[test]
+    fn display_names_code_and_message() {
+        let err = CacheError::new(ErrorCode::InvalidKey, "key must be a non-empty string");
+        assert_eq!(err.to_string(), "INVALID_KEY: key must be a non-empty string");
+    }
+}
