@@ -1,0 +1,36 @@
+# The two commands of the README are `make demo` and `make test`; both install what is missing.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+export CHROMEDRIVER ?= /usr/bin/chromedriver
+
+.PHONY: setup build demo test size
+
+## setup: install what is missing (chromium, wasm32 target, pinned wasm-bindgen CLI, npm ci)
+setup:
+	@scripts/setup.sh
+
+## build: wasm + facade into pkg/, demo into www/dist/
+build: setup
+	@scripts/build.sh
+
+## demo: build everything and serve the www/ demo on 127.0.0.1 (prints its URL)
+demo: build
+	@node scripts/demo-server.mjs
+
+## test: every test layer; exits non-zero on any failure
+test: setup
+	@echo "━━ 1/4 native core: cargo test"
+	cargo test
+	@echo "━━ build"
+	@scripts/build.sh
+	@echo "━━ 2/4 browser, Rust: wasm-bindgen-test in headless Chromium"
+	cargo test --target wasm32-unknown-unknown --tests
+	@echo "━━ 3/4 types: tsc --noEmit over the usage examples and the demo"
+	node_modules/.bin/tsc -p tests/types
+	node_modules/.bin/tsc -p www
+	@echo "━━ 4/4 browser, JS: npm pack + Playwright in headless Chromium"
+	node --test tests/package/ tests/e2e/
+
+## size: raw, gzip and brotli bytes of the wasm, the JS glue and the facade
+size: build
+	@node scripts/size.mjs

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the published package into pkg/ and the demo into www/dist/.
+#   cargo (release, size profile) → wasm-bindgen --target web → wasm-opt -Oz → tsc → vite build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=pkg/wasm
+echo "› cargo build (release, wasm32)"
+cargo build --quiet --release --target wasm32-unknown-unknown
+echo "› wasm-bindgen --target web → $out"
+rm -rf pkg && mkdir -p "$out"
+wasm-bindgen --target web --out-dir "$out" --out-name cachebus \
+  target/wasm32-unknown-unknown/release/cachebus.wasm
+echo "› wasm-opt -Oz (npm binaryen)"
+# Rust's wasm32 target emits these features by default; wasm-opt must be told it may keep them.
+node_modules/.bin/wasm-opt -Oz \
+  --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-reference-types --enable-multivalue \
+  "$out/cachebus_bg.wasm" -o "$out/cachebus_bg.wasm"
+# wasm-pack-style tools write a `*` .gitignore here, which makes npm drop the wasm: never keep one.
+rm -f pkg/.gitignore "$out/.gitignore"
+echo "› tsc (facade → pkg/)"
+node_modules/.bin/tsc -p tsconfig.json
+echo "› vite build (demo → www/dist)"
+node_modules/.bin/vite build --logLevel warn --config www/vite.config.js

@@ -1,0 +1,31 @@
+// Prints the raw, gzip and brotli bytes of what an app ships: the wasm, its JS glue and the facade.
+// Usage (after a build): node scripts/size.mjs
+import { readdirSync, readFileSync } from "node:fs";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+const pkg = new URL("../pkg/", import.meta.url);
+const facade = readdirSync(pkg).filter((name) => name.endsWith(".js"));
+const parts = [
+  ["wasm (pkg/wasm/cachebus_bg.wasm)", ["wasm/cachebus_bg.wasm"]],
+  ["JS glue (pkg/wasm/cachebus.js)", ["wasm/cachebus.js"]],
+  [`facade (pkg/${facade.join(", pkg/")})`, facade],
+];
+
+const measure = (files) => {
+  const bytes = Buffer.concat(files.map((file) => readFileSync(new URL(file, pkg))));
+  return {
+    raw: bytes.length,
+    gzip: gzipSync(bytes, { level: 9 }).length,
+    brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+  };
+};
+
+const rows = parts.map(([label, files]) => [label, measure(files)]);
+const sum = (field) => rows.reduce((total, [, size]) => total + size[field], 0);
+rows.push(["total (each part compressed alone)", { raw: sum("raw"), gzip: sum("gzip"), brotli: sum("brotli") }]);
+
+const width = Math.max(...rows.map(([label]) => label.length));
+console.log(`${"part".padEnd(width)}  ${"raw".padStart(8)}  ${"gzip".padStart(8)}  ${"brotli".padStart(8)}`);
+for (const [label, { raw, gzip, brotli }] of rows) {
+  console.log(`${label.padEnd(width)}  ${String(raw).padStart(8)}  ${String(gzip).padStart(8)}  ${String(brotli).padStart(8)}`);
+}

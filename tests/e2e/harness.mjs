@@ -1,0 +1,117 @@
+// Shared set-up for the browser tests: the demo server as a child process (killed by pid) and
+// Debian's Chromium driven by playwright-core.
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Where screenshots go (ignored by git). */
+export const screenshotDir = `${root}test-results/screenshots`;
+
+/** Flags this machine needs: root, no GPU, no network but loopback. */
+export const chromiumArgs = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Starts `scripts/demo-server.mjs` on a free port; resolves with its URL and a stop function. */
+export function startDemoServer() {
+  const child = spawn(process.execPath, ["scripts/demo-server.mjs", "--port", "0"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const stop = () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+  };
+  process.once("exit", stop);
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => fail(new Error(`demo server printed no URL: ${output}`)), 20_000);
+    const fail = (error) => {
+      clearTimeout(timer);
+      stop();
+      reject(error);
+    };
+    child.once("exit", (code) => fail(new Error(`demo server exited with ${code}: ${output}`)));
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(/cachebus demo: (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (match) {
+        clearTimeout(timer);
+        child.removeAllListeners("exit");
+        resolve({ url: match[1], stop });
+      }
+    });
+  });
+}
+
+/** Launches Debian's Chromium headless. */
+export function launchBrowser() {
+  mkdirSync(screenshotDir, { recursive: true });
+  return chromium.launch({ executablePath: "/usr/bin/chromium", args: chromiumArgs });
+}
+
+/**
+ * Opens the demo at `url` in a fresh page and waits until it has loaded cachebus
+ * (the demo puts `{ createCache, CacheError, cache }` on `window.cachebus`).
+ * `problems` collects console errors and page errors, for the test to assert empty.
+ * `beforeLoad(page)` may attach listeners before navigation.
+ */
+export async function openPage(browser, url, beforeLoad = () => {}) {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
+  page.on("pageerror", (error) => problems.push(error.message));
+  beforeLoad(page);
+  await page.goto(url);
+  await page.waitForFunction(() => window.cachebus !== undefined);
+  return { page, problems };
+}
+
+const contentTypes = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+
+/**
+ * Serves the built package folder `pkg/` unbundled at `/pkg/`, plus an empty page at `/`, on a
+ * free 127.0.0.1 port in this process: the package as an ESM/CDN consumer loads it.
+ * Resolves with the base URL and a stop function.
+ */
+export function startPackageServer() {
+  const server = createServer(async (request, response) => {
+    const path = new URL(request.url, "http://x").pathname;
+    if (path === "/") {
+      response.writeHead(200, { "content-type": "text/html" });
+      response.end('<!doctype html><link rel="icon" href="data:,"><title>cachebus package</title>');
+      return;
+    }
+    const file = normalize(join(root, decodeURIComponent(path)));
+    if (!path.startsWith("/pkg/") || !file.startsWith(join(root, "pkg"))) {
+      response.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { "content-type": contentTypes[extname(file)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      resolve({ url: `http://127.0.0.1:${port}/`, stop: () => server.close() });
+    });
+  });
+}

@@ -1,0 +1,97 @@
+// The built package loaded unbundled in a real page, as an ESM consumer would: single-flight wasm
+// init under concurrency, CacheError instances with stable codes, JS values kept by reference.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, startPackageServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startPackageServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/** A fresh page on the package server; `wasmRequests` lists every .wasm fetched. */
+async function packagePage() {
+  const page = await browser.newPage();
+  const wasmRequests = [];
+  const problems = [];
+  page.on("request", (request) => request.url().endsWith(".wasm") && wasmRequests.push(request.url()));
+  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(server.url);
+  return { page, wasmRequests, problems };
+}
+
+test("importing cachebus loads no wasm; concurrent first createCache calls instantiate it once", async () => {
+  const { page, wasmRequests, problems } = await packagePage();
+  await page.evaluate(() => import("/pkg/index.js").then((m) => (window.cachebus = m)));
+  assert.deepEqual(wasmRequests, [], "import alone must not fetch wasm (SSR-safe)");
+
+  const namespaces = await page.evaluate(async () => {
+    const caches = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => window.cachebus.createCache({ namespace: `ns${i}` })),
+    );
+    const later = await window.cachebus.createCache({ namespace: "later" });
+    return [...caches, later].map((cache) => cache.namespace);
+  });
+  assert.equal(namespaces.length, 21);
+  assert.equal(namespaces[19], "ns19");
+  assert.equal(wasmRequests.length, 1, `wasm requested: ${wasmRequests.join(", ")}`);
+  assert.deepEqual(problems, []);
+});
+
+test("errors are CacheError instances with stable codes, and values are kept by reference", async () => {
+  const { page, problems } = await packagePage();
+  const result = await page.evaluate(async () => {
+    const { createCache, CacheError } = await import("/pkg/index.js");
+    const codeOf = async (run) => {
+      try {
+        await run();
+        return "no error";
+      } catch (error) {
+        return error instanceof CacheError && error instanceof Error ? error.code : `foreign: ${error}`;
+      }
+    };
+    const cache = await createCache({ namespace: "api", user: "u_1" });
+    const value = { items: [1, 2, 3] };
+    cache.set("list", value, { ttlMs: 60_000 });
+    return {
+      sameObject: cache.get("list") === value,
+      user: cache.user,
+      missing: cache.get("nope"),
+      noOptions: await codeOf(() => createCache()),
+      noNamespace: await codeOf(() => createCache({})),
+      badUser: await codeOf(() => createCache({ namespace: "api", user: "a:b" })),
+      nonStringKey: await codeOf(() => cache.set(7, "v")),
+      negativeTtl: await codeOf(() => cache.set("k", "v", { ttlMs: -1 })),
+      stringTtl: await codeOf(() => cache.set("k", "v", { ttlMs: "100" })),
+      undefinedValue: await codeOf(() => cache.set("k", undefined)),
+      refusedWritesStoredNothing: cache.get("k"),
+      stillUsable: (cache.set("after", 1), cache.get("after")),
+      closed: await codeOf(() => (cache.close(), cache.get("list"))),
+    };
+  });
+  assert.deepEqual(result, {
+    sameObject: true,
+    user: "u_1",
+    missing: undefined,
+    noOptions: "INVALID_OPTIONS",
+    noNamespace: "INVALID_NAMESPACE",
+    badUser: "INVALID_USER",
+    nonStringKey: "INVALID_KEY",
+    negativeTtl: "INVALID_TTL",
+    stringTtl: "INVALID_TTL",
+    undefinedValue: "INVALID_VALUE",
+    refusedWritesStoredNothing: undefined,
+    stillUsable: 1,
+    closed: "CLOSED",
+  });
+  assert.deepEqual(problems, []);
+});
