@@ -1,10 +1,12 @@
-//! The bindings in real headless Chromium: JS values kept as is, typed errors, real-time expiry.
+//! The bindings in real headless Chromium: JS values kept as is, typed errors, real-time expiry,
+//! and the localStorage tier's envelope.
 #![cfg(target_arch = "wasm32")]
 
-use cachebus::bindings::WasmCache;
+use cachebus::bindings::{open_cache, WasmCache};
 use gloo_timers::future::TimeoutFuture;
-use js_sys::{Object, Reflect};
+use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -21,17 +23,22 @@ fn ttl(ms: f64) -> JsValue {
     object(&[("ttlMs", JsValue::from_f64(ms))])
 }
 
-fn cache() -> WasmCache {
-    WasmCache::new(object(&[("namespace", "web-test".into()), ("user", "u_1".into())])).unwrap()
+/// A cache in its own namespace, so tests sharing the page's storage do not meet.
+async fn cache(namespace: &str) -> WasmCache {
+    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())])).await.unwrap()
 }
 
 fn code_of(error: JsValue) -> String {
     Reflect::get(&error, &"code".into()).unwrap().as_string().unwrap()
 }
 
+fn local_storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
 #[wasm_bindgen_test]
-fn get_returns_the_very_same_js_object() {
-    let mut cache = cache();
+async fn get_returns_the_very_same_js_object() {
+    let cache = cache("identity").await;
     let value = object(&[("balance", JsValue::from_f64(100.0))]);
     cache.set("balance".into(), value.clone(), ttl(60_000.0)).unwrap();
     let got = cache.get("balance".into()).unwrap();
@@ -39,15 +46,15 @@ fn get_returns_the_very_same_js_object() {
 }
 
 #[wasm_bindgen_test]
-fn scope_is_readable_from_js() {
-    let cache = cache();
-    assert_eq!(cache.namespace(), "web-test");
+async fn scope_is_readable_from_js() {
+    let cache = cache("scope").await;
+    assert_eq!(cache.namespace(), "scope");
     assert_eq!(cache.user().as_deref(), Some("u_1"));
 }
 
 #[wasm_bindgen_test]
 async fn entries_expire_with_the_browser_clock() {
-    let mut cache = cache();
+    let cache = cache("expiry").await;
     cache.set("short".into(), "v".into(), ttl(30.0)).unwrap();
     cache.set("long".into(), "w".into(), ttl(60_000.0)).unwrap();
     assert_eq!(cache.get("short".into()).unwrap().as_string().as_deref(), Some("v"));
@@ -57,8 +64,8 @@ async fn entries_expire_with_the_browser_clock() {
 }
 
 #[wasm_bindgen_test]
-fn wrong_types_from_js_become_errors_with_codes() {
-    let mut cache = cache();
+async fn wrong_types_from_js_become_errors_with_codes() {
+    let cache = cache("types").await;
     let err = cache.set(JsValue::from_f64(42.0), "v".into(), JsValue::UNDEFINED).unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(code_of(err), "INVALID_KEY");
@@ -67,26 +74,52 @@ fn wrong_types_from_js_become_errors_with_codes() {
     let ttl_string = object(&[("ttlMs", "100".into())]);
     assert_eq!(code_of(cache.set("k".into(), "v".into(), ttl_string).unwrap_err()), "INVALID_TTL");
     assert_eq!(code_of(cache.set("k".into(), "v".into(), "fast".into()).unwrap_err()), "INVALID_OPTIONS");
+    let bad_tier = object(&[("tier", "session".into())]);
+    assert_eq!(code_of(cache.set("k".into(), "v".into(), bad_tier).unwrap_err()), "INVALID_TIER");
+    let bad_tags = object(&[("tags", "balance".into())]);
+    assert_eq!(code_of(cache.set("k".into(), "v".into(), bad_tags).unwrap_err()), "INVALID_OPTIONS");
     assert_eq!(code_of(cache.set("k".into(), JsValue::UNDEFINED, ttl(1.0)).unwrap_err()), "INVALID_VALUE");
+    assert_eq!(code_of(cache.invalidate(JsValue::from_f64(3.0)).unwrap_err()), "INVALID_TARGET");
+    assert_eq!(code_of(cache.invalidate(object(&[("prefix", "".into())])).unwrap_err()), "INVALID_TARGET");
     assert!(cache.get("k".into()).unwrap().is_undefined(), "nothing was stored by a refused write");
 }
 
 #[wasm_bindgen_test]
-fn bad_creation_options_are_refused_with_codes() {
-    let code = |options: JsValue| code_of(WasmCache::new(options).err().expect("must be refused"));
-    assert_eq!(code(JsValue::UNDEFINED), "INVALID_OPTIONS");
-    assert_eq!(code(object(&[])), "INVALID_NAMESPACE");
-    assert_eq!(code(object(&[("namespace", JsValue::from_f64(1.0))])), "INVALID_NAMESPACE");
-    assert_eq!(code(object(&[("namespace", "has space".into())])), "INVALID_NAMESPACE");
-    assert_eq!(code(object(&[("namespace", "ok".into()), ("user", JsValue::TRUE)])), "INVALID_USER");
+async fn bad_creation_options_are_refused_with_codes() {
+    let code = |options: JsValue| async move { code_of(open_cache(options).await.err().expect("must be refused")) };
+    assert_eq!(code(JsValue::UNDEFINED).await, "INVALID_OPTIONS");
+    assert_eq!(code(object(&[])).await, "INVALID_NAMESPACE");
+    assert_eq!(code(object(&[("namespace", JsValue::from_f64(1.0))])).await, "INVALID_NAMESPACE");
+    assert_eq!(code(object(&[("namespace", "has space".into())])).await, "INVALID_NAMESPACE");
+    assert_eq!(code(object(&[("namespace", "ok".into()), ("user", JsValue::TRUE)])).await, "INVALID_USER");
     let defaults = object(&[("ttlMs", JsValue::from_f64(f64::NAN))]);
-    assert_eq!(code(object(&[("namespace", "ok".into()), ("defaults", defaults)])), "INVALID_TTL");
+    assert_eq!(code(object(&[("namespace", "ok".into()), ("defaults", defaults)])).await, "INVALID_TTL");
+    let budgets = object(&[("localBytes", JsValue::from_f64(-1.0))]);
+    assert_eq!(code(object(&[("namespace", "ok".into()), ("budgets", budgets)])).await, "INVALID_OPTIONS");
+    assert_eq!(code(object(&[("namespace", "ok".into()), ("migrate", "no".into())])).await, "INVALID_OPTIONS");
 }
 
 #[wasm_bindgen_test]
-fn a_closed_cache_throws_closed() {
-    let mut cache = cache();
+async fn local_entries_are_json_envelopes_under_scoped_keys() {
+    let cache = cache("envelope").await;
+    let options = object(&[("tier", "local".into()), ("tags", js_sys::Array::of1(&"t".into()).into())]);
+    cache.set("k".into(), object(&[("n", JsValue::from_f64(1.0))]), options).unwrap();
+    let text = local_storage().get_item("cachebus:envelope:u_1:k").unwrap().expect("persisted");
+    let envelope = JSON::parse(&text).unwrap();
+    let field = |name: &str| Reflect::get(&envelope, &name.into()).unwrap();
+    assert_eq!(field("cb").as_f64(), Some(1.0));
+    assert_eq!(JSON::stringify(&field("d")).unwrap().as_string().as_deref(), Some(r#"{"n":1}"#));
+    assert_eq!(JSON::stringify(&field("t")).unwrap().as_string().as_deref(), Some(r#"["t"]"#));
+    assert!(field("x").is_null(), "no TTL: never expires");
+    local_storage().remove_item("cachebus:envelope:u_1:k").unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_cache_throws_closed() {
+    let cache = cache("closed").await;
     cache.set("k".into(), "v".into(), JsValue::UNDEFINED).unwrap();
     cache.close();
     assert_eq!(code_of(cache.get("k".into()).unwrap_err()), "CLOSED");
+    let err = JsFuture::from(cache.read("k".into())).await.unwrap_err();
+    assert_eq!(code_of(err.dyn_into().unwrap()), "CLOSED");
 }

@@ -1,61 +1,280 @@
-//! `WasmCache`: the engine with `JsValue` values and the browser clock, as a JS class.
+//! `WasmCache`: the engine with `JsValue` values, the browser clock and the browser stores.
 
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Promise, JSON};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use super::convert;
 use super::errors::to_js;
-use super::options::{engine_options, key, set_options};
-use crate::core::{CacheError, Engine, ErrorCode};
-use crate::web::DateClock;
+use super::options::{create_options, key, names, set_options, target, user};
+use crate::core::{CacheError, Engine, ErrorCode, Scope, Stores, Target, Tier};
+use crate::web::{events, DateClock, IdbStore, LocalStore};
+
+type JsEngine = Engine<JsValue, DateClock>;
 
 const UNDEFINED_VALUE: CacheError =
     CacheError::new(ErrorCode::InvalidValue, "undefined cannot be cached; remove the key instead");
+const REENTRANT: CacheError =
+    CacheError::new(ErrorCode::Reentrant, "the cache was called from code it was running (toJSON, migrate)");
+
+/// Opens a cache: validates `options`, opens IndexedDB, and loads the current user's persisted
+/// entries (localStorage values, IndexedDB metadata) before resolving.
+#[wasm_bindgen(js_name = openCache)]
+pub async fn open_cache(options: JsValue) -> Result<WasmCache, JsValue> {
+    let options = create_options(&options).map_err(to_js)?;
+    let local = LocalStore::open(options.versioning.clone());
+    let idb = IdbStore::open(options.engine.scope.namespace(), options.versioning).await;
+    let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
+    let engine = Rc::new(RefCell::new(Engine::new(options.engine, DateClock, stores)));
+    idb.on_failure(failure_handler(Rc::downgrade(&engine)));
+    let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
+    let scope = cache.engine.borrow().scope().clone();
+    hydrate(&cache.engine, &cache.local, &cache.idb, &scope).await;
+    Ok(cache)
+}
 
 /// A cache for one namespace and user. The TypeScript facade wraps it as `Cache`.
 #[wasm_bindgen]
 pub struct WasmCache {
-    engine: Engine<JsValue, DateClock>,
+    engine: Rc<RefCell<JsEngine>>,
+    local: LocalStore,
+    idb: IdbStore,
+    estimate_sizes: bool,
 }
 
 #[wasm_bindgen]
 impl WasmCache {
-    /// Validates `options` and builds an empty cache.
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<WasmCache, JsValue> {
-        let options = engine_options(&options).map_err(to_js)?;
-        Ok(WasmCache { engine: Engine::new(options, DateClock) })
-    }
-
     /// The namespace given at creation.
     #[wasm_bindgen(getter)]
     pub fn namespace(&self) -> String {
-        self.engine.scope().namespace().to_owned()
+        self.engine.borrow().scope().namespace().to_owned()
     }
 
-    /// The user given at creation, or `undefined`.
+    /// The current user, or `undefined` when signed out.
     #[wasm_bindgen(getter)]
     pub fn user(&self) -> Option<String> {
-        self.engine.scope().user().map(str::to_owned)
+        self.engine.borrow().scope().user().map(str::to_owned)
     }
 
-    /// Stores `value` (kept as the same JS value) under `key`.
-    pub fn set(&mut self, key_value: JsValue, value: JsValue, options: JsValue) -> Result<(), JsValue> {
+    /// Stores `value` (kept as the same JS value in memory) under `key`.
+    pub fn set(&self, key_value: JsValue, value: JsValue, options: JsValue) -> Result<(), JsValue> {
         let key = key(&key_value).map_err(to_js)?;
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let options = set_options(&options).map_err(to_js)?;
-        self.engine.set(&key, value, options).map_err(to_js)
+        let mut options = set_options(&options).map_err(to_js)?;
+        if self.estimate_sizes {
+            options.size = estimate_size(&value);
+        }
+        with_engine(&self.engine, |engine| engine.set(&key, value, options))
     }
 
-    /// The value under `key`, or `undefined` when it is missing or expired.
-    pub fn get(&mut self, key_value: JsValue) -> Result<JsValue, JsValue> {
+    /// The value under `key` from memory, or `undefined` (never touches IndexedDB).
+    pub fn get(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let value = self.engine.get(&key).map_err(to_js)?;
-        Ok(value.cloned().unwrap_or(JsValue::UNDEFINED))
+        with_engine(&self.engine, |engine| Ok(engine.get(&key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
     }
 
-    /// Drops every entry; later calls throw a `CLOSED` error.
-    pub fn close(&mut self) {
-        self.engine.close();
+    /// The value under `key` from memory, then localStorage, then IndexedDB.
+    pub fn read(&self, key_value: JsValue) -> Promise {
+        let engine = self.engine.clone();
+        let (local, idb) = (self.local.clone(), self.idb.clone());
+        future_to_promise(async move {
+            let key = key(&key_value).map_err(to_js)?;
+            let (value, tier, scope) = with_engine(&engine, |engine| {
+                let value = engine.get(&key)?.cloned();
+                Ok((value, engine.unloaded_tier(&key), engine.scope().clone()))
+            })?;
+            if let Some(value) = value {
+                return Ok(value);
+            }
+            let loaded = match tier {
+                Some(Tier::Local) => local.load(&scope, &key).map(|(value, _)| value),
+                Some(Tier::Idb) => idb.read(&scope, &key).await,
+                _ => return Ok(JsValue::UNDEFINED),
+            };
+            with_engine(&engine, |engine| {
+                if engine.scope() != &scope {
+                    return Ok(JsValue::UNDEFINED); // the user switched while reading
+                }
+                match loaded {
+                    Some(value) => {
+                        engine.fill(&key, value);
+                        Ok(engine.get(&key)?.cloned().unwrap_or(JsValue::UNDEFINED))
+                    }
+                    None => {
+                        // Indexed but unreadable: drop it everywhere and count it.
+                        if tier == Some(Tier::Local) {
+                            local.remove_corrupt(&scope, &key);
+                        }
+                        engine.remove(&Target::key(&key)?)?;
+                        engine.note_corrupt(tier.unwrap_or(Tier::Memory), Some(key.clone()));
+                        Ok(JsValue::UNDEFINED)
+                    }
+                }
+            })
+        })
     }
+
+    /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` of the live entry, or `undefined`.
+    pub fn peek(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        with_engine(&self.engine, |engine| {
+            Ok(engine.peek(&key)?.map_or(JsValue::UNDEFINED, |(state, meta)| convert::peek(state, meta)))
+        })
+    }
+
+    /// Marks matching entries stale in every tier; returns how many.
+    pub fn invalidate(&self, target_value: JsValue) -> Result<u32, JsValue> {
+        let target = target(&target_value).map_err(to_js)?;
+        with_engine(&self.engine, |engine| engine.invalidate(&target).map(count))
+    }
+
+    /// Deletes matching entries from every tier; resolves with how many once IndexedDB committed.
+    pub fn remove(&self, target_value: JsValue) -> Promise {
+        let removed = target(&target_value)
+            .map_err(to_js)
+            .and_then(|target| with_engine(&self.engine, |engine| engine.remove(&target).map(count)));
+        self.after_flush(removed.map(JsValue::from))
+    }
+
+    /// Switches to `user` (`undefined`: signed out): the previous user's entries are invisible at
+    /// once; resolves when the new user's persisted entries are loaded.
+    #[wasm_bindgen(js_name = switchUser)]
+    pub fn switch_user(&self, user_value: JsValue) -> Promise {
+        let engine = self.engine.clone();
+        let (local, idb) = (self.local.clone(), self.idb.clone());
+        future_to_promise(async move {
+            let scope = self_scope(&engine, &user_value)?;
+            with_engine(&engine, |engine| engine.switch_scope(scope.clone()))?;
+            hydrate(&engine, &local, &idb, &scope).await;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Deletes every entry of `user` (default: the current user) from every tier; resolves once
+    /// IndexedDB committed.
+    #[wasm_bindgen(js_name = clearUser)]
+    pub fn clear_user(&self, user_value: JsValue) -> Promise {
+        let cleared = if user_value.is_undefined() {
+            with_engine(&self.engine, |engine| {
+                let scope = engine.scope().clone();
+                engine.clear_scope(&scope)
+            })
+        } else {
+            self_scope(&self.engine, &user_value)
+                .and_then(|scope| with_engine(&self.engine, |engine| engine.clear_scope(&scope)))
+        };
+        self.after_flush(cleared.map(|()| JsValue::UNDEFINED))
+    }
+
+    /// Removes localStorage keys written by pre-cachebus code: exact names, or prefixes ending in
+    /// `*`. Keys cachebus writes are never matched. Returns how many went.
+    #[wasm_bindgen(js_name = cleanLegacy)]
+    pub fn clean_legacy(&self, names_value: JsValue) -> Result<u32, JsValue> {
+        let names = names(&names_value).map_err(to_js)?;
+        Ok(count(self.local.clean_legacy(&names)))
+    }
+
+    /// Resolves when every pending IndexedDB write has committed.
+    pub fn flush(&self) -> Promise {
+        self.idb.flush()
+    }
+
+    /// Counters and per-tier usage.
+    pub fn stats(&self) -> JsValue {
+        convert::stats(&self.engine.borrow().stats())
+    }
+
+    /// Drops every entry from memory and closes IndexedDB; later calls throw `CLOSED`.
+    pub fn close(&self) {
+        if let Ok(mut engine) = self.engine.try_borrow_mut() {
+            engine.close();
+        }
+        self.idb.close();
+    }
+
+    /// `result`, delivered once pending IndexedDB work has committed.
+    fn after_flush(&self, result: Result<JsValue, JsValue>) -> Promise {
+        let flushed = self.idb.flush();
+        future_to_promise(async move {
+            let value = result?;
+            JsFuture::from(flushed).await?;
+            Ok(value)
+        })
+    }
+}
+
+/// Runs `f` on the engine, then reports the diagnostics it queued as `cachebus:error` events
+/// (after releasing the engine, so listeners may call the cache).
+fn with_engine<T>(engine: &Rc<RefCell<JsEngine>>, f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>) -> Result<T, JsValue> {
+    let (result, diagnostics, scope) = {
+        let mut engine = engine.try_borrow_mut().map_err(|_| to_js(REENTRANT))?;
+        let result = f(&mut engine);
+        (result, engine.take_diagnostics(), engine.scope().clone())
+    };
+    events::report(diagnostics, &scope);
+    result.map_err(to_js)
+}
+
+/// The scope of `user_value` in the engine's namespace.
+fn self_scope(engine: &Rc<RefCell<JsEngine>>, user_value: &JsValue) -> Result<Scope, JsValue> {
+    let user = user(user_value).map_err(to_js)?;
+    let namespace = engine.try_borrow().map_err(|_| to_js(REENTRANT))?.scope().namespace().to_owned();
+    Scope::new(&namespace, user.as_deref()).map_err(to_js)
+}
+
+/// Loads `scope`'s persisted entries into the engine: localStorage values, IndexedDB metadata.
+/// Skipped if the user switched again meanwhile.
+async fn hydrate(engine: &Rc<RefCell<JsEngine>>, local: &LocalStore, idb: &IdbStore, scope: &Scope) {
+    let found = local.load_scope(scope);
+    let _ = with_engine(engine, |engine| {
+        if engine.scope() == scope {
+            for (key, value, meta) in found.entries {
+                engine.hydrate(&key, Some(value), meta);
+            }
+        }
+        for key in found.corrupt {
+            engine.note_corrupt(Tier::Local, Some(key));
+        }
+        Ok(())
+    });
+    let found = idb.load_scope(scope).await;
+    let _ = with_engine(engine, |engine| {
+        if engine.scope() == scope {
+            for (key, meta) in found.entries {
+                engine.hydrate(&key, None, meta);
+            }
+        }
+        for key in found.corrupt {
+            engine.note_corrupt(Tier::Idb, Some(key));
+        }
+        Ok(())
+    });
+}
+
+/// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it.
+fn failure_handler(engine: Weak<RefCell<JsEngine>>) -> crate::web::idb::FailureHandler {
+    Box::new(move |keys, error| {
+        let Some(engine) = engine.upgrade() else { return };
+        let _ = with_engine(&engine, |engine| {
+            for key in keys {
+                engine.persist_failed(key, Tier::Idb, error);
+            }
+            Ok(())
+        });
+    })
+}
+
+/// A value's weight for budgets: the length of its JSON text (0 when JSON cannot encode it).
+fn estimate_size(value: &JsValue) -> usize {
+    // JSON.stringify gives `undefined` for functions and symbols: check before reading `.length`.
+    JSON::stringify(value).ok().filter(|text| text.is_string()).map_or(0, |text| text.length() as usize)
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

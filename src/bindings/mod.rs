@@ -4,8 +4,9 @@
 //! wrong types become typed errors, never a panic.
 
 mod cache;
+mod convert;
 mod errors;
 mod options;
 
-pub use cache::WasmCache;
+pub use cache::{open_cache, WasmCache};
 pub use errors::set_error_factory;

@@ -1,42 +1,132 @@
-//! The engine: one cache for one scope, with validation and expiry decided by the injected clock.
+//! The engine: one cache for one scope. It owns the memory tier and the index, decides freshness
+//! with the injected clock, and drives the persistent tiers through [`Store`]s.
+//!
+//! Every entry lives in memory. A persisted entry may have its value unloaded (after a reload,
+//! or when the memory budget pushed it out); [`Engine::unloaded_tier`] tells the caller where to
+//! read it back from, and [`Engine::fill`] puts it back.
 
-use super::clock::Clock;
+use std::collections::HashMap;
+
+use super::clock::{Clock, Millis};
+use super::entry::EntryMeta;
 use super::error::{CacheError, ErrorCode};
-use super::freshness::{Freshness, Ttl};
+use super::freshness::{Freshness, State, Ttl};
+use super::index::KeyIndex;
 use super::key::{validate_key, Scope};
-use super::memory::{Entry, MemoryTier};
+use super::stats::{Diagnostic, Stats, TierUsage};
+use super::store::{Store, StoreError};
+use super::target::Target;
+use super::tier::Tier;
 
 const CLOSED: CacheError = CacheError::new(ErrorCode::Closed, "the cache was closed");
+const UNENCODABLE: CacheError = CacheError::new(
+    ErrorCode::InvalidValue,
+    "the value cannot be stored in this tier (JSON for local, structured clone for idb)",
+);
+
+/// What writes get when they do not say otherwise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Defaults {
+    /// The tier of a write.
+    pub tier: Tier,
+    /// How long an entry lives.
+    pub ttl: Ttl,
+    /// How long an entry is fresh.
+    pub stale: Ttl,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults { tier: Tier::Memory, ttl: Ttl::Forever, stale: Ttl::Forever }
+    }
+}
 
 /// How an [`Engine`] is set up.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EngineOptions {
     /// Namespace and user that own the entries.
     pub scope: Scope,
-    /// The TTL of writes that do not give one.
-    pub default_ttl: Ttl,
+    /// Defaults of writes.
+    pub defaults: Defaults,
+    /// Byte budget per tier (indexed by [`Tier::index`]); `None`: unbounded.
+    pub budgets: [Option<usize>; 3],
+}
+
+impl EngineOptions {
+    /// Options with default writes and no budgets.
+    pub fn new(scope: Scope) -> Self {
+        EngineOptions { scope, defaults: Defaults::default(), budgets: [None; 3] }
+    }
 }
 
 /// Per-write options.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SetOptions {
-    /// This write's TTL; `None` uses the engine's default.
+    /// The tier; `None`: the default tier.
+    pub tier: Option<Tier>,
+    /// Lifetime; `None`: the default.
     pub ttl: Option<Ttl>,
+    /// Freshness; `None`: the default.
+    pub stale: Option<Ttl>,
+    /// Labels for invalidation by tag.
+    pub tags: Vec<String>,
+    /// The server's validator.
+    pub etag: Option<String>,
+    /// The value's weight against the memory budget, as estimated by the caller (persistent
+    /// stores measure their own entries and override it).
+    pub size: usize,
+}
+
+/// The persistent tiers behind an engine.
+pub struct Stores<V> {
+    /// localStorage.
+    pub local: Box<dyn Store<V>>,
+    /// IndexedDB.
+    pub idb: Box<dyn Store<V>>,
+}
+
+#[derive(Debug)]
+struct Slot<V> {
+    value: Option<V>,
+    meta: EntryMeta,
+    last_used: u64,
 }
 
 /// A cache of values `V` for one scope, timed by clock `C`.
-#[derive(Debug)]
 pub struct Engine<V, C> {
     options: EngineOptions,
     clock: C,
-    memory: MemoryTier<V>,
+    stores: Stores<V>,
+    slots: HashMap<String, Slot<V>>,
+    index: KeyIndex,
+    usage: [TierUsage; 3],
+    generations: HashMap<String, u64>,
+    scope_generation: u64,
+    last_generation: u64,
+    tick: u64,
+    stats: Stats,
+    diagnostics: Vec<Diagnostic>,
     closed: bool,
 }
 
 impl<V, C: Clock> Engine<V, C> {
-    /// An empty cache.
-    pub fn new(options: EngineOptions, clock: C) -> Self {
-        Engine { options, clock, memory: MemoryTier::default(), closed: false }
+    /// An empty cache over `stores`.
+    pub fn new(options: EngineOptions, clock: C, stores: Stores<V>) -> Self {
+        Engine {
+            options,
+            clock,
+            stores,
+            slots: HashMap::new(),
+            index: KeyIndex::default(),
+            usage: [TierUsage::default(); 3],
+            generations: HashMap::new(),
+            scope_generation: 0,
+            last_generation: 0,
+            tick: 0,
+            stats: Stats::default(),
+            diagnostics: Vec::new(),
+            closed: false,
+        }
     }
 
     /// Namespace and user of this cache.
@@ -44,27 +134,214 @@ impl<V, C: Clock> Engine<V, C> {
         &self.options.scope
     }
 
-    /// Stores `value` under `key`; it reads back until its TTL runs out.
+    /// The clock's time.
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    /// Stores `value` under `key`. A full or failing persistent tier does not fail the write: the
+    /// entry is kept in memory only and a diagnostic is queued. A value the tier cannot encode is
+    /// refused with `INVALID_VALUE`, and the previous entry under `key` is kept.
     pub fn set(&mut self, key: &str, value: V, options: SetOptions) -> Result<(), CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
-        let ttl = options.ttl.unwrap_or(self.options.default_ttl);
-        let freshness = Freshness::starting(self.clock.now(), ttl);
-        self.memory.insert(key, Entry { value, freshness });
+        let defaults = self.options.defaults;
+        let freshness = Freshness::starting(
+            self.clock.now(),
+            options.ttl.unwrap_or(defaults.ttl),
+            options.stale.unwrap_or(defaults.stale),
+        );
+        let mut meta = EntryMeta {
+            tier: options.tier.unwrap_or(defaults.tier),
+            freshness,
+            tags: options.tags,
+            etag: options.etag,
+            size: options.size,
+        };
+        if meta.tier != Tier::Memory {
+            self.persist(key, &value, &mut meta)?;
+        }
+        if let Some(old) = self.detach(key) {
+            if old.meta.tier != meta.tier {
+                self.store_delete(old.meta.tier, key);
+            }
+        }
+        let tier = meta.tier;
+        let last_used = self.next_tick();
+        self.attach(key, Slot { value: Some(value), meta, last_used });
+        self.bump_generation(key);
+        self.enforce_budget(tier, key);
+        if tier != Tier::Memory {
+            self.enforce_budget(Tier::Memory, key);
+        }
         Ok(())
     }
 
-    /// The value under `key`, or `None` when it is missing or expired.
+    /// The value under `key` from memory: `None` when missing, expired, or persisted but not
+    /// loaded (see [`Engine::unloaded_tier`]). Counts a hit, stale hit or miss.
     pub fn get(&mut self, key: &str) -> Result<Option<&V>, CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
-        let now = self.clock.now();
-        Ok(self.memory.live(key, now).map(|entry| &entry.value))
+        let Some(state) = self.live_state(key) else {
+            self.stats.misses += 1;
+            return Ok(None);
+        };
+        let tick = self.next_tick();
+        let Some(slot) = self.slots.get_mut(key).filter(|slot| slot.value.is_some()) else {
+            self.stats.misses += 1;
+            return Ok(None);
+        };
+        slot.last_used = tick;
+        match state {
+            State::Stale => self.stats.stale_hits += 1,
+            _ => self.stats.hits += 1,
+        }
+        Ok(slot.value.as_ref())
     }
 
-    /// Drops every entry and refuses further calls with [`ErrorCode::Closed`].
+    /// The state and metadata of the live entry under `key`, without counting a read.
+    pub fn peek(&mut self, key: &str) -> Result<Option<(State, &EntryMeta)>, CacheError> {
+        self.ensure_open()?;
+        validate_key(key)?;
+        let Some(state) = self.live_state(key) else {
+            return Ok(None);
+        };
+        Ok(self.slots.get(key).map(|slot| (state, &slot.meta)))
+    }
+
+    /// The persistent tier holding the live entry under `key` when its value is not in memory.
+    pub fn unloaded_tier(&mut self, key: &str) -> Option<Tier> {
+        self.live_state(key)?;
+        self.slots.get(key).filter(|slot| slot.value.is_none()).map(|slot| slot.meta.tier)
+    }
+
+    /// Puts back the value of a persisted entry read from its store. Ignored when the entry
+    /// changed or went away meanwhile (its value is loaded, or it no longer exists).
+    pub fn fill(&mut self, key: &str, value: V) {
+        let tick = self.next_tick();
+        let Some(slot) = self.slots.get_mut(key).filter(|slot| slot.value.is_none()) else {
+            return;
+        };
+        slot.value = Some(value);
+        slot.last_used = tick;
+        adjust(&mut self.usage[Tier::Memory.index()], slot.meta.size, true);
+        self.enforce_budget(Tier::Memory, key);
+    }
+
+    /// Adds an entry found in a persistent tier (at start-up or after a user switch). Expired
+    /// entries are deleted from their store instead; an entry already held is kept.
+    pub fn hydrate(&mut self, key: &str, value: Option<V>, meta: EntryMeta) -> bool {
+        if self.closed || validate_key(key).is_err() || self.slots.contains_key(key) {
+            return false;
+        }
+        if meta.freshness.is_expired(self.clock.now()) {
+            self.store_delete(meta.tier, key);
+            return false;
+        }
+        self.attach(key, Slot { value, meta, last_used: 0 });
+        true
+    }
+
+    /// Marks every live entry `target` matches as stale, in every tier; returns how many.
+    pub fn invalidate(&mut self, target: &Target) -> Result<usize, CacheError> {
+        self.ensure_open()?;
+        let now = self.clock.now();
+        let mut count = 0;
+        for key in self.index.matching(target) {
+            if self.live_state(&key).is_none() {
+                continue;
+            }
+            let Some(slot) = self.slots.get_mut(&key) else { continue };
+            slot.meta.freshness.mark_stale(now);
+            let tier = slot.meta.tier;
+            if tier != Tier::Memory {
+                let scope = &self.options.scope;
+                let store = match tier {
+                    Tier::Local => &mut self.stores.local,
+                    _ => &mut self.stores.idb,
+                };
+                // Persisting the staleness can only fail the way the first write could; the
+                // memory copy is already stale, which is what readers see.
+                let _ = store.put(scope, &key, slot.value.as_ref(), &slot.meta);
+            }
+            self.bump_generation(&key);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Deletes every entry `target` matches from every tier; returns how many live ones went.
+    pub fn remove(&mut self, target: &Target) -> Result<usize, CacheError> {
+        self.ensure_open()?;
+        let mut count = 0;
+        for key in self.index.matching(target) {
+            let live = self.live_state(&key).is_some();
+            if let Some(slot) = self.detach(&key) {
+                self.store_delete(slot.meta.tier, &key);
+                self.bump_generation(&key);
+                count += usize::from(live);
+            }
+        }
+        Ok(count)
+    }
+
+    /// Makes `scope` the current one: every entry of the previous scope is invisible at once
+    /// (persisted copies stay for when that user returns). The caller hydrates the new scope.
+    pub fn switch_scope(&mut self, scope: Scope) -> Result<(), CacheError> {
+        self.ensure_open()?;
+        self.drop_memory();
+        self.options.scope = scope;
+        Ok(())
+    }
+
+    /// Deletes every entry of `scope` (a user of this namespace) from every tier.
+    pub fn clear_scope(&mut self, scope: &Scope) -> Result<(), CacheError> {
+        self.ensure_open()?;
+        self.stores.local.clear_scope(scope);
+        self.stores.idb.clear_scope(scope);
+        if *scope == self.options.scope {
+            self.drop_memory();
+        }
+        Ok(())
+    }
+
+    /// A number that changes whenever the entry under `key` is written, invalidated or removed,
+    /// or the scope is switched or cleared: an answer fetched at generation `g` is outdated once
+    /// this differs from `g`.
+    pub fn generation(&self, key: &str) -> u64 {
+        self.generations.get(key).copied().unwrap_or(0).max(self.scope_generation)
+    }
+
+    /// The counters and per-tier usage.
+    pub fn stats(&self) -> Stats {
+        Stats { tiers: self.usage, ..self.stats }
+    }
+
+    /// Records a persisted entry found unreadable or foreign (already removed by the caller).
+    pub fn note_corrupt(&mut self, tier: Tier, key: Option<String>) {
+        self.stats.corrupt += 1;
+        self.diagnostics.push(Diagnostic { code: ErrorCode::CorruptEntry, key, tier: Some(tier) });
+    }
+
+    /// A persistent tier failed after the write was accepted (an IndexedDB transaction aborted):
+    /// the entry, if still of that tier, is kept in memory only.
+    pub fn persist_failed(&mut self, key: &str, tier: Tier, error: StoreError) {
+        let Some(slot) = self.slots.get_mut(key).filter(|slot| slot.meta.tier == tier && slot.value.is_some()) else {
+            return;
+        };
+        adjust(&mut self.usage[tier.index()], slot.meta.size, false);
+        slot.meta.tier = Tier::Memory;
+        self.diagnostics.push(Diagnostic { code: failure_code(error), key: Some(key.to_owned()), tier: Some(tier) });
+    }
+
+    /// Takes the diagnostics queued since the last call.
+    pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diagnostics)
+    }
+
+    /// Drops every entry from memory and refuses further calls with [`ErrorCode::Closed`].
     pub fn close(&mut self) {
-        self.memory.clear();
+        self.drop_memory();
         self.closed = true;
     }
 
@@ -74,82 +351,162 @@ impl<V, C: Clock> Engine<V, C> {
         }
         Ok(())
     }
+
+    /// The state of the entry under `key`; an expired entry is deleted everywhere and is `None`.
+    fn live_state(&mut self, key: &str) -> Option<State> {
+        let state = self.slots.get(key)?.meta.freshness.state(self.clock.now());
+        if state == State::Expired {
+            if let Some(slot) = self.detach(key) {
+                self.store_delete(slot.meta.tier, key);
+            }
+            return None;
+        }
+        Some(state)
+    }
+
+    /// Writes to the entry's persistent tier; on a full tier, evicts that tier's least recently
+    /// used entries and retries once; on failure, degrades `meta` to memory only.
+    fn persist(&mut self, key: &str, value: &V, meta: &mut EntryMeta) -> Result<(), CacheError> {
+        let mut result = self.store_put(key, value, meta);
+        if let Err(StoreError::Quota) = result {
+            self.evict_lru(meta.tier, key, meta.size.max(1));
+            result = self.store_put(key, value, meta);
+        }
+        match result {
+            Ok(size) => meta.size = size,
+            Err(StoreError::Unencodable) => return Err(UNENCODABLE),
+            Err(error) => {
+                self.diagnostics.push(Diagnostic {
+                    code: failure_code(error),
+                    key: Some(key.to_owned()),
+                    tier: Some(meta.tier),
+                });
+                meta.tier = Tier::Memory;
+            }
+        }
+        Ok(())
+    }
+
+    fn store_put(&mut self, key: &str, value: &V, meta: &EntryMeta) -> Result<usize, StoreError> {
+        let scope = &self.options.scope;
+        match meta.tier {
+            Tier::Memory => Ok(meta.size),
+            Tier::Local => self.stores.local.put(scope, key, Some(value), meta),
+            Tier::Idb => self.stores.idb.put(scope, key, Some(value), meta),
+        }
+    }
+
+    fn store_delete(&mut self, tier: Tier, key: &str) {
+        let scope = &self.options.scope;
+        match tier {
+            Tier::Memory => {}
+            Tier::Local => self.stores.local.delete(scope, key),
+            Tier::Idb => self.stores.idb.delete(scope, key),
+        }
+    }
+
+    /// Keeps `tier` within its budget by evicting its least recently used entries (never `keep`).
+    fn enforce_budget(&mut self, tier: Tier, keep: &str) {
+        if let Some(budget) = self.options.budgets[tier.index()] {
+            let used = self.usage[tier.index()].bytes;
+            if used > budget {
+                self.evict_lru(tier, keep, used - budget);
+            }
+        }
+    }
+
+    /// Evicts least recently used entries of `tier` (never `keep`) until `wanted` bytes are freed.
+    /// From memory, a persisted entry only loses its loaded value; elsewhere the entry goes.
+    fn evict_lru(&mut self, tier: Tier, keep: &str, wanted: usize) {
+        let mut candidates: Vec<(u64, String)> = self
+            .slots
+            .iter()
+            .filter(|(key, slot)| *key != keep && in_tier(slot, tier))
+            .map(|(key, slot)| (slot.last_used, key.clone()))
+            .collect();
+        candidates.sort_unstable();
+        let mut freed = 0;
+        for (_, key) in candidates {
+            if freed >= wanted {
+                break;
+            }
+            let Some(slot) = self.slots.get_mut(&key) else { continue };
+            freed += slot.meta.size;
+            self.stats.evictions += 1;
+            if tier == Tier::Memory && slot.meta.tier != Tier::Memory {
+                slot.value = None;
+                adjust(&mut self.usage[Tier::Memory.index()], slot.meta.size, false);
+            } else if let Some(slot) = self.detach(&key) {
+                self.store_delete(slot.meta.tier, &key);
+                self.bump_generation(&key);
+            }
+        }
+    }
+
+    fn attach(&mut self, key: &str, slot: Slot<V>) {
+        self.index.insert(key, &slot.meta.tags);
+        self.charge(&slot, true);
+        self.slots.insert(key.to_owned(), slot);
+    }
+
+    fn detach(&mut self, key: &str) -> Option<Slot<V>> {
+        let slot = self.slots.remove(key)?;
+        self.index.remove(key, &slot.meta.tags);
+        self.charge(&slot, false);
+        Some(slot)
+    }
+
+    /// Adds (or with `add == false` removes) `slot` to the per-tier usage.
+    fn charge(&mut self, slot: &Slot<V>, add: bool) {
+        adjust(&mut self.usage[slot.meta.tier.index()], slot.meta.size, add);
+        if slot.meta.tier != Tier::Memory && slot.value.is_some() {
+            adjust(&mut self.usage[Tier::Memory.index()], slot.meta.size, add);
+        }
+    }
+
+    fn drop_memory(&mut self) {
+        self.slots.clear();
+        self.index.clear();
+        self.usage = [TierUsage::default(); 3];
+        self.generations.clear();
+        self.last_generation += 1;
+        self.scope_generation = self.last_generation;
+    }
+
+    /// The next instant of the LRU order (a counter, not time: reads within one ms are ordered).
+    fn next_tick(&mut self) -> u64 {
+        self.tick += 1;
+        self.tick
+    }
+
+    fn bump_generation(&mut self, key: &str) {
+        self.last_generation += 1;
+        self.generations.insert(key.to_owned(), self.last_generation);
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::core::clock::ManualClock;
-
-    fn engine(default_ttl: Ttl) -> (Engine<String, ManualClock>, ManualClock) {
-        let clock = ManualClock::new(1_700_000_000_000);
-        let options = EngineOptions { scope: Scope::new("shop", Some("u_42")).unwrap(), default_ttl };
-        (Engine::new(options, clock.clone()), clock)
+/// Whether `slot` counts in `tier`: memory holds every loaded value, other tiers their entries.
+fn in_tier<V>(slot: &Slot<V>, tier: Tier) -> bool {
+    match tier {
+        Tier::Memory => slot.value.is_some(),
+        _ => slot.meta.tier == tier,
     }
+}
 
-    fn ttl(ms: u64) -> SetOptions {
-        SetOptions { ttl: Some(Ttl::Millis(ms)) }
+/// Adds one entry of `size` bytes to `usage`, or removes it.
+fn adjust(usage: &mut TierUsage, size: usize, add: bool) {
+    if add {
+        usage.entries += 1;
+        usage.bytes += size;
+    } else {
+        usage.entries = usage.entries.saturating_sub(1);
+        usage.bytes = usage.bytes.saturating_sub(size);
     }
+}
 
-    #[test]
-    fn set_then_get_returns_the_value_until_the_ttl_runs_out() {
-        let (mut cache, clock) = engine(Ttl::Forever);
-        cache.set("balance", "100".into(), ttl(30_000)).unwrap();
-        assert_eq!(cache.get("balance").unwrap().map(String::as_str), Some("100"));
-        clock.advance(29_999);
-        assert_eq!(cache.get("balance").unwrap().map(String::as_str), Some("100"));
-        clock.advance(1);
-        assert_eq!(cache.get("balance").unwrap(), None);
-    }
-
-    #[test]
-    fn a_rewrite_restarts_the_ttl() {
-        let (mut cache, clock) = engine(Ttl::Forever);
-        cache.set("k", "old".into(), ttl(100)).unwrap();
-        clock.advance(90);
-        cache.set("k", "new".into(), ttl(100)).unwrap();
-        clock.advance(90);
-        assert_eq!(cache.get("k").unwrap().map(String::as_str), Some("new"));
-    }
-
-    #[test]
-    fn writes_without_a_ttl_use_the_default() {
-        let (mut cache, clock) = engine(Ttl::Millis(1_000));
-        cache.set("k", "v".into(), SetOptions::default()).unwrap();
-        clock.advance(999);
-        assert!(cache.get("k").unwrap().is_some());
-        clock.advance(1);
-        assert!(cache.get("k").unwrap().is_none());
-    }
-
-    #[test]
-    fn missing_keys_read_as_none() {
-        let (mut cache, _) = engine(Ttl::Forever);
-        assert_eq!(cache.get("nothing").unwrap(), None);
-    }
-
-    #[test]
-    fn bad_keys_are_refused_and_nothing_is_stored() {
-        let (mut cache, _) = engine(Ttl::Forever);
-        assert_eq!(cache.set("", "v".into(), ttl(10)).unwrap_err().code, ErrorCode::InvalidKey);
-        assert_eq!(cache.get("a\u{0}").unwrap_err().code, ErrorCode::InvalidKey);
-        assert!(cache.memory.is_empty());
-    }
-
-    #[test]
-    fn a_closed_cache_refuses_calls_and_drops_its_entries() {
-        let (mut cache, _) = engine(Ttl::Forever);
-        cache.set("k", "v".into(), ttl(10)).unwrap();
-        cache.close();
-        assert!(cache.memory.is_empty());
-        assert_eq!(cache.get("k").unwrap_err().code, ErrorCode::Closed);
-        assert_eq!(cache.set("k", "v".into(), ttl(10)).unwrap_err().code, ErrorCode::Closed);
-    }
-
-    #[test]
-    fn scope_is_reported() {
-        let (cache, _) = engine(Ttl::Forever);
-        assert_eq!(cache.scope().namespace(), "shop");
-        assert_eq!(cache.scope().user(), Some("u_42"));
+fn failure_code(error: StoreError) -> ErrorCode {
+    match error {
+        StoreError::Quota => ErrorCode::QuotaExceeded,
+        _ => ErrorCode::StorageUnavailable,
     }
 }

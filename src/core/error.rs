@@ -19,10 +19,23 @@ pub enum ErrorCode {
     InvalidKey,
     /// The TTL is not a number, is negative or NaN.
     InvalidTtl,
-    /// The value cannot be cached (`undefined`: use removal instead).
+    /// The value cannot be cached: `undefined`, or a value its tier cannot encode (a cycle, a
+    /// function or a BigInt for JSON; a function for structured clone).
     InvalidValue,
+    /// The tier is not `"memory"`, `"local"` or `"idb"`.
+    InvalidTier,
+    /// An invalidation or removal target is malformed.
+    InvalidTarget,
+    /// Diagnostic: a persistent tier is full; the entry was kept in memory only.
+    QuotaExceeded,
+    /// Diagnostic: a persistent tier is missing or throws; the entry was kept in memory only.
+    StorageUnavailable,
+    /// Diagnostic: a persisted entry was unreadable or foreign; it was removed.
+    CorruptEntry,
     /// The cache was closed; it accepts no more calls.
     Closed,
+    /// The cache was called from code it was running (a `toJSON` or `migrate` of yours).
+    Reentrant,
 }
 
 impl ErrorCode {
@@ -35,7 +48,13 @@ impl ErrorCode {
             ErrorCode::InvalidKey => "INVALID_KEY",
             ErrorCode::InvalidTtl => "INVALID_TTL",
             ErrorCode::InvalidValue => "INVALID_VALUE",
+            ErrorCode::InvalidTier => "INVALID_TIER",
+            ErrorCode::InvalidTarget => "INVALID_TARGET",
+            ErrorCode::QuotaExceeded => "QUOTA_EXCEEDED",
+            ErrorCode::StorageUnavailable => "STORAGE_UNAVAILABLE",
+            ErrorCode::CorruptEntry => "CORRUPT_ENTRY",
             ErrorCode::Closed => "CLOSED",
+            ErrorCode::Reentrant => "REENTRANT",
         }
     }
 }
@@ -77,7 +96,13 @@ mod tests {
             (ErrorCode::InvalidKey, "INVALID_KEY"),
             (ErrorCode::InvalidTtl, "INVALID_TTL"),
             (ErrorCode::InvalidValue, "INVALID_VALUE"),
+            (ErrorCode::InvalidTier, "INVALID_TIER"),
+            (ErrorCode::InvalidTarget, "INVALID_TARGET"),
+            (ErrorCode::QuotaExceeded, "QUOTA_EXCEEDED"),
+            (ErrorCode::StorageUnavailable, "STORAGE_UNAVAILABLE"),
+            (ErrorCode::CorruptEntry, "CORRUPT_ENTRY"),
             (ErrorCode::Closed, "CLOSED"),
+            (ErrorCode::Reentrant, "REENTRANT"),
         ];
         for (code, text) in all {
             assert_eq!(code.as_str(), text);

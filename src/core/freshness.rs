@@ -1,25 +1,26 @@
-//! How long an entry lives.
+//! How long an entry is fresh, then stale, then gone.
 //!
-//! A [`Ttl`] is parsed from the number JS gives (`ttlMs`) and turned into a [`Freshness`] when an
-//! entry is written. Expiry is a comparison with the injected clock's time, nothing more.
+//! `staleMs` says how long an entry is fresh (served as is); after that it is stale (still served,
+//! but marked so callers can revalidate). `ttlMs` says when it is gone. Both are durations from
+//! the write, turned into instants by the injected clock; expiry is a comparison, nothing more.
 
 use super::clock::Millis;
 use super::error::{CacheError, ErrorCode};
 
 const INVALID_TTL: CacheError =
-    CacheError::new(ErrorCode::InvalidTtl, "ttlMs must be a number >= 0 (Infinity: never expires)");
+    CacheError::new(ErrorCode::InvalidTtl, "ttlMs and staleMs must be numbers >= 0 (Infinity: never)");
 
-/// How long an entry stays readable after it is written.
+/// A duration in milliseconds, or never.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Ttl {
-    /// Readable for this many milliseconds; `0` means expired at once.
+    /// This many milliseconds; `0` means at once.
     Millis(Millis),
-    /// Never expires (JS `Infinity`).
+    /// Never (JS `Infinity`).
     Forever,
 }
 
 impl Ttl {
-    /// Parses a TTL from a JS number: finite values `>= 0` are rounded up to whole
+    /// Parses a duration from a JS number: finite values `>= 0` are rounded up to whole
     /// milliseconds, `Infinity` means [`Ttl::Forever`]; negative numbers and NaN are refused.
     pub fn from_ms(ms: f64) -> Result<Ttl, CacheError> {
         if ms.is_nan() || ms < 0.0 {
@@ -30,36 +31,81 @@ impl Ttl {
         }
         Ok(Ttl::Millis(ms.ceil() as Millis))
     }
+
+    fn after(self, now: Millis) -> Option<Millis> {
+        match self {
+            Ttl::Millis(ms) => Some(now.saturating_add(ms)),
+            Ttl::Forever => None,
+        }
+    }
 }
 
-/// When an entry was written and when it stops being readable.
+/// What a reader sees of an entry at a given instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// Serve as is.
+    Fresh,
+    /// Serve, but it should be refetched (its `staleMs` passed, or it was invalidated).
+    Stale,
+    /// Gone: reads miss.
+    Expired,
+}
+
+impl State {
+    /// The JS name (`"fresh"`, `"stale"`, `"expired"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Fresh => "fresh",
+            State::Stale => "stale",
+            State::Expired => "expired",
+        }
+    }
+}
+
+/// When an entry was written, turns stale and expires.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Freshness {
     /// The clock's time at the write.
     pub updated_at: Millis,
-    /// The first instant at which the entry is gone; `None` for entries that never expire.
+    /// The first instant at which the entry is stale; `None`: never stale on its own.
+    pub stale_at: Option<Millis>,
+    /// The first instant at which the entry is gone; `None`: never expires.
     pub expires_at: Option<Millis>,
 }
 
 impl Freshness {
-    /// The freshness of an entry written at `now` with `ttl`.
-    pub fn starting(now: Millis, ttl: Ttl) -> Self {
-        let expires_at = match ttl {
-            Ttl::Millis(ms) => Some(now.saturating_add(ms)),
-            Ttl::Forever => None,
-        };
-        Freshness { updated_at: now, expires_at }
+    /// The freshness of an entry written at `now`, stale after `stale`, gone after `ttl`.
+    pub fn starting(now: Millis, ttl: Ttl, stale: Ttl) -> Self {
+        Freshness { updated_at: now, stale_at: stale.after(now), expires_at: ttl.after(now) }
     }
 
-    /// Whether the entry is gone at `now` (the expiry instant itself counts as gone).
+    /// The entry's state at `now` (each deadline instant itself already counts).
+    pub fn state(&self, now: Millis) -> State {
+        if self.expires_at.is_some_and(|at| now >= at) {
+            State::Expired
+        } else if self.stale_at.is_some_and(|at| now >= at) {
+            State::Stale
+        } else {
+            State::Fresh
+        }
+    }
+
+    /// Whether the entry is gone at `now`.
     pub fn is_expired(&self, now: Millis) -> bool {
-        self.expires_at.is_some_and(|at| now >= at)
+        self.state(now) == State::Expired
+    }
+
+    /// Makes the entry stale from `now` on (invalidation); an earlier staleness is kept.
+    pub fn mark_stale(&mut self, now: Millis) {
+        self.stale_at = Some(self.stale_at.map_or(now, |at| at.min(now)));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const NEVER: Ttl = Ttl::Forever;
 
     #[test]
     fn ttl_accepts_zero_fractions_and_infinity() {
@@ -78,24 +124,43 @@ mod tests {
     }
 
     #[test]
-    fn entry_expires_exactly_at_its_deadline() {
-        let f = Freshness::starting(1_000, Ttl::Millis(30));
-        assert_eq!(f.expires_at, Some(1_030));
-        assert!(!f.is_expired(1_000));
-        assert!(!f.is_expired(1_029));
-        assert!(f.is_expired(1_030));
-        assert!(f.is_expired(5_000));
+    fn fresh_then_stale_then_expired_at_exact_instants() {
+        let f = Freshness::starting(1_000, Ttl::Millis(30), Ttl::Millis(10));
+        assert_eq!((f.stale_at, f.expires_at), (Some(1_010), Some(1_030)));
+        assert_eq!(f.state(1_000), State::Fresh);
+        assert_eq!(f.state(1_009), State::Fresh);
+        assert_eq!(f.state(1_010), State::Stale);
+        assert_eq!(f.state(1_029), State::Stale);
+        assert_eq!(f.state(1_030), State::Expired);
+        assert!(f.is_expired(9_999));
+    }
+
+    #[test]
+    fn expiry_wins_over_staleness() {
+        let f = Freshness::starting(0, Ttl::Millis(5), Ttl::Millis(50));
+        assert_eq!(f.state(5), State::Expired);
     }
 
     #[test]
     fn zero_ttl_is_expired_at_once_and_forever_never() {
-        assert!(Freshness::starting(7, Ttl::Millis(0)).is_expired(7));
-        assert!(!Freshness::starting(7, Ttl::Forever).is_expired(Millis::MAX));
+        assert!(Freshness::starting(7, Ttl::Millis(0), NEVER).is_expired(7));
+        assert_eq!(Freshness::starting(7, NEVER, NEVER).state(Millis::MAX), State::Fresh);
     }
 
     #[test]
-    fn deadline_saturates_instead_of_overflowing() {
-        let f = Freshness::starting(Millis::MAX - 1, Ttl::Millis(10));
+    fn mark_stale_makes_stale_now_and_keeps_earlier_staleness() {
+        let mut f = Freshness::starting(0, NEVER, NEVER);
+        f.mark_stale(100);
+        assert_eq!(f.state(100), State::Stale);
+        assert_eq!(f.state(99), State::Fresh, "staleness starts at the invalidation");
+        let mut early = Freshness::starting(0, NEVER, Ttl::Millis(10));
+        early.mark_stale(100);
+        assert_eq!(early.stale_at, Some(10));
+    }
+
+    #[test]
+    fn deadlines_saturate_instead_of_overflowing() {
+        let f = Freshness::starting(Millis::MAX - 1, Ttl::Millis(10), Ttl::Millis(10));
         assert_eq!(f.expires_at, Some(Millis::MAX));
     }
 }

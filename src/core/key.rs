@@ -52,7 +52,23 @@ impl Scope {
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
     }
+
+    /// The text every string storage key of this scope starts with:
+    /// `cachebus:{namespace}:{user}:` (an empty user segment when signed out). Users cannot
+    /// contain `:` and are never empty, so no two scopes share a prefix.
+    pub fn storage_prefix(&self) -> String {
+        let mut prefix = String::with_capacity(STORAGE_PREFIX.len() + self.namespace.len() + 34);
+        prefix.push_str(STORAGE_PREFIX);
+        prefix.push_str(&self.namespace);
+        prefix.push(':');
+        prefix.push_str(self.user().unwrap_or(""));
+        prefix.push(':');
+        prefix
+    }
 }
+
+/// What every storage key cachebus writes starts with; keys without it are never touched.
+pub const STORAGE_PREFIX: &str = "cachebus:";
 
 /// Checks a key given by the caller.
 pub fn validate_key(key: &str) -> Result<(), CacheError> {
@@ -104,6 +120,19 @@ mod tests {
         assert_eq!(scope.namespace(), "shop");
         assert_eq!(scope.user(), Some("u_42@example.com"));
         assert_eq!(Scope::new("shop-2.v1", None).unwrap().user(), None);
+    }
+
+    #[test]
+    fn storage_prefixes_separate_namespaces_users_and_signed_out() {
+        let prefix = |ns: &str, user: Option<&str>| Scope::new(ns, user).unwrap().storage_prefix();
+        assert_eq!(prefix("shop", Some("u_42")), "cachebus:shop:u_42:");
+        assert_eq!(prefix("shop", None), "cachebus:shop::");
+        let all = [prefix("shop", Some("a")), prefix("shop", Some("ab")), prefix("shop", None), prefix("shop2", Some("a"))];
+        for (i, a) in all.iter().enumerate() {
+            for (j, b) in all.iter().enumerate() {
+                assert!(i == j || !b.starts_with(a.as_str()), "{a} is a prefix of {b}");
+            }
+        }
     }
 
     #[test]

@@ -2,14 +2,26 @@
 
 pub mod clock;
 pub mod engine;
+pub mod entry;
 pub mod error;
 pub mod freshness;
+pub mod index;
 pub mod key;
-pub mod memory;
+pub mod stats;
+pub mod store;
+pub mod target;
+pub mod tier;
+
+#[cfg(test)]
+mod engine_tests;
 
 pub use clock::{Clock, ManualClock, Millis};
-pub use engine::{Engine, EngineOptions, SetOptions};
+pub use engine::{Defaults, Engine, EngineOptions, SetOptions, Stores};
+pub use entry::EntryMeta;
 pub use error::{CacheError, ErrorCode};
-pub use freshness::{Freshness, Ttl};
-pub use key::{validate_key, Scope};
-pub use memory::MemoryTier;
+pub use freshness::{Freshness, State, Ttl};
+pub use key::{validate_key, Scope, STORAGE_PREFIX};
+pub use stats::{Diagnostic, Stats, TierUsage};
+pub use store::{NoStore, Store, StoreError};
+pub use target::{Pattern, Target};
+pub use tier::Tier;

@@ -1,4 +1,4 @@
-/** Every code a {@link CacheError} can carry. Stable: switch on these, not on messages. */
+/** Every code a {@link CacheError} thrown by a call can carry. Stable: switch on these. */
 export type CacheErrorCode =
   | "INVALID_OPTIONS"
   | "INVALID_NAMESPACE"
@@ -6,7 +6,18 @@ export type CacheErrorCode =
   | "INVALID_KEY"
   | "INVALID_TTL"
   | "INVALID_VALUE"
-  | "CLOSED";
+  | "INVALID_TIER"
+  | "INVALID_TARGET"
+  | "CLOSED"
+  | "REENTRANT";
+
+/**
+ * Codes of `cachebus:error` diagnostics: something went wrong without failing the call.
+ * - `QUOTA_EXCEEDED`: a persistent tier was full even after evicting; the entry is memory-only.
+ * - `STORAGE_UNAVAILABLE`: localStorage or IndexedDB is missing or throws; the entry is memory-only.
+ * - `CORRUPT_ENTRY`: a persisted entry was unreadable or foreign; it was removed.
+ */
+export type DiagnosticCode = "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "CORRUPT_ENTRY";
 
 /** The error cachebus throws on bad input or misuse. `code` is stable across versions. */
 export class CacheError extends Error {

@@ -3,55 +3,59 @@
  *
  * ```ts
  * const cache = await createCache({ namespace: "shop", user: "u_42" });
- * cache.set("balance", { tokens: 100 }, { ttlMs: 30_000 });
- * cache.get("balance"); // { tokens: 100 } until 30 s have passed, then undefined
+ * cache.set("balance", { tokens: 100 }, { tier: "local", ttlMs: 30_000 });
+ * cache.get("balance"); // { tokens: 100 }, also after a reload, until 30 s have passed
  * ```
  */
 import type { WasmCache } from "./wasm/cachebus.js";
 import { loadBindings } from "./loader.js";
+import type { CacheOptions, CacheStats, EntryInfo, SetOptions, Target } from "./types.js";
 
-export { CacheError, type CacheErrorCode } from "./errors.js";
+export { CacheError, type CacheErrorCode, type DiagnosticCode } from "./errors.js";
+export type * from "./types.js";
 
-/** Options of {@link createCache}. */
-export interface CacheOptions {
-  /** The app's namespace: 1-64 characters of `A-Z a-z 0-9 _ . -`. */
-  namespace: string;
-  /** The signed-in user; entries belong to this user. No `:` allowed. */
-  user?: string;
-  /** Defaults for writes that do not say otherwise. */
-  defaults?: {
-    /** Lifetime of an entry in milliseconds; `Infinity` (the default) never expires. */
-    ttlMs?: number;
-  };
-}
-
-/** Options of {@link Cache.set}. */
-export interface SetOptions {
-  /** Lifetime of this entry in milliseconds (`0` expires at once, `Infinity` never). */
-  ttlMs?: number;
-}
-
-/** A cache for one namespace and user. Methods throw {@link CacheError} on bad input. */
+/** A cache for one namespace and the current user. Methods throw {@link CacheError} on bad input. */
 export interface Cache {
   /** The namespace given to {@link createCache}. */
   readonly namespace: string;
-  /** The user given to {@link createCache}, if any. */
+  /** The current user, or `undefined` when signed out. */
   readonly user: string | undefined;
-  /** Stores `value` as is (the same object is returned by `get`). `undefined` is refused. */
+  /**
+   * Stores `value` under `key`. Memory keeps the value itself (`get` returns the same object);
+   * `local` and `idb` entries are also persisted. `undefined` is refused.
+   */
   set<T>(key: string, value: T, options?: SetOptions): void;
-  /** The value under `key`, or `undefined` when it is missing or expired. */
+  /** The value from memory, or `undefined` when missing or expired. Never touches IndexedDB. */
   get<T = unknown>(key: string): T | undefined;
-  /** Drops every entry; any later call throws a `CLOSED` error. */
+  /** The value from memory, then localStorage, then IndexedDB. */
+  read<T = unknown>(key: string): Promise<T | undefined>;
+  /** Freshness and metadata of the live entry under `key`, without counting a read. */
+  peek(key: string): EntryInfo | undefined;
+  /** Marks matching entries stale in every tier (they are still served); returns how many. */
+  invalidate(target: Target): number;
+  /** Deletes matching entries from every tier; resolves with how many once persisted. */
+  remove(target: Target): Promise<number>;
+  /** Makes `user` current: the previous user's entries are invisible at once. */
+  switchUser(user: string | undefined): Promise<void>;
+  /** Deletes every entry of `user` (default: the current one) from every tier. */
+  clearUser(user?: string): Promise<void>;
+  /** Removes localStorage keys of pre-cachebus code: exact names, or prefixes ending in `*`. */
+  cleanLegacy(keysOrPrefixes: string | string[]): number;
+  /** Resolves when every pending IndexedDB write has committed. */
+  flush(): Promise<void>;
+  /** Hit, miss and eviction counters, and entries and bytes per tier. */
+  stats(): CacheStats;
+  /** Drops every entry from memory and closes IndexedDB; any later call throws `CLOSED`. */
   close(): void;
 }
 
 /**
- * Creates a cache. The wasm module is loaded on the first call and shared by every later one.
- * Rejects with a {@link CacheError} when the options are invalid.
+ * Creates a cache and loads the user's persisted entries. The wasm module is loaded on the first
+ * call and shared by every later one. Rejects with a {@link CacheError} when options are invalid.
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
   const bindings = await loadBindings();
-  return new BoundCache(new bindings.WasmCache(options));
+  return new BoundCache(await bindings.openCache(options));
 }
 
 class BoundCache implements Cache {
@@ -75,6 +79,42 @@ class BoundCache implements Cache {
 
   get<T = unknown>(key: string): T | undefined {
     return this.#inner.get(key) as T | undefined;
+  }
+
+  read<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#inner.read(key) as Promise<T | undefined>;
+  }
+
+  peek(key: string): EntryInfo | undefined {
+    return this.#inner.peek(key) as EntryInfo | undefined;
+  }
+
+  invalidate(target: Target): number {
+    return this.#inner.invalidate(target);
+  }
+
+  remove(target: Target): Promise<number> {
+    return this.#inner.remove(target) as Promise<number>;
+  }
+
+  async switchUser(user: string | undefined): Promise<void> {
+    await this.#inner.switchUser(user);
+  }
+
+  async clearUser(user?: string): Promise<void> {
+    await this.#inner.clearUser(user);
+  }
+
+  cleanLegacy(keysOrPrefixes: string | string[]): number {
+    return this.#inner.cleanLegacy(keysOrPrefixes);
+  }
+
+  async flush(): Promise<void> {
+    await this.#inner.flush();
+  }
+
+  stats(): CacheStats {
+    return this.#inner.stats() as CacheStats;
   }
 
   close(): void {

@@ -82,17 +82,26 @@ export async function openPage(browser, url, beforeLoad = () => {}) {
 
 const contentTypes = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 
+const blankPage = '<!doctype html><link rel="icon" href="data:,"><title>cachebus package</title>';
+const pages = {
+  "/": blankPage,
+  // A frame without allow-same-origin: its origin is opaque, so localStorage and IndexedDB throw.
+  "/sandbox": `${blankPage}<iframe name="sandboxed" sandbox="allow-scripts" src="/frame"></iframe>`,
+  "/frame": blankPage,
+};
+
 /**
- * Serves the built package folder `pkg/` unbundled at `/pkg/`, plus an empty page at `/`, on a
- * free 127.0.0.1 port in this process: the package as an ESM/CDN consumer loads it.
+ * Serves the built package folder `pkg/` unbundled at `/pkg/` (with CORS, so sandboxed frames can
+ * load it), an empty page at `/`, and `/sandbox`, a page holding a sandboxed frame, on a free
+ * 127.0.0.1 port in this process: the package as an ESM/CDN consumer loads it.
  * Resolves with the base URL and a stop function.
  */
 export function startPackageServer() {
   const server = createServer(async (request, response) => {
     const path = new URL(request.url, "http://x").pathname;
-    if (path === "/") {
+    if (pages[path]) {
       response.writeHead(200, { "content-type": "text/html" });
-      response.end('<!doctype html><link rel="icon" href="data:,"><title>cachebus package</title>');
+      response.end(pages[path]);
       return;
     }
     const file = normalize(join(root, decodeURIComponent(path)));
@@ -102,7 +111,10 @@ export function startPackageServer() {
     }
     try {
       const body = await readFile(file);
-      response.writeHead(200, { "content-type": contentTypes[extname(file)] ?? "application/octet-stream" });
+      response.writeHead(200, {
+        "content-type": contentTypes[extname(file)] ?? "application/octet-stream",
+        "access-control-allow-origin": "*",
+      });
       response.end(body);
     } catch {
       response.writeHead(404).end();

@@ -1,14 +1,49 @@
 // Compiled with `tsc --noEmit` by the test command: the public types accept correct use and
 // refuse mistakes. Each @ts-expect-error fails the build if the line it guards stops erroring.
-import { CacheError, createCache, type Cache, type CacheErrorCode, type CacheOptions } from "cachebus";
+import {
+  CacheError,
+  createCache,
+  type Cache,
+  type CacheErrorCode,
+  type CacheOptions,
+  type CacheStats,
+  type EntryInfo,
+  type Target,
+} from "cachebus";
 
 export async function correctUse(): Promise<number | undefined> {
-  const options: CacheOptions = { namespace: "shop", user: "u_42", defaults: { ttlMs: 30_000 } };
+  const options: CacheOptions = {
+    namespace: "shop",
+    user: "u_42",
+    version: 2,
+    migrate: (value, from) => (from === 1 ? value : undefined),
+    defaults: { tier: "local", ttlMs: 30_000, staleMs: 5_000 },
+    budgets: { memoryBytes: 1 << 20, localBytes: 1 << 20, idbBytes: 50 << 20 },
+  };
   const cache: Cache = await createCache(options);
-  cache.set("balance", { tokens: 100 }, { ttlMs: 1_000 });
+  cache.set("balance", { tokens: 100 }, { tier: "idb", ttlMs: 1_000, staleMs: 500, tags: ["balance"], etag: '"1"' });
   const balance = cache.get<{ tokens: number }>("balance");
-  const user: string | undefined = cache.user;
-  void user;
+  const read: { tokens: number } | undefined = await cache.read<{ tokens: number }>("balance");
+  void read;
+  const info: EntryInfo | undefined = cache.peek("balance");
+  const stale: boolean = info?.state === "stale";
+  void stale;
+  const targets: Target[] = ["balance", { prefix: "assets:" }, { pattern: "assets:*:fonts" }, { tags: ["a"] }, { all: true }];
+  for (const target of targets) cache.invalidate(target);
+  const removed: number = await cache.remove({ key: "balance" });
+  void removed;
+  await cache.switchUser("u_77");
+  await cache.switchUser(undefined);
+  await cache.clearUser();
+  cache.cleanLegacy(["tokenBalanceCache_*", "tokenBalance"]);
+  await cache.flush();
+  const stats: CacheStats = cache.stats();
+  const localBytes: number = stats.tiers.local.bytes;
+  void localBytes;
+  window.addEventListener("cachebus:error", (event) => {
+    const code: "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "CORRUPT_ENTRY" = event.detail.code;
+    void code;
+  });
   cache.close();
   return balance?.tokens;
 }
@@ -22,14 +57,22 @@ export async function mistakes() {
   await createCache({ user: "u_42" });
   // @ts-expect-error: a misspelt option name
   await createCache({ namespace: "shop", usr: "u_42" });
+  // @ts-expect-error: budgets are spelt memoryBytes, localBytes, idbBytes
+  await createCache({ namespace: "shop", budgets: { memory: 1 } });
   const cache = await createCache({ namespace: "shop" });
   // @ts-expect-error: ttl is spelt ttlMs
   cache.set("k", 1, { ttl: 5 });
+  // @ts-expect-error: there is no "session" tier
+  cache.set("k", 1, { tier: "session" });
   // @ts-expect-error: keys are strings
   cache.get(42);
   // @ts-expect-error: get may return undefined
   const n: number = cache.get<number>("k");
   void n;
+  // @ts-expect-error: a target names one of key, prefix, pattern, tags, all
+  cache.invalidate({ prefixes: ["a"] });
+  // @ts-expect-error: all must be true
+  cache.invalidate({ all: false });
   // @ts-expect-error: codes are a closed set
   const code: CacheErrorCode = "NOT_A_CODE";
   void code;

@@ -1,0 +1,393 @@
+//! Native tests of the engine with a manual clock and quota-limited fake stores.
+
+use super::store::testing::QuotaStore;
+use super::*;
+
+type TestEngine = Engine<String, ManualClock>;
+
+const START: Millis = 1_700_000_000_000;
+
+struct Harness {
+    cache: TestEngine,
+    clock: ManualClock,
+    local: QuotaStore<String>,
+    idb: QuotaStore<String>,
+}
+
+fn weight(value: &String) -> usize {
+    value.len()
+}
+
+fn harness_with(options: impl FnOnce(&mut EngineOptions), local_quota: usize) -> Harness {
+    let clock = ManualClock::new(START);
+    let local = QuotaStore::new(local_quota, weight);
+    let idb = QuotaStore::new(usize::MAX, weight);
+    let mut engine_options = EngineOptions::new(Scope::new("shop", Some("alice")).unwrap());
+    options(&mut engine_options);
+    let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
+    Harness { cache: Engine::new(engine_options, clock.clone(), stores), clock, local, idb }
+}
+
+fn harness() -> Harness {
+    harness_with(|_| {}, usize::MAX)
+}
+
+fn opts(tier: Tier) -> SetOptions {
+    SetOptions { tier: Some(tier), ..SetOptions::default() }
+}
+
+fn ttl(ms: Millis) -> SetOptions {
+    SetOptions { ttl: Some(Ttl::Millis(ms)), ..SetOptions::default() }
+}
+
+fn tagged(tags: &[&str]) -> SetOptions {
+    SetOptions { tags: tags.iter().map(|t| t.to_string()).collect(), ..SetOptions::default() }
+}
+
+fn get(cache: &mut TestEngine, key: &str) -> Option<String> {
+    cache.get(key).unwrap().cloned()
+}
+
+fn state(cache: &mut TestEngine, key: &str) -> Option<State> {
+    cache.peek(key).unwrap().map(|(state, _)| state)
+}
+
+fn stored(store: &QuotaStore<String>) -> Vec<String> {
+    store.contents.borrow().keys().cloned().collect()
+}
+
+#[test]
+fn set_then_get_until_the_ttl_runs_out() {
+    let Harness { mut cache, clock, .. } = harness();
+    cache.set("balance", "100".into(), ttl(30_000)).unwrap();
+    assert_eq!(get(&mut cache, "balance").as_deref(), Some("100"));
+    clock.advance(29_999);
+    assert_eq!(get(&mut cache, "balance").as_deref(), Some("100"));
+    clock.advance(1);
+    assert_eq!(get(&mut cache, "balance"), None);
+    assert_eq!(cache.stats().tier(Tier::Memory).entries, 0, "the expired entry was released");
+}
+
+#[test]
+fn defaults_apply_to_writes_that_say_nothing() {
+    let Harness { mut cache, clock, local, .. } = harness_with(
+        |o| o.defaults = Defaults { tier: Tier::Local, ttl: Ttl::Millis(1_000), stale: Ttl::Millis(100) },
+        usize::MAX,
+    );
+    cache.set("k", "v".into(), SetOptions::default()).unwrap();
+    assert_eq!(stored(&local), ["shop:alice:k"]);
+    clock.advance(100);
+    assert_eq!(state(&mut cache, "k"), Some(State::Stale));
+    clock.advance(900);
+    assert_eq!(state(&mut cache, "k"), None);
+    assert!(stored(&local).is_empty(), "expiry deletes the persisted copy too");
+}
+
+#[test]
+fn stale_entries_are_served_and_counted_as_stale_hits() {
+    let Harness { mut cache, clock, .. } = harness();
+    let options = SetOptions { stale: Some(Ttl::Millis(10)), ..SetOptions::default() };
+    cache.set("k", "v".into(), options).unwrap();
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
+    clock.advance(10);
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
+    assert_eq!(get(&mut cache, "nope"), None);
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.stale_hits, stats.misses), (1, 1, 1));
+}
+
+#[test]
+fn peek_reports_metadata_without_counting() {
+    let Harness { mut cache, .. } = harness();
+    let options = SetOptions { etag: Some("\"v1\"".into()), tier: Some(Tier::Idb), ..tagged(&["balance"]) };
+    cache.set("k", "v".into(), options).unwrap();
+    let (state, meta) = cache.peek("k").unwrap().unwrap();
+    assert_eq!(state, State::Fresh);
+    assert_eq!(meta.tier, Tier::Idb);
+    assert_eq!(meta.tags, ["balance"]);
+    assert_eq!(meta.etag.as_deref(), Some("\"v1\""));
+    assert_eq!(meta.freshness.updated_at, START);
+    assert_eq!(cache.stats().hits + cache.stats().misses, 0);
+}
+
+#[test]
+fn each_tier_persists_where_it_says_and_moving_tiers_deletes_the_old_copy() {
+    let Harness { mut cache, local, idb, .. } = harness();
+    cache.set("m", "1".into(), opts(Tier::Memory)).unwrap();
+    cache.set("l", "2".into(), opts(Tier::Local)).unwrap();
+    cache.set("i", "3".into(), opts(Tier::Idb)).unwrap();
+    assert_eq!(stored(&local), ["shop:alice:l"]);
+    assert_eq!(stored(&idb), ["shop:alice:i"]);
+    cache.set("l", "22".into(), opts(Tier::Idb)).unwrap();
+    assert!(stored(&local).is_empty());
+    assert_eq!(stored(&idb), ["shop:alice:i", "shop:alice:l"]);
+    let stats = cache.stats();
+    assert_eq!(stats.tier(Tier::Memory).entries, 3);
+    assert_eq!(stats.tier(Tier::Idb), TierUsage { entries: 2, bytes: 3 });
+}
+
+#[test]
+fn invalidation_marks_stale_in_memory_and_in_the_persisted_copy() {
+    let Harness { mut cache, clock, .. } = harness();
+    cache.set("assets:shop1:fonts", "f".into(), opts(Tier::Local)).unwrap();
+    cache.set("assets:shop1:colors", "c".into(), opts(Tier::Idb)).unwrap();
+    cache.set("assets:shop2:fonts", "g".into(), SetOptions::default()).unwrap();
+    clock.advance(5);
+    assert_eq!(cache.invalidate(&Target::pattern("assets:shop1:*").unwrap()).unwrap(), 2);
+    assert_eq!(state(&mut cache, "assets:shop1:fonts"), Some(State::Stale));
+    assert_eq!(state(&mut cache, "assets:shop1:colors"), Some(State::Stale));
+    assert_eq!(state(&mut cache, "assets:shop2:fonts"), Some(State::Fresh));
+    let (_, meta) = cache.peek("assets:shop1:fonts").unwrap().unwrap();
+    assert_eq!(meta.freshness.stale_at, Some(START + 5));
+    assert_eq!(get(&mut cache, "assets:shop1:fonts").as_deref(), Some("f"), "stale values are still served");
+}
+
+#[test]
+fn invalidate_and_remove_by_every_kind_of_target() {
+    let Harness { mut cache, .. } = harness();
+    for (key, tags) in [("a:1", &["x"][..]), ("a:2", &["y"]), ("b:1", &["x", "y"]), ("c", &[])] {
+        cache.set(key, key.into(), tagged(tags)).unwrap();
+    }
+    assert_eq!(cache.invalidate(&Target::key("c").unwrap()).unwrap(), 1);
+    assert_eq!(cache.invalidate(&Target::prefix("a:").unwrap()).unwrap(), 2);
+    assert_eq!(cache.invalidate(&Target::tags(vec!["y".into()]).unwrap()).unwrap(), 2);
+    assert_eq!(cache.invalidate(&Target::key("missing").unwrap()).unwrap(), 0);
+    assert_eq!(cache.remove(&Target::tags(vec!["x".into()]).unwrap()).unwrap(), 2);
+    assert_eq!(get(&mut cache, "a:1"), None);
+    assert_eq!(get(&mut cache, "b:1"), None);
+    assert_eq!(get(&mut cache, "a:2").as_deref(), Some("a:2"));
+    assert_eq!(cache.remove(&Target::All).unwrap(), 2);
+    assert_eq!(cache.stats().tier(Tier::Memory).entries, 0);
+}
+
+#[test]
+fn removal_reaches_every_tier() {
+    let Harness { mut cache, local, idb, .. } = harness();
+    cache.set("balance:alice", "1".into(), opts(Tier::Local)).unwrap();
+    cache.set("balance:history", "2".into(), opts(Tier::Idb)).unwrap();
+    cache.set("other", "3".into(), opts(Tier::Local)).unwrap();
+    assert_eq!(cache.remove(&Target::prefix("balance").unwrap()).unwrap(), 2);
+    assert_eq!(stored(&local), ["shop:alice:other"]);
+    assert!(stored(&idb).is_empty());
+}
+
+#[test]
+fn generations_change_on_every_write_invalidation_removal_and_scope_change() {
+    let Harness { mut cache, .. } = harness();
+    let g0 = cache.generation("k");
+    cache.set("k", "v".into(), SetOptions::default()).unwrap();
+    let g1 = cache.generation("k");
+    assert_ne!(g0, g1);
+    cache.set("other", "v".into(), SetOptions::default()).unwrap();
+    assert_eq!(cache.generation("k"), g1, "other keys' writes do not touch this key");
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    let g2 = cache.generation("k");
+    assert_ne!(g1, g2);
+    cache.remove(&Target::key("k").unwrap()).unwrap();
+    let g3 = cache.generation("k");
+    assert_ne!(g2, g3, "a removed key keeps a changed generation");
+    cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
+    assert_ne!(cache.generation("k"), g3);
+    assert_ne!(cache.generation("never-seen"), 0, "the scope change covers keys never written");
+}
+
+#[test]
+fn switching_user_hides_the_previous_users_entries_at_once_and_keeps_them_persisted() {
+    let Harness { mut cache, local, .. } = harness();
+    cache.set("balance", "alice: 100".into(), opts(Tier::Local)).unwrap();
+    cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
+    assert_eq!(get(&mut cache, "balance"), None);
+    assert_eq!(stored(&local), ["shop:alice:balance"], "alice's copy waits for alice");
+    cache.set("balance", "bob: 5".into(), opts(Tier::Local)).unwrap();
+    assert_eq!(stored(&local), ["shop:alice:balance", "shop:bob:balance"]);
+}
+
+#[test]
+fn clearing_a_user_deletes_only_that_users_entries() {
+    let Harness { mut cache, local, idb, .. } = harness();
+    cache.set("balance", "a".into(), opts(Tier::Local)).unwrap();
+    cache.set("history", "a".into(), opts(Tier::Idb)).unwrap();
+    cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
+    cache.set("balance", "b".into(), opts(Tier::Local)).unwrap();
+    cache.clear_scope(&Scope::new("shop", Some("alice")).unwrap()).unwrap();
+    assert_eq!(stored(&local), ["shop:bob:balance"]);
+    assert!(stored(&idb).is_empty());
+    assert_eq!(get(&mut cache, "balance").as_deref(), Some("b"), "the current user is untouched");
+    cache.clear_scope(&Scope::new("shop", Some("bob")).unwrap()).unwrap();
+    assert_eq!(get(&mut cache, "balance"), None, "clearing the current user empties memory too");
+    assert!(stored(&local).is_empty());
+}
+
+#[test]
+fn a_full_tier_evicts_its_least_recently_used_entries_and_retries_once() {
+    let Harness { mut cache, local, .. } = harness_with(|_| {}, 10);
+    cache.set("old", "aaaa".into(), opts(Tier::Local)).unwrap();
+    cache.set("used", "bbbb".into(), opts(Tier::Local)).unwrap();
+    get(&mut cache, "used");
+    cache.set("new", "cccc".into(), SetOptions { size: 4, ..opts(Tier::Local) }).unwrap();
+    assert_eq!(stored(&local), ["shop:alice:new", "shop:alice:used"]);
+    assert_eq!(get(&mut cache, "old"), None, "the evicted entry is gone from memory too");
+    assert_eq!(cache.stats().evictions, 1);
+    assert!(cache.take_diagnostics().is_empty(), "eviction made room: nothing to report");
+}
+
+#[test]
+fn a_tier_still_full_after_eviction_keeps_the_entry_in_memory_and_reports_it() {
+    let Harness { mut cache, local, .. } = harness_with(|_| {}, 3);
+    cache.set("big", "too large".into(), opts(Tier::Local)).unwrap();
+    assert!(stored(&local).is_empty());
+    assert_eq!(get(&mut cache, "big").as_deref(), Some("too large"));
+    assert_eq!(cache.peek("big").unwrap().unwrap().1.tier, Tier::Memory);
+    let diagnostics = cache.take_diagnostics();
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code, ErrorCode::QuotaExceeded);
+    assert_eq!(diagnostics[0].key.as_deref(), Some("big"));
+    assert!(cache.take_diagnostics().is_empty(), "diagnostics are taken once");
+}
+
+#[test]
+fn broken_storage_falls_back_to_memory_with_a_diagnostic() {
+    let clock = ManualClock::new(START);
+    let options = EngineOptions::new(Scope::new("shop", None).unwrap());
+    let stores = Stores { local: Box::new(NoStore), idb: Box::new(NoStore) };
+    let mut cache: TestEngine = Engine::new(options, clock, stores);
+    cache.set("k", "v".into(), opts(Tier::Idb)).unwrap();
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
+    assert_eq!(cache.take_diagnostics()[0].code, ErrorCode::StorageUnavailable);
+}
+
+#[test]
+fn an_unencodable_value_is_refused_and_the_previous_entry_kept() {
+    struct Refuses;
+    impl Store<String> for Refuses {
+        fn put(&mut self, _: &Scope, _: &str, v: Option<&String>, _: &EntryMeta) -> Result<usize, StoreError> {
+            if v.is_some_and(|v| v == "cycle") { Err(StoreError::Unencodable) } else { Ok(1) }
+        }
+        fn delete(&mut self, _: &Scope, _: &str) {}
+        fn clear_scope(&mut self, _: &Scope) {}
+    }
+    let options = EngineOptions::new(Scope::new("shop", None).unwrap());
+    let stores = Stores { local: Box::new(Refuses), idb: Box::new(NoStore) };
+    let mut cache: TestEngine = Engine::new(options, ManualClock::new(START), stores);
+    cache.set("k", "good".into(), opts(Tier::Local)).unwrap();
+    let err = cache.set("k", "cycle".into(), opts(Tier::Local)).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidValue);
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("good"));
+}
+
+#[test]
+fn the_memory_budget_evicts_lru_and_unloads_persisted_values_instead_of_deleting_them() {
+    let Harness { mut cache, local, .. } = harness_with(|o| o.budgets[Tier::Memory.index()] = Some(10), usize::MAX);
+    cache.set("a", "aaaa".into(), SetOptions { size: 4, ..SetOptions::default() }).unwrap();
+    cache.set("p", "pppp".into(), opts(Tier::Local)).unwrap();
+    get(&mut cache, "a");
+    cache.set("c", "cccc".into(), SetOptions { size: 4, ..SetOptions::default() }).unwrap();
+    assert_eq!(get(&mut cache, "p"), None, "the least recently used value left memory");
+    assert_eq!(cache.unloaded_tier("p"), Some(Tier::Local), "but it can be read back from its tier");
+    assert_eq!(stored(&local), ["shop:alice:p"]);
+    cache.fill("p", "pppp".into());
+    assert_eq!(get(&mut cache, "p").as_deref(), Some("pppp"));
+    assert!(cache.stats().tier(Tier::Memory).bytes <= 10);
+    assert_eq!(get(&mut cache, "a"), None, "filling p pushed out the next least recently used");
+}
+
+#[test]
+fn a_tier_budget_evicts_its_own_lru_entries() {
+    let Harness { mut cache, local, .. } = harness_with(|o| o.budgets[Tier::Local.index()] = Some(8), usize::MAX);
+    for key in ["k1", "k2", "k3"] {
+        cache.set(key, "1234".into(), opts(Tier::Local)).unwrap();
+    }
+    assert_eq!(stored(&local), ["shop:alice:k2", "shop:alice:k3"]);
+    assert_eq!(cache.stats().tier(Tier::Local), TierUsage { entries: 2, bytes: 8 });
+    assert_eq!(cache.stats().evictions, 1);
+}
+
+#[test]
+fn hydration_adds_live_entries_and_deletes_expired_ones() {
+    let Harness { mut cache, clock, local, .. } = harness();
+    local.contents.borrow_mut().insert("shop:alice:stale-copy".into(), (1, Some("x".into())));
+    let meta = |expires: Option<Millis>| EntryMeta {
+        tier: Tier::Local,
+        freshness: Freshness { updated_at: START, stale_at: None, expires_at: expires },
+        tags: vec!["t".into()],
+        etag: None,
+        size: 1,
+    };
+    clock.advance(10);
+    assert!(!cache.hydrate("stale-copy", Some("x".into()), meta(Some(START + 10))));
+    assert!(stored(&local).is_empty(), "an expired persisted entry is deleted on sight");
+    assert!(cache.hydrate("live", Some("y".into()), meta(None)));
+    assert!(!cache.hydrate("live", Some("z".into()), meta(None)), "an entry already held wins");
+    assert!(!cache.hydrate("", Some("bad".into()), meta(None)), "invalid keys are not hydrated");
+    assert_eq!(get(&mut cache, "live").as_deref(), Some("y"));
+    assert_eq!(cache.remove(&Target::tags(vec!["t".into()]).unwrap()).unwrap(), 1, "hydrated tags are indexed");
+}
+
+#[test]
+fn an_idb_failure_after_the_write_keeps_the_entry_in_memory_only() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "v".into(), opts(Tier::Idb)).unwrap();
+    cache.persist_failed("k", Tier::Idb, StoreError::Quota);
+    assert_eq!(cache.peek("k").unwrap().unwrap().1.tier, Tier::Memory);
+    assert_eq!(cache.stats().tier(Tier::Idb).entries, 0);
+    assert_eq!(cache.take_diagnostics()[0].code, ErrorCode::QuotaExceeded);
+}
+
+#[test]
+fn a_closed_cache_refuses_calls() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "v".into(), SetOptions::default()).unwrap();
+    cache.close();
+    assert_eq!(cache.get("k").unwrap_err().code, ErrorCode::Closed);
+    assert_eq!(cache.set("k", "v".into(), SetOptions::default()).unwrap_err().code, ErrorCode::Closed);
+    assert_eq!(cache.invalidate(&Target::All).unwrap_err().code, ErrorCode::Closed);
+}
+
+/// A small deterministic generator, so the property below replays exactly.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn property_no_sequence_of_operations_returns_another_users_value() {
+    let users = ["alice", "bob", "carol"];
+    let keys = ["balance", "profile", "assets:1"];
+    for seed in 1..=50 {
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15 ^ seed);
+        let Harness { mut cache, clock, .. } = harness();
+        let mut current = "alice";
+        for _ in 0..400 {
+            let key = keys[rng.below(3) as usize];
+            match rng.below(6) {
+                0 | 1 => {
+                    let tier = Tier::ALL[rng.below(3) as usize];
+                    cache.set(key, format!("{current}|{key}"), opts(tier)).unwrap();
+                }
+                2 => {
+                    current = users[rng.below(3) as usize];
+                    cache.switch_scope(Scope::new("shop", Some(current)).unwrap()).unwrap();
+                }
+                3 => {
+                    let user = users[rng.below(3) as usize];
+                    cache.clear_scope(&Scope::new("shop", Some(user)).unwrap()).unwrap();
+                }
+                4 => {
+                    cache.invalidate(&Target::All).unwrap();
+                }
+                _ => clock.advance(rng.below(1_000)),
+            }
+            for key in keys {
+                if let Some(value) = get(&mut cache, key) {
+                    assert!(value.starts_with(&format!("{current}|")), "seed {seed}: {current} read {value}");
+                }
+            }
+        }
+    }
+}

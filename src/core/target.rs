@@ -1,0 +1,142 @@
+//! What an invalidation or removal applies to: a key, a prefix, a `*` pattern, tags, or all.
+
+use super::error::{CacheError, ErrorCode};
+use super::key::validate_key;
+
+const EMPTY_PREFIX: CacheError = CacheError::new(ErrorCode::InvalidTarget, "a prefix must not be empty");
+const EMPTY_TAGS: CacheError = CacheError::new(ErrorCode::InvalidTarget, "tags must be a non-empty list of strings");
+
+/// Which entries an operation applies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Exactly this key.
+    Key(String),
+    /// Every key starting with this text.
+    Prefix(String),
+    /// Every key matching a pattern where `*` stands for any run of characters.
+    Pattern(Pattern),
+    /// Every entry carrying at least one of these tags.
+    Tags(Vec<String>),
+    /// Every entry of the current scope.
+    All,
+}
+
+impl Target {
+    /// A key target, validated like any key.
+    pub fn key(key: &str) -> Result<Target, CacheError> {
+        validate_key(key)?;
+        Ok(Target::Key(key.to_owned()))
+    }
+
+    /// A prefix target; an empty prefix is refused (say `all` when you mean all).
+    pub fn prefix(prefix: &str) -> Result<Target, CacheError> {
+        if prefix.is_empty() {
+            return Err(EMPTY_PREFIX);
+        }
+        validate_key(prefix)?;
+        Ok(Target::Prefix(prefix.to_owned()))
+    }
+
+    /// A `*` pattern target.
+    pub fn pattern(pattern: &str) -> Result<Target, CacheError> {
+        validate_key(pattern)?;
+        Ok(Target::Pattern(Pattern::new(pattern)))
+    }
+
+    /// A tags target; at least one tag, none empty.
+    pub fn tags(tags: Vec<String>) -> Result<Target, CacheError> {
+        if tags.is_empty() || tags.iter().any(String::is_empty) {
+            return Err(EMPTY_TAGS);
+        }
+        Ok(Target::Tags(tags))
+    }
+}
+
+/// A key pattern where `*` matches any run of characters (`:` included), e.g. `assets:shop1:*`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pattern {
+    parts: Vec<String>,
+}
+
+impl Pattern {
+    /// Compiles `pattern`.
+    pub fn new(pattern: &str) -> Pattern {
+        Pattern { parts: pattern.split('*').map(str::to_owned).collect() }
+    }
+
+    /// The text every match starts with (what precedes the first `*`): the index range to search.
+    pub fn literal_prefix(&self) -> &str {
+        self.parts.first().map_or("", String::as_str)
+    }
+
+    /// Whether `key` matches.
+    pub fn matches(&self, key: &str) -> bool {
+        let Some((first, rest)) = self.parts.split_first() else {
+            return false; // unreachable: split yields at least one part
+        };
+        let Some(mut remaining) = key.strip_prefix(first.as_str()) else {
+            return false;
+        };
+        let Some((last, middle)) = rest.split_last() else {
+            return remaining.is_empty(); // no `*`: the pattern is a plain key
+        };
+        for part in middle {
+            match remaining.split_once(part.as_str()) {
+                Some((_, rest)) => remaining = rest,
+                None => return false,
+            }
+        }
+        remaining.len() >= last.len() && remaining.ends_with(last.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matches(pattern: &str, key: &str) -> bool {
+        Pattern::new(pattern).matches(key)
+    }
+
+    #[test]
+    fn trailing_star_is_a_prefix() {
+        assert!(matches("assets:shop1:*", "assets:shop1:fonts"));
+        assert!(matches("assets:shop1:*", "assets:shop1:"));
+        assert!(!matches("assets:shop1:*", "assets:shop2:fonts"));
+        assert_eq!(Pattern::new("assets:shop1:*").literal_prefix(), "assets:shop1:");
+    }
+
+    #[test]
+    fn inner_and_leading_stars() {
+        assert!(matches("assets:*:fonts", "assets:shop1:fonts"));
+        assert!(matches("assets:*:fonts", "assets:a:b:fonts"));
+        assert!(!matches("assets:*:fonts", "assets:shop1:colors"));
+        assert!(matches("*:balance", "u1:balance"));
+        assert!(!matches("*:balance", "u1:balances"));
+        assert!(matches("a*b*c", "abc"));
+        assert!(matches("a*b*c", "aXXbYYc"));
+        assert!(!matches("a*b*c", "acb"));
+        assert!(matches("*", "anything"));
+    }
+
+    #[test]
+    fn overlapping_literals_do_not_double_count() {
+        assert!(!matches("ab*ba", "aba"), "the two literals may not share characters");
+        assert!(matches("ab*ba", "abba"));
+    }
+
+    #[test]
+    fn no_star_is_an_exact_key() {
+        assert!(matches("balance", "balance"));
+        assert!(!matches("balance", "balance2"));
+    }
+
+    #[test]
+    fn targets_are_validated() {
+        assert_eq!(Target::prefix("").unwrap_err().code, ErrorCode::InvalidTarget);
+        assert_eq!(Target::key("").unwrap_err().code, ErrorCode::InvalidKey);
+        assert_eq!(Target::tags(vec![]).unwrap_err().code, ErrorCode::InvalidTarget);
+        assert_eq!(Target::tags(vec![String::new()]).unwrap_err().code, ErrorCode::InvalidTarget);
+        assert_eq!(Target::tags(vec!["balance".into()]), Ok(Target::Tags(vec!["balance".into()])));
+    }
+}

@@ -1,0 +1,106 @@
+import type { DiagnosticCode } from "./errors.js";
+
+/** Where an entry is kept besides memory: nowhere, localStorage (JSON), or IndexedDB (structured clone). */
+export type Tier = "memory" | "local" | "idb";
+
+/**
+ * Which entries an invalidation or removal applies to: a key, every key with a prefix, every key
+ * matching a pattern (`*` is any run of characters), every entry with any of the tags, or all
+ * entries of the current user.
+ */
+export type Target =
+  | string
+  | { key: string }
+  | { prefix: string }
+  | { pattern: string }
+  | { tags: string[] }
+  | { all: true };
+
+/** A data version as given to {@link CacheOptions.version}. */
+export type DataVersion = string | number;
+
+/** Options of `createCache`. */
+export interface CacheOptions {
+  /** The app's namespace: 1-64 characters of `A-Z a-z 0-9 _ . -`. */
+  namespace: string;
+  /** The signed-in user; entries belong to this user. No `:` allowed. */
+  user?: string;
+  /** The version of your data; persisted entries of another version are dropped or migrated. */
+  version?: DataVersion;
+  /** Brings a persisted value of another version forward; return `undefined` to drop it. */
+  migrate?: (value: unknown, fromVersion: DataVersion | null) => unknown;
+  /** Defaults for writes that do not say otherwise. */
+  defaults?: {
+    /** Tier of a write (default `"memory"`). */
+    tier?: Tier;
+    /** Lifetime in milliseconds (default `Infinity`: never expires). */
+    ttlMs?: number;
+    /** Freshness in milliseconds (default `Infinity`: fresh until invalidated). */
+    staleMs?: number;
+  };
+  /** Byte budgets; the least recently used entries are evicted beyond them. */
+  budgets?: {
+    /** Values held in memory (JSON length as the estimate); persisted values are unloaded, not deleted. */
+    memoryBytes?: number;
+    /** localStorage entries (key + JSON envelope). */
+    localBytes?: number;
+    /** IndexedDB entries (JSON length as the estimate). */
+    idbBytes?: number;
+  };
+}
+
+/** Options of `cache.set`. */
+export interface SetOptions {
+  /** Where to keep the entry besides memory. */
+  tier?: Tier;
+  /** Lifetime in milliseconds (`0` expires at once, `Infinity` never). */
+  ttlMs?: number;
+  /** Milliseconds the entry is fresh; after that it is served but marked stale. */
+  staleMs?: number;
+  /** Labels for invalidation by tag. */
+  tags?: string[];
+  /** The server's validator for this value. */
+  etag?: string;
+}
+
+/** What `cache.peek` tells about a live entry. Instants are `Date.now()` milliseconds; `null`: never. */
+export interface EntryInfo {
+  state: "fresh" | "stale";
+  tier: Tier;
+  tags: string[];
+  etag: string | undefined;
+  updatedAt: number;
+  staleAt: number | null;
+  expiresAt: number | null;
+}
+
+/** Entries and bytes in one tier. */
+export interface TierStats {
+  entries: number;
+  bytes: number;
+}
+
+/** What `cache.stats` reports. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  staleHits: number;
+  evictions: number;
+  corrupt: number;
+  tiers: Record<Tier, TierStats>;
+}
+
+/** `detail` of a `cachebus:error` event on `window`. */
+export interface CacheErrorEventDetail {
+  code: DiagnosticCode;
+  key: string | null;
+  tier: Tier | null;
+  namespace: string;
+  user: string | null;
+}
+
+declare global {
+  interface WindowEventMap {
+    "cachebus:error": CustomEvent<CacheErrorEventDetail>;
+  }
+}

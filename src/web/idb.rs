@@ -1,0 +1,313 @@
+//! The `idb` tier: entries in IndexedDB, values by structured clone.
+//!
+//! One database per namespace (`cachebus:{namespace}`) with two object stores keyed by
+//! `[user, key]` (`""` for signed out): `meta` holds small metadata records, read in one go at
+//! start-up so the index knows every entry; `values` holds the values, read on demand. A user's
+//! entries are one key range, so clearing a user never scans other users.
+//!
+//! Writes issued in the same tick share one transaction: the first write opens it, later ones
+//! reuse it until the browser reports it inactive. Requests are issued synchronously, so a value
+//! structured clone refuses fails the `set` call itself. Nothing foreign is awaited inside a
+//! transaction. A transaction that aborts later (quota) is reported through the failure handler.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
+
+use super::envelope::{from_object, to_object, Decoded};
+use super::version::{Verdict, Versioning};
+use crate::core::{EntryMeta, Scope, Store, StoreError, Tier};
+
+const META: &str = "meta";
+const VALUES: &str = "values";
+
+/// Called with the keys of a transaction that aborted after its writes were accepted.
+pub type FailureHandler = Box<dyn Fn(&[String], StoreError)>;
+
+/// A handle on the namespace's database (cheap to clone).
+#[derive(Clone)]
+pub struct IdbStore {
+    shared: Rc<Shared>,
+}
+
+struct Shared {
+    db: Option<IdbDatabase>,
+    versioning: Versioning,
+    batch: RefCell<Option<Batch>>,
+    pending: RefCell<Vec<Promise>>,
+    on_failure: RefCell<Option<FailureHandler>>,
+}
+
+struct Batch {
+    meta: IdbObjectStore,
+    values: IdbObjectStore,
+    keys: Rc<RefCell<Vec<String>>>,
+}
+
+/// What reading a scope's metadata found.
+#[derive(Default)]
+pub struct LoadedMeta {
+    /// Intact entries: key and metadata (values stay in IndexedDB until read).
+    pub entries: Vec<(String, EntryMeta)>,
+    /// Keys of corrupt records, already deleted.
+    pub corrupt: Vec<String>,
+}
+
+impl IdbStore {
+    /// Opens (creating on first use) the database of `namespace`. When IndexedDB is missing or
+    /// refuses, the store holds nothing and every write fails as unavailable.
+    pub async fn open(namespace: &str, versioning: Versioning) -> IdbStore {
+        let db = open_database(namespace).await.ok();
+        IdbStore {
+            shared: Rc::new(Shared {
+                db,
+                versioning,
+                batch: RefCell::new(None),
+                pending: RefCell::new(Vec::new()),
+                on_failure: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// Whether the database is open.
+    pub fn is_available(&self) -> bool {
+        self.shared.db.is_some()
+    }
+
+    /// Sets who hears of transactions that aborted after their writes were accepted.
+    pub fn on_failure(&self, handler: FailureHandler) {
+        *self.shared.on_failure.borrow_mut() = Some(handler);
+    }
+
+    /// Resolves when every write issued so far has committed (or failed and been reported).
+    pub fn flush(&self) -> Promise {
+        let pending: Array = self.shared.pending.borrow().iter().collect();
+        Promise::all(&pending)
+    }
+
+    /// The metadata of every entry of `scope`. Corrupt records are deleted; entries of another
+    /// version are migrated (value rewritten) or deleted.
+    pub async fn load_scope(&self, scope: &Scope) -> LoadedMeta {
+        let mut loaded = LoadedMeta::default();
+        let Some(db) = &self.shared.db else { return loaded };
+        let Ok(range) = scope_range(scope) else { return loaded };
+        let Ok(tx) = db.transaction_with_str(META) else { return loaded };
+        let Ok(store) = tx.object_store(META) else { return loaded };
+        let (Ok(keys), Ok(records)) = (store.get_all_keys_with_key(&range), store.get_all_with_key(&range)) else {
+            return loaded;
+        };
+        let (Ok(keys), Ok(records)) = (request_result(&keys).await, request_result(&records).await) else {
+            return loaded;
+        };
+        let (keys, records) = (Array::from(&keys), Array::from(&records));
+        let mut outdated = Vec::new();
+        for (id, record) in keys.iter().zip(records.iter()) {
+            let Some(key) = Array::from(&id).get(1).as_string() else { continue };
+            match from_object(&record, Tier::Idb) {
+                Some(Decoded { meta, version, .. }) if js_sys::Object::is(&version, &self.shared.versioning.version) => {
+                    loaded.entries.push((key, meta))
+                }
+                Some(Decoded { meta, version, .. }) => outdated.push((key, meta, version)),
+                None => {
+                    self.delete(scope, &key);
+                    loaded.corrupt.push(key);
+                }
+            }
+        }
+        for (key, meta, version) in outdated {
+            if let Some(meta) = self.migrate(scope, &key, meta, &version).await {
+                loaded.entries.push((key, meta));
+            }
+        }
+        loaded
+    }
+
+    /// The value of `scope`'s entry under `key`; `None` when missing or unreadable.
+    pub async fn read(&self, scope: &Scope, key: &str) -> Option<JsValue> {
+        let db = self.shared.db.as_ref()?;
+        let request = db.transaction_with_str(VALUES).ok()?.object_store(VALUES).ok()?.get(&entry_key(scope, key)).ok()?;
+        let value = request_result(&request).await.ok()?;
+        (!value.is_undefined()).then_some(value)
+    }
+
+    /// Closes the database connection.
+    pub fn close(&self) {
+        if let Some(db) = &self.shared.db {
+            db.close();
+        }
+    }
+
+    async fn migrate(&self, scope: &Scope, key: &str, meta: EntryMeta, version: &JsValue) -> Option<EntryMeta> {
+        let value = self.read(scope, key).await;
+        let verdict = value.map_or(Verdict::Drop, |value| self.shared.versioning.judge(version, &value));
+        match verdict {
+            Verdict::Migrated(value) => {
+                let mut store = self.clone();
+                store.put(scope, key, Some(&value), &meta).ok()?;
+                Some(meta)
+            }
+            _ => {
+                self.delete(scope, key);
+                None
+            }
+        }
+    }
+
+    /// Runs `write` in the current tick's transaction, opening a new one when there is none
+    /// or the browser has closed it.
+    fn with_batch(&self, key: &str, write: impl Fn(&Batch) -> Result<(), JsValue>) -> Result<(), StoreError> {
+        for _ in 0..2 {
+            if self.shared.batch.borrow().is_none() {
+                let batch = self.open_batch()?;
+                *self.shared.batch.borrow_mut() = Some(batch);
+            }
+            let result = self.shared.batch.borrow().as_ref().map(&write);
+            match result {
+                Some(Ok(())) => {
+                    if let Some(batch) = self.shared.batch.borrow().as_ref() {
+                        batch.keys.borrow_mut().push(key.to_owned());
+                    }
+                    return Ok(());
+                }
+                Some(Err(error)) if error_name(&error).as_deref() == Some("TransactionInactiveError") => {
+                    *self.shared.batch.borrow_mut() = None;
+                }
+                Some(Err(error)) => return Err(classify(&error)),
+                None => return Err(StoreError::Unavailable),
+            }
+        }
+        Err(StoreError::Unavailable)
+    }
+
+    fn open_batch(&self) -> Result<Batch, StoreError> {
+        let db = self.shared.db.as_ref().ok_or(StoreError::Unavailable)?;
+        let names: Array = [META, VALUES].iter().map(|n| JsValue::from_str(n)).collect();
+        let tx = db
+            .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
+            .map_err(|_| StoreError::Unavailable)?;
+        let meta = tx.object_store(META).map_err(|_| StoreError::Unavailable)?;
+        let values = tx.object_store(VALUES).map_err(|_| StoreError::Unavailable)?;
+        let keys = Rc::new(RefCell::new(Vec::new()));
+        self.watch(tx, keys.clone());
+        Ok(Batch { meta, values, keys })
+    }
+
+    /// Tracks `tx` until it settles; an abort reports its keys to the failure handler.
+    fn watch(&self, tx: IdbTransaction, keys: Rc<RefCell<Vec<String>>>) {
+        let settled = Promise::new(&mut |resolve, _reject| {
+            tx.set_oncomplete(Some(&resolve));
+            tx.set_onabort(Some(&resolve));
+        });
+        self.shared.pending.borrow_mut().push(settled.clone());
+        let shared = Rc::downgrade(&self.shared);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = JsFuture::from(settled.clone()).await;
+            let Some(shared) = shared.upgrade() else { return };
+            shared.pending.borrow_mut().retain(|p| !js_sys::Object::is(p, &settled));
+            if let Some(error) = tx.error() {
+                if let Some(handler) = shared.on_failure.borrow().as_ref() {
+                    handler(&keys.borrow(), classify(&error.into()));
+                }
+            }
+        });
+    }
+}
+
+impl Store<JsValue> for IdbStore {
+    fn put(&mut self, scope: &Scope, key: &str, value: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+        if value.is_some_and(|v| v.is_undefined()) {
+            return Err(StoreError::Unencodable);
+        }
+        let id = entry_key(scope, key);
+        let record = to_object(meta, &self.shared.versioning.version, &JsValue::UNDEFINED);
+        self.with_batch(key, |batch| {
+            if let Some(value) = value {
+                batch.values.put_with_key(value, &id)?;
+            }
+            batch.meta.put_with_key(&record, &id)?;
+            Ok(())
+        })?;
+        Ok(meta.size)
+    }
+
+    fn delete(&mut self, scope: &Scope, key: &str) {
+        let id = entry_key(scope, key);
+        let _ = self.with_batch(key, |batch| {
+            batch.meta.delete(&id)?;
+            batch.values.delete(&id)?;
+            Ok(())
+        });
+    }
+
+    fn clear_scope(&mut self, scope: &Scope) {
+        let Ok(range) = scope_range(scope) else { return };
+        let _ = self.with_batch("", |batch| {
+            batch.meta.delete(&range)?;
+            batch.values.delete(&range)?;
+            Ok(())
+        });
+    }
+}
+
+impl IdbStore {
+    /// [`Store::delete`] through a shared handle.
+    fn delete(&self, scope: &Scope, key: &str) {
+        Store::delete(&mut self.clone(), scope, key);
+    }
+}
+
+async fn open_database(namespace: &str) -> Result<IdbDatabase, JsValue> {
+    let factory = web_sys::window().ok_or(JsValue::NULL)?.indexed_db()?.ok_or(JsValue::NULL)?;
+    let mut name = String::from("cachebus:");
+    name.push_str(namespace);
+    let request = factory.open_with_u32(&name, 1)?;
+    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+        let db = event.target().and_then(|t| t.dyn_into::<IdbRequest>().ok()).and_then(|r| r.result().ok());
+        if let Some(db) = db.and_then(|db| db.dyn_into::<IdbDatabase>().ok()) {
+            let _ = db.create_object_store(META);
+            let _ = db.create_object_store(VALUES);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let result = request_result(&request).await;
+    request.set_onupgradeneeded(None);
+    drop(upgrade);
+    result?.dyn_into::<IdbDatabase>()
+}
+
+/// Awaits a request's `success` (its result) or `error` (its error).
+async fn request_result(request: &IdbRequest) -> Result<JsValue, JsValue> {
+    let done = Promise::new(&mut |resolve, reject| {
+        request.set_onsuccess(Some(&resolve));
+        request.set_onerror(Some(&reject));
+    });
+    JsFuture::from(done).await?;
+    request.result()
+}
+
+/// `[user, key]`, the key of an entry in both object stores.
+fn entry_key(scope: &Scope, key: &str) -> JsValue {
+    Array::of2(&JsValue::from_str(scope.user().unwrap_or("")), &JsValue::from_str(key)).into()
+}
+
+/// Every `[user, *]` key: from `[user]` up to `[user, []]` (arrays sort after strings).
+fn scope_range(scope: &Scope) -> Result<IdbKeyRange, JsValue> {
+    let user = JsValue::from_str(scope.user().unwrap_or(""));
+    IdbKeyRange::bound(&Array::of1(&user), &Array::of2(&user, &Array::new()))
+}
+
+fn error_name(error: &JsValue) -> Option<String> {
+    error.dyn_ref::<DomException>().map(DomException::name)
+}
+
+fn classify(error: &JsValue) -> StoreError {
+    match error_name(error).as_deref() {
+        Some("DataCloneError") => StoreError::Unencodable,
+        Some("QuotaExceededError") => StoreError::Quota,
+        _ => StoreError::Unavailable,
+    }
+}

@@ -1,0 +1,168 @@
+//! The `local` tier: entries as JSON envelopes in `localStorage`, under scoped storage keys.
+//!
+//! Every access is fallible: a missing or disabled storage (sandboxed frame, privacy settings)
+//! makes writes fail as unavailable and reads find nothing; a full storage fails as quota.
+//! Keys without our scope prefix are never read, rewritten or removed, except the legacy keys a
+//! caller names in [`LocalStore::clean_legacy`].
+
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DomException, Storage};
+
+use super::envelope::{decode, encode, Decoded};
+use super::version::{Verdict, Versioning};
+use crate::core::{EntryMeta, Scope, Store, StoreError, Tier, STORAGE_PREFIX};
+
+/// A handle on `localStorage` (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct LocalStore {
+    storage: Option<Storage>,
+    versioning: Versioning,
+}
+
+/// What reading a scope found.
+#[derive(Default)]
+pub struct Loaded {
+    /// Intact entries of the current version: key (without prefix), value, metadata.
+    pub entries: Vec<(String, JsValue, EntryMeta)>,
+    /// Keys (without prefix) of corrupt entries, already removed.
+    pub corrupt: Vec<String>,
+}
+
+impl LocalStore {
+    /// Opens `window.localStorage`; a missing or throwing storage gives a store that holds nothing.
+    pub fn open(versioning: Versioning) -> Self {
+        let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
+        LocalStore { storage, versioning }
+    }
+
+    /// Whether localStorage could be opened.
+    pub fn is_available(&self) -> bool {
+        self.storage.is_some()
+    }
+
+    /// Every entry of `scope`. Corrupt entries and entries of another version that `migrate`
+    /// cannot bring forward are removed; migrated entries are rewritten.
+    pub fn load_scope(&self, scope: &Scope) -> Loaded {
+        let mut loaded = Loaded::default();
+        let prefix = scope.storage_prefix();
+        for storage_key in self.keys() {
+            let Some(key) = storage_key.strip_prefix(&prefix).map(str::to_owned) else { continue };
+            match self.load_key(&storage_key) {
+                Some((value, meta)) => loaded.entries.push((key, value, meta)),
+                None if self.get_item(&storage_key).is_some() => {
+                    self.remove_item(&storage_key);
+                    loaded.corrupt.push(key);
+                }
+                None => {} // dropped for its version
+            }
+        }
+        loaded
+    }
+
+    /// The entry of `scope` under `key`, or `None` when missing, corrupt (left for the caller to
+    /// report via [`LocalStore::remove_corrupt`]) or of a version that was dropped.
+    pub fn load(&self, scope: &Scope, key: &str) -> Option<(JsValue, EntryMeta)> {
+        self.load_key(&storage_key(scope, key))
+    }
+
+    /// Removes the entry under `key` if it is present but unreadable; returns whether it was.
+    pub fn remove_corrupt(&self, scope: &Scope, key: &str) -> bool {
+        let storage_key = storage_key(scope, key);
+        let corrupt = self.get_item(&storage_key).is_some_and(|text| decode(&text, Tier::Local).is_none());
+        if corrupt {
+            self.remove_item(&storage_key);
+        }
+        corrupt
+    }
+
+    /// Removes keys left by code that predates cachebus: each name is an exact key, or a prefix
+    /// when it ends with `*`. Keys cachebus writes itself are never matched. Returns how many went.
+    pub fn clean_legacy(&self, names: &[String]) -> usize {
+        let matches = |key: &str| {
+            !key.starts_with(STORAGE_PREFIX)
+                && names.iter().any(|name| match name.strip_suffix('*') {
+                    Some(prefix) => key.starts_with(prefix),
+                    None => key == name,
+                })
+        };
+        let doomed: Vec<String> = self.keys().into_iter().filter(|key| matches(key)).collect();
+        for key in &doomed {
+            self.remove_item(key);
+        }
+        doomed.len()
+    }
+
+    fn load_key(&self, storage_key: &str) -> Option<(JsValue, EntryMeta)> {
+        let text = self.get_item(storage_key)?;
+        let Decoded { mut meta, version, value } = decode(&text, Tier::Local)?;
+        meta.size = storage_key.len() + text.len();
+        match self.versioning.judge(&version, &value) {
+            Verdict::Current => Some((value, meta)),
+            Verdict::Migrated(value) => {
+                let text = encode(&meta, &self.versioning.version, &value).ok()?;
+                self.set_item(storage_key, &text).ok()?;
+                Some((value, meta))
+            }
+            Verdict::Drop => {
+                self.remove_item(storage_key);
+                None
+            }
+        }
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let Some(storage) = &self.storage else { return Vec::new() };
+        let count = storage.length().unwrap_or(0);
+        (0..count).filter_map(|i| storage.key(i).ok().flatten()).collect()
+    }
+
+    fn get_item(&self, storage_key: &str) -> Option<String> {
+        self.storage.as_ref()?.get_item(storage_key).ok().flatten()
+    }
+
+    fn set_item(&self, storage_key: &str, text: &str) -> Result<(), StoreError> {
+        let storage = self.storage.as_ref().ok_or(StoreError::Unavailable)?;
+        storage.set_item(storage_key, text).map_err(|error| {
+            match error.dyn_ref::<DomException>().map(DomException::name).as_deref() {
+                Some("QuotaExceededError") => StoreError::Quota,
+                _ => StoreError::Unavailable,
+            }
+        })
+    }
+
+    fn remove_item(&self, storage_key: &str) {
+        if let Some(storage) = &self.storage {
+            let _ = storage.remove_item(storage_key);
+        }
+    }
+}
+
+impl Store<JsValue> for LocalStore {
+    fn put(&mut self, scope: &Scope, key: &str, value: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+        let storage_key = storage_key(scope, key);
+        let value = match value {
+            Some(value) => value.clone(),
+            None => self.load_key(&storage_key).map(|(value, _)| value).ok_or(StoreError::Unavailable)?,
+        };
+        let text = encode(meta, &self.versioning.version, &value)?;
+        self.set_item(&storage_key, &text)?;
+        Ok(storage_key.len() + text.len())
+    }
+
+    fn delete(&mut self, scope: &Scope, key: &str) {
+        self.remove_item(&storage_key(scope, key));
+    }
+
+    fn clear_scope(&mut self, scope: &Scope) {
+        let prefix = scope.storage_prefix();
+        for key in self.keys().into_iter().filter(|key| key.starts_with(&prefix)) {
+            self.remove_item(&key);
+        }
+    }
+}
+
+fn storage_key(scope: &Scope, key: &str) -> String {
+    let mut storage_key = scope.storage_prefix();
+    storage_key.push_str(key);
+    storage_key
+}

@@ -1,0 +1,426 @@
+// The three tiers in real Chromium through the public API: persistence across reloads, batching,
+// invalidation and removal reaching storage, user scopes, legacy and foreign keys, corrupt entries,
+// quota, storage that throws, values a tier cannot encode, and data versions.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { launchBrowser, startPackageServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startPackageServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+/**
+ * A fresh browser context (empty storage) on the package page. `open(options)` (re)loads the
+ * package in the page and creates `window.cache`; it records `cachebus:error` details in
+ * `window.diagnostics`.
+ */
+async function freshPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(server.url);
+  const open = (options) =>
+    page.evaluate(async (options) => {
+      const cachebus = await import("/pkg/index.js");
+      window.cachebus = cachebus;
+      if (!window.diagnostics) {
+        window.diagnostics = [];
+        addEventListener("cachebus:error", (event) => window.diagnostics.push(event.detail));
+      }
+      window.cache = await cachebus.createCache(options);
+    }, options);
+  const reload = async () => {
+    await page.reload();
+    await page.waitForLoadState();
+  };
+  return { page, context, problems, open, reload };
+}
+
+const run = (page, fn, arg) => page.evaluate(fn, arg);
+
+test("each tier reads back at once; after a reload local is hydrated and idb is read on demand", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "tiers", user: "alice" });
+  const sameTick = await run(page, async () => {
+    const date = new Date(0);
+    cache.set("m", { tier: "memory" }, { tier: "memory" });
+    cache.set("l", { tier: "local" }, { tier: "local", tags: ["t"] });
+    cache.set("i", { when: date, seen: new Set([1, 2]) }, { tier: "idb", etag: '"v1"' });
+    const read = await cache.read("i");
+    return { m: cache.get("m"), l: cache.get("l"), iSame: cache.get("i").when === date, iRead: read.when === date };
+  });
+  assert.deepEqual(sameTick, { m: { tier: "memory" }, l: { tier: "local" }, iSame: true, iRead: true });
+  await run(page, () => cache.flush());
+
+  await reload();
+  await open({ namespace: "tiers", user: "alice" });
+  const afterReload = await run(page, async () => {
+    const idbFromGet = cache.get("i");
+    const idb = await cache.read("i");
+    return {
+      m: cache.get("m") ?? "gone",
+      l: cache.get("l"),
+      idbFromGet: idbFromGet ?? "not in memory",
+      idbWhen: idb.when instanceof Date && idb.when.getTime(),
+      idbSet: idb.seen instanceof Set && [...idb.seen],
+      idbAfterRead: cache.get("i") !== undefined,
+      peek: cache.peek("i"),
+      stats: cache.stats().tiers,
+    };
+  });
+  assert.equal(afterReload.m, "gone");
+  assert.deepEqual(afterReload.l, { tier: "local" });
+  assert.equal(afterReload.idbFromGet, "not in memory", "get never touches IndexedDB");
+  assert.equal(afterReload.idbWhen, 0, "structured clone keeps a Date");
+  assert.deepEqual(afterReload.idbSet, [1, 2], "and a Set");
+  assert.equal(afterReload.idbAfterRead, true, "read loads the value into memory");
+  assert.equal(afterReload.peek.state, "fresh");
+  assert.equal(afterReload.peek.tier, "idb");
+  assert.equal(afterReload.peek.etag, '"v1"');
+  assert.deepEqual(afterReload.stats.local.entries, 1);
+  assert.deepEqual(afterReload.stats.idb.entries, 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("writes issued in one tick share one IndexedDB transaction", async () => {
+  const { page, context, open } = await freshPage();
+  await open({ namespace: "batch" });
+  const result = await run(page, async () => {
+    const original = IDBDatabase.prototype.transaction;
+    let readwrite = 0;
+    IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+      if (mode === "readwrite") readwrite += 1;
+      return original.call(this, stores, mode, ...rest);
+    };
+    try {
+      for (let i = 0; i < 500; i++) cache.set(`k${i}`, { i }, { tier: "idb" });
+      await cache.flush();
+      const oneTick = readwrite;
+      cache.set("later", 1, { tier: "idb" });
+      await cache.flush();
+      return { oneTick, afterNextTick: readwrite };
+    } finally {
+      IDBDatabase.prototype.transaction = original;
+    }
+  });
+  assert.deepEqual(result, { oneTick: 1, afterNextTick: 2 });
+  await context.close();
+});
+
+test("TTLs hold across reloads: an expired persisted entry is a miss and is deleted", async () => {
+  const { page, context, open, reload } = await freshPage();
+  await open({ namespace: "ttl", user: "alice" });
+  await run(page, async () => {
+    cache.set("short", 1, { tier: "local", ttlMs: 150 });
+    cache.set("shortIdb", 1, { tier: "idb", ttlMs: 150 });
+    cache.set("long", 2, { tier: "local", ttlMs: 60_000 });
+    await cache.flush();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  });
+  await reload();
+  await open({ namespace: "ttl", user: "alice" });
+  const result = await run(page, async () => ({
+    short: cache.get("short") ?? "miss",
+    shortIdb: (await cache.read("shortIdb")) ?? "miss",
+    long: cache.get("long"),
+    raw: Object.keys(localStorage).sort(),
+  }));
+  assert.deepEqual(result, { short: "miss", shortIdb: "miss", long: 2, raw: ["cachebus:ttl:alice:long"] });
+  await context.close();
+});
+
+test("invalidation marks persisted copies stale; removal deletes them, both by pattern", async () => {
+  const { page, context, open, reload } = await freshPage();
+  await open({ namespace: "inv", user: "alice" });
+  const counts = await run(page, async () => {
+    for (const shop of ["shop1", "shop2"]) {
+      cache.set(`assets:${shop}:fonts`, [shop, "fonts"], { tier: "local" });
+      cache.set(`assets:${shop}:colors`, [shop, "colors"], { tier: "idb", tags: [`colors`] });
+    }
+    const invalidated = cache.invalidate({ pattern: "assets:shop1:*" });
+    const state = cache.peek("assets:shop1:fonts").state;
+    const stillServed = cache.get("assets:shop1:fonts");
+    await cache.flush();
+    return { invalidated, state, stillServed };
+  });
+  assert.deepEqual(counts, { invalidated: 2, state: "stale", stillServed: ["shop1", "fonts"] });
+  await reload();
+  await open({ namespace: "inv", user: "alice" });
+  const afterReload = await run(page, async () => {
+    const states = Object.fromEntries(
+      ["assets:shop1:fonts", "assets:shop1:colors", "assets:shop2:fonts"].map((k) => [k, cache.peek(k).state]),
+    );
+    const removed = await cache.remove({ tags: ["colors"] });
+    return { states, removed, keys: Object.keys(localStorage).sort() };
+  });
+  assert.deepEqual(afterReload.states, {
+    "assets:shop1:fonts": "stale",
+    "assets:shop1:colors": "stale",
+    "assets:shop2:fonts": "fresh",
+  });
+  assert.equal(afterReload.removed, 2);
+  await reload();
+  await open({ namespace: "inv", user: "alice" });
+  const gone = await run(page, async () => [
+    (await cache.read("assets:shop1:colors")) ?? "gone",
+    (await cache.read("assets:shop2:colors")) ?? "gone",
+    await cache.read("assets:shop2:fonts"),
+  ]);
+  assert.deepEqual(gone, ["gone", "gone", ["shop2", "fonts"]]);
+  await context.close();
+});
+
+test("users never see each other's entries; clearUser deletes one user's entries in every tier", async () => {
+  const { page, context, open, reload } = await freshPage();
+  await open({ namespace: "users", user: "alice" });
+  const switched = await run(page, async () => {
+    cache.set("balance", "alice:100", { tier: "local" });
+    cache.set("history", "alice:h", { tier: "idb" });
+    await cache.switchUser("bob");
+    const seenByBob = [cache.get("balance") ?? "none", (await cache.read("history")) ?? "none"];
+    cache.set("balance", "bob:5", { tier: "local" });
+    cache.set("history", "bob:h", { tier: "idb" });
+    await cache.switchUser("alice");
+    const backToAlice = [cache.get("balance"), await cache.read("history")];
+    await cache.clearUser("bob");
+    return { seenByBob, backToAlice, user: cache.user };
+  });
+  assert.deepEqual(switched, { seenByBob: ["none", "none"], backToAlice: ["alice:100", "alice:h"], user: "alice" });
+
+  await reload();
+  await open({ namespace: "users", user: "bob" });
+  const bob = await run(page, async () => ({
+    balance: cache.get("balance") ?? "none",
+    history: (await cache.read("history")) ?? "none",
+    keys: Object.keys(localStorage).sort(),
+  }));
+  assert.deepEqual(bob, { balance: "none", history: "none", keys: ["cachebus:users:alice:balance"] });
+  await context.close();
+});
+
+test("cleanLegacy removes named legacy keys; foreign keys and other namespaces are never touched", async () => {
+  const { page, context, open } = await freshPage();
+  const result = await run(page, () => {
+    localStorage.setItem("tokenBalanceCache_u42", "{}");
+    localStorage.setItem("tokenBalanceCache_u7", "{}");
+    localStorage.setItem("tokenBalance", "1");
+    localStorage.setItem("app-settings", "dark");
+    localStorage.setItem("cachebus:othershop:alice:x", "not ours to judge");
+  });
+  void result;
+  await open({ namespace: "legacy", user: "alice" });
+  const after = await run(page, async () => {
+    cache.set("balance", 1, { tier: "local" });
+    const cleaned = cache.cleanLegacy(["tokenBalanceCache_*", "tokenBalance", "cachebus:*"]);
+    await cache.remove({ all: true });
+    await cache.clearUser();
+    return { cleaned, keys: Object.keys(localStorage).sort(), corrupt: cache.stats().corrupt };
+  });
+  assert.deepEqual(after, {
+    cleaned: 3,
+    keys: ["app-settings", "cachebus:othershop:alice:x"],
+    corrupt: 0,
+  });
+  await context.close();
+});
+
+test("corrupt, truncated and foreign entries planted by hand are misses, removed and counted", async () => {
+  const { page, context, open } = await freshPage();
+  await open({ namespace: "corrupt", user: "alice" });
+  await run(page, async () => {
+    cache.set("good", { ok: true }, { tier: "local" });
+    cache.set("goodIdb", { ok: true }, { tier: "idb" });
+    cache.set("lostValue", { ok: true }, { tier: "idb" });
+    await cache.flush();
+    localStorage.setItem("cachebus:corrupt:alice:broken", "{not json");
+    localStorage.setItem("cachebus:corrupt:alice:truncated", '{"cb":1,"v":null,"u":1');
+    localStorage.setItem("cachebus:corrupt:alice:foreign", '{"cb":2,"d":1}');
+    localStorage.setItem("cachebus:corrupt:alice:noValue", '{"cb":1,"v":null,"u":1,"s":null,"x":null,"t":[],"e":null,"z":0}');
+    await new Promise((resolve, reject) => {
+      const open = indexedDB.open("cachebus:corrupt");
+      open.onerror = reject;
+      open.onsuccess = () => {
+        const db = open.result;
+        const tx = db.transaction(["meta", "values"], "readwrite");
+        tx.objectStore("meta").put({ garbage: true }, ["alice", "badMeta"]);
+        tx.objectStore("values").delete(["alice", "lostValue"]);
+        tx.oncomplete = () => (db.close(), resolve());
+        tx.onerror = reject;
+      };
+    });
+  });
+  await open({ namespace: "corrupt", user: "alice" });
+  const result = await run(page, async () => ({
+    good: cache.get("good"),
+    goodIdb: await cache.read("goodIdb"),
+    broken: cache.get("broken") ?? "miss",
+    lostValue: (await cache.read("lostValue")) ?? "miss",
+    badMeta: (await cache.read("badMeta")) ?? "miss",
+    corrupt: cache.stats().corrupt,
+    events: window.diagnostics.map((d) => `${d.code} ${d.tier} ${d.key}`).sort(),
+    keys: Object.keys(localStorage).sort(),
+  }));
+  assert.deepEqual(result, {
+    good: { ok: true },
+    goodIdb: { ok: true },
+    broken: "miss",
+    lostValue: "miss",
+    badMeta: "miss",
+    corrupt: 6,
+    events: [
+      "CORRUPT_ENTRY idb badMeta",
+      "CORRUPT_ENTRY idb lostValue",
+      "CORRUPT_ENTRY local broken",
+      "CORRUPT_ENTRY local foreign",
+      "CORRUPT_ENTRY local noValue",
+      "CORRUPT_ENTRY local truncated",
+    ],
+    keys: ["cachebus:corrupt:alice:good"],
+  });
+  await context.close();
+});
+
+test("a full localStorage evicts our least recently used entries; an entry too big stays in memory", async () => {
+  const { page, context, problems, open } = await freshPage();
+  await open({ namespace: "quota", user: "alice" });
+  const result = await run(page, () => {
+    const mb = "x".repeat(1_150_000);
+    for (let i = 1; i <= 4; i++) cache.set(`k${i}`, `${i}${mb}`, { tier: "local" });
+    cache.get("k1"); // k1 is now more recently used than k2
+    cache.set("k5", `5${mb}`, { tier: "local" }); // about 5.75 M characters in all: over the quota
+    const afterEviction = {
+      persisted: Object.keys(localStorage).sort(),
+      k2: cache.get("k2") ?? "evicted",
+      evictions: cache.stats().evictions,
+      diagnostics: window.diagnostics.length,
+    };
+    cache.set("huge", "y".repeat(6_000_000), { tier: "local" });
+    return {
+      afterEviction,
+      huge: cache.get("huge")?.length,
+      hugeTier: cache.peek("huge").tier,
+      codes: window.diagnostics.map((d) => `${d.code} ${d.key}`),
+    };
+  });
+  assert.deepEqual(result.afterEviction, {
+    persisted: ["cachebus:quota:alice:k1", "cachebus:quota:alice:k3", "cachebus:quota:alice:k4", "cachebus:quota:alice:k5"],
+    k2: "evicted",
+    evictions: 1,
+    diagnostics: 0,
+  });
+  assert.equal(result.huge, 6_000_000);
+  assert.equal(result.hugeTier, "memory");
+  assert.deepEqual(result.codes, ["QUOTA_EXCEEDED huge"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("where storage throws (a sandboxed frame), persistent writes fall back to memory and say so", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}sandbox`);
+  const frame = page.frame({ name: "sandboxed" });
+  await frame.waitForLoadState();
+  const result = await frame.evaluate(async () => {
+    let storageThrows = false;
+    try {
+      void window.localStorage;
+    } catch {
+      storageThrows = true;
+    }
+    const { createCache } = await import(`${location.protocol}//${location.host}/pkg/index.js`);
+    const events = [];
+    addEventListener("cachebus:error", (event) => events.push(`${event.detail.code} ${event.detail.tier}`));
+    const cache = await createCache({ namespace: "sandboxed", user: "alice" });
+    cache.set("l", "local value", { tier: "local" });
+    cache.set("i", "idb value", { tier: "idb" });
+    await cache.flush();
+    return {
+      storageThrows,
+      values: [cache.get("l"), await cache.read("i")],
+      tiers: [cache.peek("l").tier, cache.peek("i").tier],
+      events,
+    };
+  });
+  assert.deepEqual(result, {
+    storageThrows: true,
+    values: ["local value", "idb value"],
+    tiers: ["memory", "memory"],
+    events: ["STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE idb"],
+  });
+  await context.close();
+});
+
+test("values a tier cannot encode are refused with INVALID_VALUE and the previous value is kept", async () => {
+  const { page, context, open } = await freshPage();
+  await open({ namespace: "encode" });
+  const result = await run(page, async () => {
+    const codeOf = (fn) => {
+      try {
+        fn();
+        return "stored";
+      } catch (error) {
+        return error instanceof window.cachebus.CacheError ? error.code : String(error);
+      }
+    };
+    const cyclic = {};
+    cyclic.self = cyclic;
+    cache.set("k", "previous", { tier: "local" });
+    cache.set("j", "previous", { tier: "idb" });
+    return {
+      cycleInLocal: codeOf(() => cache.set("k", cyclic, { tier: "local" })),
+      bigintInLocal: codeOf(() => cache.set("k", 10n, { tier: "local" })),
+      functionInLocal: codeOf(() => cache.set("k", () => 1, { tier: "local" })),
+      functionInIdb: codeOf(() => cache.set("j", () => 1, { tier: "idb" })),
+      bigintInIdb: codeOf(() => cache.set("big", 10n, { tier: "idb" })),
+      cycleInIdb: codeOf(() => cache.set("cyc", cyclic, { tier: "idb" })),
+      functionInMemory: codeOf(() => cache.set("fn", () => 1)),
+      kept: [cache.get("k"), cache.get("j"), await cache.read("j")],
+    };
+  });
+  assert.deepEqual(result, {
+    cycleInLocal: "INVALID_VALUE",
+    bigintInLocal: "INVALID_VALUE",
+    functionInLocal: "INVALID_VALUE",
+    functionInIdb: "INVALID_VALUE",
+    bigintInIdb: "stored",
+    cycleInIdb: "stored",
+    functionInMemory: "stored",
+    kept: ["previous", "previous", "previous"],
+  });
+  await context.close();
+});
+
+test("entries of another data version are dropped, or brought forward by migrate", async () => {
+  const { page, context, open, reload } = await freshPage();
+  await open({ namespace: "versions", version: 1 });
+  await run(page, async () => {
+    cache.set("l", { count: 1 }, { tier: "local" });
+    cache.set("i", { count: 1 }, { tier: "idb" });
+    await cache.flush();
+  });
+  await reload();
+  const migrate = "(value, from) => (from === 1 ? { count: value.count + 1, from } : undefined)";
+  await run(page, async (migrate) => {
+    const { createCache } = await import("/pkg/index.js");
+    window.cache = await createCache({ namespace: "versions", version: 2, migrate: eval(migrate) });
+  }, migrate);
+  const migrated = await run(page, async () => [cache.get("l"), await cache.read("i")]);
+  assert.deepEqual(migrated, [{ count: 2, from: 1 }, { count: 2, from: 1 }]);
+  await reload();
+  await open({ namespace: "versions", version: 3 });
+  const dropped = await run(page, async () => [cache.get("l") ?? "dropped", (await cache.read("i")) ?? "dropped"]);
+  assert.deepEqual(dropped, ["dropped", "dropped"]);
+  await context.close();
+});
