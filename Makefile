@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: setup build demo test size
+.PHONY: setup build demo test size measure
 
 ## setup: install what is missing (chromium, wasm32 target, pinned wasm-bindgen CLI, npm ci)
 setup:
@@ -30,6 +30,10 @@ test: setup
 	node_modules/.bin/tsc -p www
 	@echo "━━ 4/4 browser, JS: npm pack + Playwright in headless Chromium"
 	node --test tests/package/ tests/e2e/
+
+## measure: quick per-tier timings of set, get hit, get miss, invalidate prefix in Chromium
+measure: build
+	@node scripts/measure.mjs
 
 ## size: raw, gzip and brotli bytes of the wasm, the JS glue and the facade
 size: build

@@ -48,8 +48,8 @@ async fn get_returns_the_very_same_js_object() {
 #[wasm_bindgen_test]
 async fn scope_is_readable_from_js() {
     let cache = cache("scope").await;
-    assert_eq!(cache.namespace(), "scope");
-    assert_eq!(cache.user().as_deref(), Some("u_1"));
+    assert_eq!(cache.namespace().unwrap(), "scope");
+    assert_eq!(cache.user().unwrap().as_deref(), Some("u_1"));
 }
 
 #[wasm_bindgen_test]
@@ -112,6 +112,26 @@ async fn local_entries_are_json_envelopes_under_scoped_keys() {
     assert_eq!(JSON::stringify(&field("t")).unwrap().as_string().as_deref(), Some(r#"["t"]"#));
     assert!(field("x").is_null(), "no TTL: never expires");
     local_storage().remove_item("cachebus:envelope:u_1:k").unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_panic() {
+    let cache = std::rc::Rc::new(cache("reentrant").await);
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let (inner, log) = (cache.clone(), seen.clone());
+    let to_json = wasm_bindgen::closure::Closure::<dyn Fn() -> JsValue>::new(move || {
+        for result in [inner.stats(), inner.get("k".into()), inner.namespace().map(JsValue::from)] {
+            log.borrow_mut().push(result.err().map(code_of));
+        }
+        JsValue::from_str("encoded")
+    });
+    let value = object(&[("toJSON", to_json.as_ref().clone())]);
+    cache.set("k".into(), value, object(&[("tier", "local".into())])).unwrap();
+    let reentrant = Some("REENTRANT".to_owned());
+    assert_eq!(*seen.borrow(), [reentrant.clone(), reentrant.clone(), reentrant]);
+    assert!(cache.stats().is_ok(), "the cache is usable afterwards");
+    assert_eq!(local_storage().get_item("cachebus:reentrant:u_1:k").unwrap().map(|t| t.contains("\"encoded\"")), Some(true));
+    local_storage().remove_item("cachebus:reentrant:u_1:k").unwrap();
 }
 
 #[wasm_bindgen_test]

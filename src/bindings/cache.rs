@@ -31,7 +31,7 @@ pub async fn open_cache(options: JsValue) -> Result<WasmCache, JsValue> {
     let engine = Rc::new(RefCell::new(Engine::new(options.engine, DateClock, stores)));
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
     let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
-    let scope = cache.engine.borrow().scope().clone();
+    let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
     hydrate(&cache.engine, &cache.local, &cache.idb, &scope).await;
     Ok(cache)
 }
@@ -49,14 +49,14 @@ pub struct WasmCache {
 impl WasmCache {
     /// The namespace given at creation.
     #[wasm_bindgen(getter)]
-    pub fn namespace(&self) -> String {
-        self.engine.borrow().scope().namespace().to_owned()
+    pub fn namespace(&self) -> Result<String, JsValue> {
+        with_engine(&self.engine, |engine| Ok(engine.scope().namespace().to_owned()))
     }
 
     /// The current user, or `undefined` when signed out.
     #[wasm_bindgen(getter)]
-    pub fn user(&self) -> Option<String> {
-        self.engine.borrow().scope().user().map(str::to_owned)
+    pub fn user(&self) -> Result<Option<String>, JsValue> {
+        with_engine(&self.engine, |engine| Ok(engine.scope().user().map(str::to_owned)))
     }
 
     /// Stores `value` (kept as the same JS value in memory) under `key`.
@@ -185,8 +185,8 @@ impl WasmCache {
     }
 
     /// Counters and per-tier usage.
-    pub fn stats(&self) -> JsValue {
-        convert::stats(&self.engine.borrow().stats())
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        with_engine(&self.engine, |engine| Ok(convert::stats(&engine.stats())))
     }
 
     /// Drops every entry from memory and closes IndexedDB; later calls throw `CLOSED`.

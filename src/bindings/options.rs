@@ -1,7 +1,7 @@
 //! Reading options, targets and keys from JS, refusing wrong types with typed errors.
 
-use js_sys::{Array, Function, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Function};
+use wasm_bindgen::prelude::*;
 
 use crate::core::{CacheError, Defaults, EngineOptions, ErrorCode, Scope, SetOptions, Target, Tier, Ttl};
 use crate::web::Versioning;
@@ -26,6 +26,56 @@ const BAD_TARGET: CacheError = CacheError::new(
 );
 const BAD_NAMES: CacheError = CacheError::new(ErrorCode::InvalidOptions, "expected a string or an array of strings");
 
+#[wasm_bindgen]
+extern "C" {
+    /// Any JS options object, read through its properties. The property access runs in the JS
+    /// glue (no property name crosses the boundary), and a throwing getter or proxy trap comes
+    /// back as an `Err`, never as an exception through wasm.
+    type Props;
+
+    #[wasm_bindgen(method, getter, catch)]
+    fn namespace(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn user(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn version(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn migrate(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn defaults(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn budgets(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch, js_name = memoryBytes)]
+    fn memory_bytes(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch, js_name = localBytes)]
+    fn local_bytes(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch, js_name = idbBytes)]
+    fn idb_bytes(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn tier(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch, js_name = ttlMs)]
+    fn ttl_ms(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch, js_name = staleMs)]
+    fn stale_ms(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn tags(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn etag(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn key(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn prefix(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn pattern(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn all(this: &Props) -> Result<JsValue, JsValue>;
+}
+
+/// Reads one property with a [`Props`] getter; a throwing getter is `INVALID_OPTIONS`.
+fn read(obj: &JsValue, getter: fn(&Props) -> Result<JsValue, JsValue>) -> Result<JsValue, CacheError> {
+    getter(obj.unchecked_ref()).map_err(|_| UNREADABLE)
+}
+
 /// The options of `createCache`, split by who uses them.
 pub(crate) struct CreateOptions {
     /// What the engine needs.
@@ -41,31 +91,33 @@ pub(crate) fn create_options(options: &JsValue) -> Result<CreateOptions, CacheEr
     if !options.is_object() {
         return Err(NOT_AN_OBJECT);
     }
-    let namespace = property(options, "namespace")?.as_string().ok_or(NAMESPACE_NOT_STRING)?;
-    let user = user(&property(options, "user")?)?;
+    let namespace = read(options, Props::namespace)?.as_string().ok_or(NAMESPACE_NOT_STRING)?;
+    let user = user(&read(options, Props::user)?)?;
     let mut engine = EngineOptions::new(Scope::new(&namespace, user.as_deref())?);
-    if let Some(defaults) = optional_object(options, "defaults")? {
+    if let Some(defaults) = optional_object(options, Props::defaults)? {
         let d = Defaults::default();
         engine.defaults = Defaults {
             tier: tier(&defaults)?.unwrap_or(d.tier),
-            ttl: duration(&defaults, "ttlMs")?.unwrap_or(d.ttl),
-            stale: duration(&defaults, "staleMs")?.unwrap_or(d.stale),
+            ttl: duration(&defaults, Props::ttl_ms)?.unwrap_or(d.ttl),
+            stale: duration(&defaults, Props::stale_ms)?.unwrap_or(d.stale),
         };
     }
-    if let Some(budgets) = optional_object(options, "budgets")? {
-        for (tier, name) in [(Tier::Memory, "memoryBytes"), (Tier::Local, "localBytes"), (Tier::Idb, "idbBytes")] {
-            engine.budgets[tier.index()] = optional(property(&budgets, name)?)
+    if let Some(budgets) = optional_object(options, Props::budgets)? {
+        let getters: [(Tier, fn(&Props) -> Result<JsValue, JsValue>); 3] =
+            [(Tier::Memory, Props::memory_bytes), (Tier::Local, Props::local_bytes), (Tier::Idb, Props::idb_bytes)];
+        for (tier, getter) in getters {
+            engine.budgets[tier.index()] = optional(read(&budgets, getter)?)
                 .map(|b| b.as_f64().filter(|b| *b >= 0.0 && !b.is_nan()).ok_or(BAD_BUDGET))
                 .transpose()?
                 .map(|b| b.min(usize::MAX as f64) as usize);
         }
     }
-    let version = match optional(property(options, "version")?) {
+    let version = match optional(read(options, Props::version)?) {
         Some(v) if v.as_string().is_some() || v.as_f64().is_some() => v,
         Some(_) => return Err(BAD_VERSION),
         None => JsValue::NULL,
     };
-    let migrate = optional(property(options, "migrate")?)
+    let migrate = optional(read(options, Props::migrate)?)
         .map(|m| m.dyn_into::<Function>().map_err(|_| BAD_MIGRATE))
         .transpose()?;
     let estimate_sizes = engine.budgets[Tier::Memory.index()].is_some() || engine.budgets[Tier::Idb.index()].is_some();
@@ -80,15 +132,15 @@ pub(crate) fn set_options(options: &JsValue) -> Result<SetOptions, CacheError> {
     if !options.is_object() {
         return Err(NOT_AN_OBJECT);
     }
-    let tags = match optional(property(&options, "tags")?) {
+    let tags = match optional(read(&options, Props::tags)?) {
         Some(tags) => strings(&tags).filter(|t| t.iter().all(|t| !t.is_empty())).ok_or(BAD_TAGS)?,
         None => Vec::new(),
     };
-    let etag = optional(property(&options, "etag")?).map(|e| e.as_string().ok_or(BAD_ETAG)).transpose()?;
+    let etag = optional(read(&options, Props::etag)?).map(|e| e.as_string().ok_or(BAD_ETAG)).transpose()?;
     Ok(SetOptions {
         tier: tier(&options)?,
-        ttl: duration(&options, "ttlMs")?,
-        stale: duration(&options, "staleMs")?,
+        ttl: duration(&options, Props::ttl_ms)?,
+        stale: duration(&options, Props::stale_ms)?,
         tags,
         etag,
         size: 0,
@@ -103,22 +155,22 @@ pub(crate) fn target(value: &JsValue) -> Result<Target, CacheError> {
     if !value.is_object() {
         return Err(BAD_TARGET);
     }
-    let text = |name: &str| -> Result<Option<String>, CacheError> {
-        optional(property(value, name)?).map(|v| v.as_string().ok_or(BAD_TARGET)).transpose()
+    let text = |getter: fn(&Props) -> Result<JsValue, JsValue>| -> Result<Option<String>, CacheError> {
+        optional(read(value, getter)?).map(|v| v.as_string().ok_or(BAD_TARGET)).transpose()
     };
-    if let Some(key) = text("key")? {
+    if let Some(key) = text(Props::key)? {
         return Target::key(&key);
     }
-    if let Some(prefix) = text("prefix")? {
+    if let Some(prefix) = text(Props::prefix)? {
         return Target::prefix(&prefix);
     }
-    if let Some(pattern) = text("pattern")? {
+    if let Some(pattern) = text(Props::pattern)? {
         return Target::pattern(&pattern);
     }
-    if let Some(tags) = optional(property(value, "tags")?) {
+    if let Some(tags) = optional(read(value, Props::tags)?) {
         return Target::tags(strings(&tags).ok_or(BAD_TARGET)?);
     }
-    if property(value, "all")?.is_truthy() {
+    if read(value, Props::all)?.is_truthy() {
         return Ok(Target::All);
     }
     Err(BAD_TARGET)
@@ -143,13 +195,13 @@ pub(crate) fn names(value: &JsValue) -> Result<Vec<String>, CacheError> {
 }
 
 fn tier(options: &JsValue) -> Result<Option<Tier>, CacheError> {
-    optional(property(options, "tier")?)
+    optional(read(options, Props::tier)?)
         .map(|t| t.as_string().ok_or(TIER_NOT_STRING).and_then(|t| Tier::parse(&t)))
         .transpose()
 }
 
-fn duration(options: &JsValue, name: &str) -> Result<Option<Ttl>, CacheError> {
-    optional(property(options, name)?)
+fn duration(options: &JsValue, getter: fn(&Props) -> Result<JsValue, JsValue>) -> Result<Option<Ttl>, CacheError> {
+    optional(read(options, getter)?)
         .map(|ms| ms.as_f64().ok_or(TTL_NOT_NUMBER).and_then(Ttl::from_ms))
         .transpose()
 }
@@ -161,17 +213,12 @@ fn strings(value: &JsValue) -> Option<Vec<String>> {
     Array::from(value).iter().map(|v| v.as_string()).collect()
 }
 
-fn optional_object(obj: &JsValue, name: &str) -> Result<Option<JsValue>, CacheError> {
-    match optional(property(obj, name)?) {
+fn optional_object(obj: &JsValue, getter: fn(&Props) -> Result<JsValue, JsValue>) -> Result<Option<JsValue>, CacheError> {
+    match optional(read(obj, getter)?) {
         Some(value) if value.is_object() => Ok(Some(value)),
         Some(_) => Err(NOT_AN_OBJECT),
         None => Ok(None),
     }
-}
-
-/// `obj[name]`; a throwing getter or proxy trap becomes an error instead of a panic.
-fn property(obj: &JsValue, name: &str) -> Result<JsValue, CacheError> {
-    Reflect::get(obj, &JsValue::from_str(name)).map_err(|_| UNREADABLE)
 }
 
 /// `None` for `undefined` and `null`, the two ways JS says "not given".

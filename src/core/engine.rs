@@ -161,14 +161,27 @@ impl<V, C: Clock> Engine<V, C> {
         if meta.tier != Tier::Memory {
             self.persist(key, &value, &mut meta)?;
         }
-        if let Some(old) = self.detach(key) {
-            if old.meta.tier != meta.tier {
-                self.store_delete(old.meta.tier, key);
+        let tier = meta.tier;
+        let slot = Slot { value: Some(value), meta, last_used: self.next_tick() };
+        match self.slots.get_mut(key) {
+            // Same key, same tags: the index already holds it; swap the slot in place.
+            Some(held) if held.meta.tags == slot.meta.tags => {
+                let old = std::mem::replace(held, slot);
+                charge(&mut self.usage, &old, false);
+                charge(&mut self.usage, held, true);
+                if old.meta.tier != tier {
+                    self.store_delete(old.meta.tier, key);
+                }
+            }
+            _ => {
+                if let Some(old) = self.detach(key) {
+                    if old.meta.tier != tier {
+                        self.store_delete(old.meta.tier, key);
+                    }
+                }
+                self.attach(key, slot);
             }
         }
-        let tier = meta.tier;
-        let last_used = self.next_tick();
-        self.attach(key, Slot { value: Some(value), meta, last_used });
         self.bump_generation(key);
         self.enforce_budget(tier, key);
         if tier != Tier::Memory {
@@ -368,8 +381,8 @@ impl<V, C: Clock> Engine<V, C> {
     /// used entries and retries once; on failure, degrades `meta` to memory only.
     fn persist(&mut self, key: &str, value: &V, meta: &mut EntryMeta) -> Result<(), CacheError> {
         let mut result = self.store_put(key, value, meta);
-        if let Err(StoreError::Quota) = result {
-            self.evict_lru(meta.tier, key, meta.size.max(1));
+        if let Err(StoreError::Quota(needed)) = result {
+            self.evict_lru(meta.tier, key, needed.max(1));
             result = self.store_put(key, value, meta);
         }
         match result {
@@ -445,23 +458,15 @@ impl<V, C: Clock> Engine<V, C> {
 
     fn attach(&mut self, key: &str, slot: Slot<V>) {
         self.index.insert(key, &slot.meta.tags);
-        self.charge(&slot, true);
+        charge(&mut self.usage, &slot, true);
         self.slots.insert(key.to_owned(), slot);
     }
 
     fn detach(&mut self, key: &str) -> Option<Slot<V>> {
         let slot = self.slots.remove(key)?;
         self.index.remove(key, &slot.meta.tags);
-        self.charge(&slot, false);
+        charge(&mut self.usage, &slot, false);
         Some(slot)
-    }
-
-    /// Adds (or with `add == false` removes) `slot` to the per-tier usage.
-    fn charge(&mut self, slot: &Slot<V>, add: bool) {
-        adjust(&mut self.usage[slot.meta.tier.index()], slot.meta.size, add);
-        if slot.meta.tier != Tier::Memory && slot.value.is_some() {
-            adjust(&mut self.usage[Tier::Memory.index()], slot.meta.size, add);
-        }
     }
 
     fn drop_memory(&mut self) {
@@ -481,7 +486,12 @@ impl<V, C: Clock> Engine<V, C> {
 
     fn bump_generation(&mut self, key: &str) {
         self.last_generation += 1;
-        self.generations.insert(key.to_owned(), self.last_generation);
+        match self.generations.get_mut(key) {
+            Some(generation) => *generation = self.last_generation,
+            None => {
+                self.generations.insert(key.to_owned(), self.last_generation);
+            }
+        }
     }
 }
 
@@ -490,6 +500,15 @@ fn in_tier<V>(slot: &Slot<V>, tier: Tier) -> bool {
     match tier {
         Tier::Memory => slot.value.is_some(),
         _ => slot.meta.tier == tier,
+    }
+}
+
+/// Adds (or with `add == false` removes) `slot` to the per-tier usage: its own tier, and memory
+/// too when a persisted entry's value is loaded.
+fn charge<V>(usage: &mut [TierUsage; 3], slot: &Slot<V>, add: bool) {
+    adjust(&mut usage[slot.meta.tier.index()], slot.meta.size, add);
+    if slot.meta.tier != Tier::Memory && slot.value.is_some() {
+        adjust(&mut usage[Tier::Memory.index()], slot.meta.size, add);
     }
 }
 
@@ -506,7 +525,7 @@ fn adjust(usage: &mut TierUsage, size: usize, add: bool) {
 
 fn failure_code(error: StoreError) -> ErrorCode {
     match error {
-        StoreError::Quota => ErrorCode::QuotaExceeded,
+        StoreError::Quota(_) => ErrorCode::QuotaExceeded,
         _ => ErrorCode::StorageUnavailable,
     }
 }

@@ -232,6 +232,18 @@ fn a_full_tier_evicts_its_least_recently_used_entries_and_retries_once() {
 }
 
 #[test]
+fn a_full_tier_evicts_as_many_entries_as_the_new_one_needs() {
+    let Harness { mut cache, local, .. } = harness_with(|_| {}, 12);
+    for key in ["a", "b", "c"] {
+        cache.set(key, "1234".into(), opts(Tier::Local)).unwrap();
+    }
+    cache.set("big", "12345678".into(), opts(Tier::Local)).unwrap();
+    assert_eq!(stored(&local), ["shop:alice:big", "shop:alice:c"]);
+    assert_eq!(cache.stats().evictions, 2);
+    assert_eq!(cache.peek("big").unwrap().unwrap().1.tier, Tier::Local);
+}
+
+#[test]
 fn a_tier_still_full_after_eviction_keeps_the_entry_in_memory_and_reports_it() {
     let Harness { mut cache, local, .. } = harness_with(|_| {}, 3);
     cache.set("big", "too large".into(), opts(Tier::Local)).unwrap();
@@ -327,7 +339,7 @@ fn hydration_adds_live_entries_and_deletes_expired_ones() {
 fn an_idb_failure_after_the_write_keeps_the_entry_in_memory_only() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "v".into(), opts(Tier::Idb)).unwrap();
-    cache.persist_failed("k", Tier::Idb, StoreError::Quota);
+    cache.persist_failed("k", Tier::Idb, StoreError::Quota(0));
     assert_eq!(cache.peek("k").unwrap().unwrap().1.tier, Tier::Memory);
     assert_eq!(cache.stats().tier(Tier::Idb).entries, 0);
     assert_eq!(cache.take_diagnostics()[0].code, ErrorCode::QuotaExceeded);

@@ -11,8 +11,8 @@ use super::key::Scope;
 /// Why a store refused a write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StoreError {
-    /// The storage is full.
-    Quota,
+    /// The storage is full; the write needed this many bytes (0 when unknown).
+    Quota(usize),
     /// The storage is missing, disabled or throws on access.
     Unavailable,
     /// The value cannot be encoded for this storage (a cycle, a function, a BigInt…).
@@ -99,7 +99,7 @@ pub mod testing {
             };
             let size = value.as_ref().map_or(0, self.weight);
             if self.used_without(&storage_key) + size > self.quota {
-                return Err(StoreError::Quota);
+                return Err(StoreError::Quota(size));
             }
             self.contents.borrow_mut().insert(storage_key, (size, value));
             Ok(size)

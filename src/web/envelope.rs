@@ -1,16 +1,62 @@
 //! An entry's metadata as a JS object, and the JSON envelope localStorage keeps.
 //!
-//! The envelope is `{"cb":1,"v":version,"u":updated,"s":stale,"x":expires,"t":[tags],"e":etag,"d":value}`.
-//! It is built and parsed by the platform's `JSON`; the user's value rides along inside `d`
-//! untouched by Rust. Anything that does not have exactly this shape is corrupt.
+//! The envelope is `{"cb":1,"v":version,"u":updated,"s":stale,"x":expires,"t":[tags],"e":etag,"z":size,"d":value}`.
+//! It is built and read through structural setters and getters (the property access happens in
+//! the JS glue; no property name crosses the boundary) and serialised by the platform's `JSON`;
+//! the user's value rides along inside `d` untouched by Rust. Anything without exactly this shape
+//! is corrupt. IndexedDB's `meta` store holds the same object without `d`.
 
-use js_sys::{Array, Object, Reflect, JSON};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object, JSON};
+use wasm_bindgen::prelude::*;
 
 use crate::core::{EntryMeta, Freshness, Millis, StoreError, Tier};
 
 /// The envelope format version written in `cb`.
 const FORMAT: f64 = 1.0;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A metadata record or envelope. Getters catch (a foreign object may have throwing ones).
+    #[wasm_bindgen(extends = Object)]
+    pub type Envelope;
+
+    #[wasm_bindgen(method, getter, catch)]
+    fn cb(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_cb(this: &Envelope, value: f64);
+    #[wasm_bindgen(method, getter, catch)]
+    fn v(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_v(this: &Envelope, value: &JsValue);
+    #[wasm_bindgen(method, getter, catch)]
+    fn u(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_u(this: &Envelope, value: f64);
+    #[wasm_bindgen(method, getter, catch)]
+    fn s(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_s(this: &Envelope, value: &JsValue);
+    #[wasm_bindgen(method, getter, catch)]
+    fn x(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_x(this: &Envelope, value: &JsValue);
+    #[wasm_bindgen(method, getter, catch)]
+    fn t(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_t(this: &Envelope, value: &Array);
+    #[wasm_bindgen(method, getter, catch)]
+    fn e(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_e(this: &Envelope, value: &JsValue);
+    #[wasm_bindgen(method, getter, catch)]
+    fn z(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_z(this: &Envelope, value: f64);
+    #[wasm_bindgen(method, getter, catch)]
+    fn d(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_d(this: &Envelope, value: &JsValue);
+}
 
 /// A decoded entry: metadata, the app version it was written under, and (in JSON) the value.
 pub struct Decoded {
@@ -23,25 +69,21 @@ pub struct Decoded {
 }
 
 /// The entry's metadata (and `value`, unless undefined) as a plain object.
-pub fn to_object(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Object {
-    let obj = Object::new();
-    let set = |name: &str, v: &JsValue| {
-        // Setting a data property on a fresh plain object cannot throw.
-        let _ = Reflect::set(&obj, &JsValue::from_str(name), v);
-    };
+pub fn to_object(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Envelope {
     let time = |t: Option<Millis>| t.map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64));
-    set("cb", &JsValue::from_f64(FORMAT));
-    set("v", version);
-    set("u", &JsValue::from_f64(meta.freshness.updated_at as f64));
-    set("s", &time(meta.freshness.stale_at));
-    set("x", &time(meta.freshness.expires_at));
-    set("t", &meta.tags.iter().map(|t| JsValue::from_str(t)).collect::<Array>());
-    set("e", &meta.etag.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-    set("z", &JsValue::from_f64(meta.size as f64));
+    let envelope: Envelope = Object::new().unchecked_into();
+    envelope.set_cb(FORMAT);
+    envelope.set_v(version);
+    envelope.set_u(meta.freshness.updated_at as f64);
+    envelope.set_s(&time(meta.freshness.stale_at));
+    envelope.set_x(&time(meta.freshness.expires_at));
+    envelope.set_t(&meta.tags.iter().map(|t| JsValue::from_str(t)).collect());
+    envelope.set_e(&meta.etag.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    envelope.set_z(meta.size as f64);
     if !value.is_undefined() {
-        set("d", value);
+        envelope.set_d(value);
     }
-    obj
+    envelope
 }
 
 /// The localStorage text for an entry; a value JSON cannot encode is [`StoreError::Unencodable`].
@@ -68,8 +110,8 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
     if !obj.is_object() || Array::is_array(obj) {
         return None;
     }
-    let get = |name: &str| Reflect::get(obj, &JsValue::from_str(name)).ok();
-    if get("cb")?.as_f64() != Some(FORMAT) {
+    let envelope: &Envelope = obj.unchecked_ref();
+    if envelope.cb().ok()?.as_f64() != Some(FORMAT) {
         return None;
     }
     let time = |v: JsValue| -> Option<Option<Millis>> {
@@ -79,18 +121,18 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
         let t = v.as_f64().filter(|t| t.is_finite() && *t >= 0.0)?;
         Some(Some(t as Millis))
     };
-    let updated_at = time(get("u")?)??;
-    let stale_at = time(get("s")?)?;
-    let expires_at = time(get("x")?)?;
-    let tags = get("t")?.dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<Vec<_>>>()?;
-    let etag = match get("e")? {
+    let updated_at = time(envelope.u().ok()?)??;
+    let stale_at = time(envelope.s().ok()?)?;
+    let expires_at = time(envelope.x().ok()?)?;
+    let tags = envelope.t().ok()?.dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<Vec<_>>>()?;
+    let etag = match envelope.e().ok()? {
         e if e.is_null() => None,
         e => Some(e.as_string()?),
     };
-    let size = get("z")?.as_f64().filter(|z| z.is_finite() && *z >= 0.0)? as usize;
+    let size = envelope.z().ok()?.as_f64().filter(|z| z.is_finite() && *z >= 0.0)? as usize;
     Some(Decoded {
         meta: EntryMeta { tier, freshness: Freshness { updated_at, stale_at, expires_at }, tags, etag, size },
-        version: get("v")?,
-        value: get("d")?,
+        version: envelope.v().ok()?,
+        value: envelope.d().ok()?,
     })
 }

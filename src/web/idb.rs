@@ -307,7 +307,7 @@ fn error_name(error: &JsValue) -> Option<String> {
 fn classify(error: &JsValue) -> StoreError {
     match error_name(error).as_deref() {
         Some("DataCloneError") => StoreError::Unencodable,
-        Some("QuotaExceededError") => StoreError::Quota,
+        Some("QuotaExceededError") => StoreError::Quota(0),
         _ => StoreError::Unavailable,
     }
 }

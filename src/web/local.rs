@@ -124,7 +124,7 @@ impl LocalStore {
         let storage = self.storage.as_ref().ok_or(StoreError::Unavailable)?;
         storage.set_item(storage_key, text).map_err(|error| {
             match error.dyn_ref::<DomException>().map(DomException::name).as_deref() {
-                Some("QuotaExceededError") => StoreError::Quota,
+                Some("QuotaExceededError") => StoreError::Quota(storage_key.len() + text.len()),
                 _ => StoreError::Unavailable,
             }
         })
