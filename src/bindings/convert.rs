@@ -32,7 +32,8 @@ pub(crate) fn peek(state: State, meta: &EntryMeta) -> JsValue {
     obj.into()
 }
 
-/// `{ hits, misses, staleHits, evictions, corrupt, tiers: { memory, local, idb } }`, each tier
+/// `{ hits, misses, staleHits, evictions, corrupt, quotaExceeded, storageUnavailable,
+/// tiers: { memory, local, idb } }`, each tier
 /// `{ entries, bytes }`.
 pub(crate) fn stats(stats: &Stats) -> JsValue {
     let obj = Object::new();
@@ -41,6 +42,8 @@ pub(crate) fn stats(stats: &Stats) -> JsValue {
     set(&obj, "staleHits", number(stats.stale_hits as f64));
     set(&obj, "evictions", number(stats.evictions as f64));
     set(&obj, "corrupt", number(stats.corrupt as f64));
+    set(&obj, "quotaExceeded", number(stats.quota_exceeded as f64));
+    set(&obj, "storageUnavailable", number(stats.storage_unavailable as f64));
     let tiers = Object::new();
     for tier in Tier::ALL {
         let usage = stats.tier(tier);

@@ -344,7 +344,7 @@ impl<V, C: Clock> Engine<V, C> {
         };
         adjust(&mut self.usage[tier.index()], slot.meta.size, false);
         slot.meta.tier = Tier::Memory;
-        self.diagnostics.push(Diagnostic { code: failure_code(error), key: Some(key.to_owned()), tier: Some(tier) });
+        self.report_fallback(key, tier, error);
     }
 
     /// Takes the diagnostics queued since the last call.
@@ -389,15 +389,26 @@ impl<V, C: Clock> Engine<V, C> {
             Ok(size) => meta.size = size,
             Err(StoreError::Unencodable) => return Err(UNENCODABLE),
             Err(error) => {
-                self.diagnostics.push(Diagnostic {
-                    code: failure_code(error),
-                    key: Some(key.to_owned()),
-                    tier: Some(meta.tier),
-                });
+                self.report_fallback(key, meta.tier, error);
                 meta.tier = Tier::Memory;
             }
         }
         Ok(())
+    }
+
+    /// Counts and queues the diagnostic of a write to `tier` that was kept in memory only.
+    fn report_fallback(&mut self, key: &str, tier: Tier, error: StoreError) {
+        let code = match error {
+            StoreError::Quota(_) => {
+                self.stats.quota_exceeded += 1;
+                ErrorCode::QuotaExceeded
+            }
+            _ => {
+                self.stats.storage_unavailable += 1;
+                ErrorCode::StorageUnavailable
+            }
+        };
+        self.diagnostics.push(Diagnostic { code, key: Some(key.to_owned()), tier: Some(tier) });
     }
 
     fn store_put(&mut self, key: &str, value: &V, meta: &EntryMeta) -> Result<usize, StoreError> {
@@ -520,12 +531,5 @@ fn adjust(usage: &mut TierUsage, size: usize, add: bool) {
     } else {
         usage.entries = usage.entries.saturating_sub(1);
         usage.bytes = usage.bytes.saturating_sub(size);
-    }
-}
-
-fn failure_code(error: StoreError) -> ErrorCode {
-    match error {
-        StoreError::Quota(_) => ErrorCode::QuotaExceeded,
-        _ => ErrorCode::StorageUnavailable,
     }
 }

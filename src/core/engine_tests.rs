@@ -254,6 +254,7 @@ fn a_tier_still_full_after_eviction_keeps_the_entry_in_memory_and_reports_it() {
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0].code, ErrorCode::QuotaExceeded);
     assert_eq!(diagnostics[0].key.as_deref(), Some("big"));
+    assert_eq!(cache.stats().quota_exceeded, 1);
     assert!(cache.take_diagnostics().is_empty(), "diagnostics are taken once");
 }
 
@@ -266,6 +267,7 @@ fn broken_storage_falls_back_to_memory_with_a_diagnostic() {
     cache.set("k", "v".into(), opts(Tier::Idb)).unwrap();
     assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
     assert_eq!(cache.take_diagnostics()[0].code, ErrorCode::StorageUnavailable);
+    assert_eq!((cache.stats().storage_unavailable, cache.stats().quota_exceeded), (1, 0));
 }
 
 #[test]
@@ -343,6 +345,7 @@ fn an_idb_failure_after_the_write_keeps_the_entry_in_memory_only() {
     assert_eq!(cache.peek("k").unwrap().unwrap().1.tier, Tier::Memory);
     assert_eq!(cache.stats().tier(Tier::Idb).entries, 0);
     assert_eq!(cache.take_diagnostics()[0].code, ErrorCode::QuotaExceeded);
+    assert_eq!(cache.stats().quota_exceeded, 1);
 }
 
 #[test]

@@ -25,6 +25,10 @@ pub struct Stats {
     pub evictions: u64,
     /// Persisted entries found unreadable, truncated or foreign, and removed.
     pub corrupt: u64,
+    /// Persistent writes kept in memory only because their tier stayed full.
+    pub quota_exceeded: u64,
+    /// Persistent writes kept in memory only because their storage was missing or threw.
+    pub storage_unavailable: u64,
     /// Usage per tier, indexed by [`Tier::index`].
     pub tiers: [TierUsage; 3],
 }

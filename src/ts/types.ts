@@ -87,6 +87,10 @@ export interface CacheStats {
   staleHits: number;
   evictions: number;
   corrupt: number;
+  /** Persistent writes kept in memory only because their tier stayed full. */
+  quotaExceeded: number;
+  /** Persistent writes kept in memory only because their storage was missing or threw. */
+  storageUnavailable: number;
   tiers: Record<Tier, TierStats>;
 }
 

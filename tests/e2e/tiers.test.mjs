@@ -310,6 +310,7 @@ test("a full localStorage evicts our least recently used entries; an entry too b
       afterEviction,
       huge: cache.get("huge")?.length,
       hugeTier: cache.peek("huge").tier,
+      quotaExceeded: cache.stats().quotaExceeded,
       codes: window.diagnostics.map((d) => `${d.code} ${d.key}`),
     };
   });
@@ -321,6 +322,7 @@ test("a full localStorage evicts our least recently used entries; an entry too b
   });
   assert.equal(result.huge, 6_000_000);
   assert.equal(result.hugeTier, "memory");
+  assert.equal(result.quotaExceeded, 1);
   assert.deepEqual(result.codes, ["QUOTA_EXCEEDED huge"]);
   assert.deepEqual(problems, []);
   await context.close();
@@ -350,6 +352,7 @@ test("where storage throws (a sandboxed frame), persistent writes fall back to m
       storageThrows,
       values: [cache.get("l"), await cache.read("i")],
       tiers: [cache.peek("l").tier, cache.peek("i").tier],
+      storageUnavailable: cache.stats().storageUnavailable,
       events,
     };
   });
@@ -357,6 +360,7 @@ test("where storage throws (a sandboxed frame), persistent writes fall back to m
     storageThrows: true,
     values: ["local value", "idb value"],
     tiers: ["memory", "memory"],
+    storageUnavailable: 2,
     events: ["STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE idb"],
   });
   await context.close();
@@ -422,5 +426,28 @@ test("entries of another data version are dropped, or brought forward by migrate
   await open({ namespace: "versions", version: 3 });
   const dropped = await run(page, async () => [cache.get("l") ?? "dropped", (await cache.read("i")) ?? "dropped"]);
   assert.deepEqual(dropped, ["dropped", "dropped"]);
+  await context.close();
+});
+
+test("a localBytes budget keeps our localStorage use under it by evicting least recently used entries", async () => {
+  const { page, context, open } = await freshPage();
+  await open({ namespace: "budget", budgets: { localBytes: 3_500 } });
+  const result = await run(page, () => {
+    for (let i = 1; i <= 5; i++) {
+      cache.set(`k${i}`, "v".repeat(1_000), { tier: "local" });
+      if (i === 3) cache.get("k1"); // k1 becomes more recently used than k2
+    }
+    const ours = Object.keys(localStorage).filter((k) => k.startsWith("cachebus:budget:"));
+    return {
+      kept: ours.map((k) => k.split(":").pop()).sort(),
+      bytes: ours.reduce((n, k) => n + k.length + localStorage.getItem(k).length, 0),
+      stats: cache.stats(),
+    };
+  });
+  assert.deepEqual(result.kept, ["k1", "k4", "k5"]);
+  assert.ok(result.bytes <= 3_500, `${result.bytes} bytes kept`);
+  assert.equal(result.stats.tiers.local.entries, 3);
+  assert.equal(result.stats.tiers.local.bytes, result.bytes);
+  assert.equal(result.stats.evictions, 2);
   await context.close();
 });
