@@ -130,7 +130,10 @@ async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_p
     let reentrant = Some("REENTRANT".to_owned());
     assert_eq!(*seen.borrow(), [reentrant.clone(), reentrant.clone(), reentrant]);
     assert!(cache.stats().is_ok(), "the cache is usable afterwards");
-    assert_eq!(local_storage().get_item("cachebus:reentrant:u_1:k").unwrap().map(|t| t.contains("\"encoded\"")), Some(true));
+    assert_eq!(
+        local_storage().get_item("cachebus:reentrant:u_1:k").unwrap().map(|t| t.contains("\"encoded\"")),
+        Some(true)
+    );
     local_storage().remove_item("cachebus:reentrant:u_1:k").unwrap();
 }
 

@@ -85,8 +85,10 @@ impl WasmCache {
         future_to_promise(async move {
             let key = key(&key_value).map_err(to_js)?;
             let (value, tier, scope) = with_engine(&engine, |engine| {
-                let value = engine.get(&key)?.cloned();
-                Ok((value, engine.unloaded_tier(&key), engine.scope().clone()))
+                // An unloaded entry is counted once, as the hit of the `get` after `fill`.
+                let tier = engine.unloaded_tier(&key);
+                let value = if tier.is_none() { engine.get(&key)?.cloned() } else { None };
+                Ok((value, tier, engine.scope().clone()))
             })?;
             if let Some(value) = value {
                 return Ok(value);
@@ -210,7 +212,10 @@ impl WasmCache {
 
 /// Runs `f` on the engine, then reports the diagnostics it queued as `cachebus:error` events
 /// (after releasing the engine, so listeners may call the cache).
-fn with_engine<T>(engine: &Rc<RefCell<JsEngine>>, f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>) -> Result<T, JsValue> {
+fn with_engine<T>(
+    engine: &Rc<RefCell<JsEngine>>,
+    f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>,
+) -> Result<T, JsValue> {
     let (result, diagnostics, scope) = {
         let mut engine = engine.try_borrow_mut().map_err(|_| to_js(REENTRANT))?;
         let result = f(&mut engine);

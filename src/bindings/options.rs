@@ -71,8 +71,11 @@ extern "C" {
     fn all(this: &Props) -> Result<JsValue, JsValue>;
 }
 
+/// One of the [`Props`] getters.
+type Getter = fn(&Props) -> Result<JsValue, JsValue>;
+
 /// Reads one property with a [`Props`] getter; a throwing getter is `INVALID_OPTIONS`.
-fn read(obj: &JsValue, getter: fn(&Props) -> Result<JsValue, JsValue>) -> Result<JsValue, CacheError> {
+fn read(obj: &JsValue, getter: Getter) -> Result<JsValue, CacheError> {
     getter(obj.unchecked_ref()).map_err(|_| UNREADABLE)
 }
 
@@ -103,7 +106,7 @@ pub(crate) fn create_options(options: &JsValue) -> Result<CreateOptions, CacheEr
         };
     }
     if let Some(budgets) = optional_object(options, Props::budgets)? {
-        let getters: [(Tier, fn(&Props) -> Result<JsValue, JsValue>); 3] =
+        let getters: [(Tier, Getter); 3] =
             [(Tier::Memory, Props::memory_bytes), (Tier::Local, Props::local_bytes), (Tier::Idb, Props::idb_bytes)];
         for (tier, getter) in getters {
             engine.budgets[tier.index()] = optional(read(&budgets, getter)?)
@@ -155,7 +158,7 @@ pub(crate) fn target(value: &JsValue) -> Result<Target, CacheError> {
     if !value.is_object() {
         return Err(BAD_TARGET);
     }
-    let text = |getter: fn(&Props) -> Result<JsValue, JsValue>| -> Result<Option<String>, CacheError> {
+    let text = |getter: Getter| -> Result<Option<String>, CacheError> {
         optional(read(value, getter)?).map(|v| v.as_string().ok_or(BAD_TARGET)).transpose()
     };
     if let Some(key) = text(Props::key)? {
@@ -200,10 +203,8 @@ fn tier(options: &JsValue) -> Result<Option<Tier>, CacheError> {
         .transpose()
 }
 
-fn duration(options: &JsValue, getter: fn(&Props) -> Result<JsValue, JsValue>) -> Result<Option<Ttl>, CacheError> {
-    optional(read(options, getter)?)
-        .map(|ms| ms.as_f64().ok_or(TTL_NOT_NUMBER).and_then(Ttl::from_ms))
-        .transpose()
+fn duration(options: &JsValue, getter: Getter) -> Result<Option<Ttl>, CacheError> {
+    optional(read(options, getter)?).map(|ms| ms.as_f64().ok_or(TTL_NOT_NUMBER).and_then(Ttl::from_ms)).transpose()
 }
 
 fn strings(value: &JsValue) -> Option<Vec<String>> {
@@ -213,7 +214,7 @@ fn strings(value: &JsValue) -> Option<Vec<String>> {
     Array::from(value).iter().map(|v| v.as_string()).collect()
 }
 
-fn optional_object(obj: &JsValue, getter: fn(&Props) -> Result<JsValue, JsValue>) -> Result<Option<JsValue>, CacheError> {
+fn optional_object(obj: &JsValue, getter: Getter) -> Result<Option<JsValue>, CacheError> {
     match optional(read(obj, getter)?) {
         Some(value) if value.is_object() => Ok(Some(value)),
         Some(_) => Err(NOT_AN_OBJECT),

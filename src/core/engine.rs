@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::clock::{Clock, Millis};
+use super::clock::Clock;
 use super::entry::EntryMeta;
 use super::error::{CacheError, ErrorCode};
 use super::freshness::{Freshness, State, Ttl};
@@ -132,11 +132,6 @@ impl<V, C: Clock> Engine<V, C> {
     /// Namespace and user of this cache.
     pub fn scope(&self) -> &Scope {
         &self.options.scope
-    }
-
-    /// The clock's time.
-    pub fn now(&self) -> Millis {
-        self.clock.now()
     }
 
     /// Stores `value` under `key`. A full or failing persistent tier does not fail the write: the

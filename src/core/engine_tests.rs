@@ -1,6 +1,6 @@
 //! Native tests of the engine with a manual clock and quota-limited fake stores.
 
-use super::store::testing::QuotaStore;
+use super::store::testing::{NoStore, QuotaStore};
 use super::*;
 
 type TestEngine = Engine<String, ManualClock>;
@@ -14,6 +14,7 @@ struct Harness {
     idb: QuotaStore<String>,
 }
 
+#[allow(clippy::ptr_arg)] // the store's weight function takes `&V`, and V is String here
 fn weight(value: &String) -> usize {
     value.len()
 }
@@ -275,7 +276,11 @@ fn an_unencodable_value_is_refused_and_the_previous_entry_kept() {
     struct Refuses;
     impl Store<String> for Refuses {
         fn put(&mut self, _: &Scope, _: &str, v: Option<&String>, _: &EntryMeta) -> Result<usize, StoreError> {
-            if v.is_some_and(|v| v == "cycle") { Err(StoreError::Unencodable) } else { Ok(1) }
+            if v.is_some_and(|v| v == "cycle") {
+                Err(StoreError::Unencodable)
+            } else {
+                Ok(1)
+            }
         }
         fn delete(&mut self, _: &Scope, _: &str) {}
         fn clear_scope(&mut self, _: &Scope) {}

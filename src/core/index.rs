@@ -94,7 +94,7 @@ mod tests {
     fn prefix_is_a_range_that_stops_at_the_first_non_match() {
         assert_eq!(
             index().matching(&Target::Prefix("assets:shop1".into())),
-            ["assets:shop10:fonts", "assets:shop1:colors", "assets:shop1:fonts"] // '0' sorts before ':' 
+            ["assets:shop10:fonts", "assets:shop1:colors", "assets:shop1:fonts"] // '0' sorts before ':'
         );
         assert_eq!(index().matching(&Target::Prefix("assets:shop1:".into())).len(), 2);
         assert!(index().matching(&Target::Prefix("zzz".into())).is_empty());

@@ -13,18 +13,14 @@ pub const MAX_USER_LEN: usize = 128;
 /// Longest accepted key, in bytes of UTF-8.
 pub const MAX_KEY_LEN: usize = 1024;
 
-const INVALID_NAMESPACE: CacheError = CacheError::new(
-    ErrorCode::InvalidNamespace,
-    "namespace must be 1-64 characters of A-Z a-z 0-9 _ . -",
-);
+const INVALID_NAMESPACE: CacheError =
+    CacheError::new(ErrorCode::InvalidNamespace, "namespace must be 1-64 characters of A-Z a-z 0-9 _ . -");
 const INVALID_USER: CacheError = CacheError::new(
     ErrorCode::InvalidUser,
     "user must be a string of 1-128 bytes with no ':' and no control characters",
 );
-const INVALID_KEY: CacheError = CacheError::new(
-    ErrorCode::InvalidKey,
-    "key must be a string of 1-1024 bytes with no control characters",
-);
+const INVALID_KEY: CacheError =
+    CacheError::new(ErrorCode::InvalidKey, "key must be a string of 1-1024 bytes with no control characters");
 
 /// Who the cached entries belong to: an app namespace and, when signed in, a user.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -127,7 +123,8 @@ mod tests {
         let prefix = |ns: &str, user: Option<&str>| Scope::new(ns, user).unwrap().storage_prefix();
         assert_eq!(prefix("shop", Some("u_42")), "cachebus:shop:u_42:");
         assert_eq!(prefix("shop", None), "cachebus:shop::");
-        let all = [prefix("shop", Some("a")), prefix("shop", Some("ab")), prefix("shop", None), prefix("shop2", Some("a"))];
+        let all =
+            [prefix("shop", Some("a")), prefix("shop", Some("ab")), prefix("shop", None), prefix("shop2", Some("a"))];
         for (i, a) in all.iter().enumerate() {
             for (j, b) in all.iter().enumerate() {
                 assert!(i == j || !b.starts_with(a.as_str()), "{a} is a prefix of {b}");

@@ -22,6 +22,6 @@ pub use error::{CacheError, ErrorCode};
 pub use freshness::{Freshness, State, Ttl};
 pub use key::{validate_key, Scope, STORAGE_PREFIX};
 pub use stats::{Diagnostic, Stats, TierUsage};
-pub use store::{NoStore, Store, StoreError};
+pub use store::{Store, StoreError};
 pub use target::{Pattern, Target};
 pub use tier::Tier;

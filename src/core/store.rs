@@ -32,21 +32,7 @@ pub trait Store<V> {
     fn clear_scope(&mut self, scope: &Scope);
 }
 
-/// A store for tiers with nothing behind them (and the browser's stand-in when storage is off).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoStore;
-
-impl<V> Store<V> for NoStore {
-    fn put(&mut self, _: &Scope, _: &str, _: Option<&V>, _: &EntryMeta) -> Result<usize, StoreError> {
-        Err(StoreError::Unavailable)
-    }
-
-    fn delete(&mut self, _: &Scope, _: &str) {}
-
-    fn clear_scope(&mut self, _: &Scope) {}
-}
-
-/// An in-memory [`Store`] with a byte quota, for native tests of the engine's persistence rules.
+/// Stores for native tests of the engine's persistence rules.
 #[cfg(test)]
 pub mod testing {
     use std::cell::RefCell;
@@ -58,6 +44,20 @@ pub mod testing {
     /// What a [`QuotaStore`] holds: storage key → (size, value if written).
     pub type Contents<V> = Rc<RefCell<BTreeMap<String, (usize, Option<V>)>>>;
 
+    /// A storage that is missing: every write fails as unavailable.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct NoStore;
+
+    impl<V> Store<V> for NoStore {
+        fn put(&mut self, _: &Scope, _: &str, _: Option<&V>, _: &EntryMeta) -> Result<usize, StoreError> {
+            Err(StoreError::Unavailable)
+        }
+
+        fn delete(&mut self, _: &Scope, _: &str) {}
+
+        fn clear_scope(&mut self, _: &Scope) {}
+    }
+
     /// Holds entries under `namespace:user:key` until `quota` bytes are used; each entry weighs
     /// `weight(value)` bytes. Clones share contents, so a test can look inside.
     #[derive(Clone)]
@@ -66,15 +66,13 @@ pub mod testing {
         pub contents: Contents<V>,
         /// Bytes available in all.
         pub quota: usize,
-        /// When set, every call fails as unavailable.
-        pub broken: bool,
         weight: fn(&V) -> usize,
     }
 
     impl<V: Clone> QuotaStore<V> {
         /// An empty store of `quota` bytes.
         pub fn new(quota: usize, weight: fn(&V) -> usize) -> Self {
-            QuotaStore { contents: Rc::default(), quota, broken: false, weight }
+            QuotaStore { contents: Rc::default(), quota, weight }
         }
 
         /// The storage key of `key` in `scope`.
@@ -89,9 +87,6 @@ pub mod testing {
 
     impl<V: Clone> Store<V> for QuotaStore<V> {
         fn put(&mut self, scope: &Scope, key: &str, value: Option<&V>, _: &EntryMeta) -> Result<usize, StoreError> {
-            if self.broken {
-                return Err(StoreError::Unavailable);
-            }
             let storage_key = Self::storage_key(scope, key);
             let value = match value {
                 Some(value) => Some(value.clone()),

@@ -124,7 +124,8 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
     let updated_at = time(envelope.u().ok()?)??;
     let stale_at = time(envelope.s().ok()?)?;
     let expires_at = time(envelope.x().ok()?)?;
-    let tags = envelope.t().ok()?.dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<Vec<_>>>()?;
+    let tags =
+        envelope.t().ok()?.dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<Vec<_>>>()?;
     let etag = match envelope.e().ok()? {
         e if e.is_null() => None,
         e => Some(e.as_string()?),

@@ -73,11 +73,6 @@ impl IdbStore {
         }
     }
 
-    /// Whether the database is open.
-    pub fn is_available(&self) -> bool {
-        self.shared.db.is_some()
-    }
-
     /// Sets who hears of transactions that aborted after their writes were accepted.
     pub fn on_failure(&self, handler: FailureHandler) {
         *self.shared.on_failure.borrow_mut() = Some(handler);
@@ -108,7 +103,9 @@ impl IdbStore {
         for (id, record) in keys.iter().zip(records.iter()) {
             let Some(key) = Array::from(&id).get(1).as_string() else { continue };
             match from_object(&record, Tier::Idb) {
-                Some(Decoded { meta, version, .. }) if js_sys::Object::is(&version, &self.shared.versioning.version) => {
+                Some(Decoded { meta, version, .. })
+                    if js_sys::Object::is(&version, &self.shared.versioning.version) =>
+                {
                     loaded.entries.push((key, meta))
                 }
                 Some(Decoded { meta, version, .. }) => outdated.push((key, meta, version)),
@@ -129,7 +126,8 @@ impl IdbStore {
     /// The value of `scope`'s entry under `key`; `None` when missing or unreadable.
     pub async fn read(&self, scope: &Scope, key: &str) -> Option<JsValue> {
         let db = self.shared.db.as_ref()?;
-        let request = db.transaction_with_str(VALUES).ok()?.object_store(VALUES).ok()?.get(&entry_key(scope, key)).ok()?;
+        let request =
+            db.transaction_with_str(VALUES).ok()?.object_store(VALUES).ok()?.get(&entry_key(scope, key)).ok()?;
         let value = request_result(&request).await.ok()?;
         (!value.is_undefined()).then_some(value)
     }
@@ -218,7 +216,13 @@ impl IdbStore {
 }
 
 impl Store<JsValue> for IdbStore {
-    fn put(&mut self, scope: &Scope, key: &str, value: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+    fn put(
+        &mut self,
+        scope: &Scope,
+        key: &str,
+        value: Option<&JsValue>,
+        meta: &EntryMeta,
+    ) -> Result<usize, StoreError> {
         if value.is_some_and(|v| v.is_undefined()) {
             return Err(StoreError::Unencodable);
         }

@@ -35,11 +35,6 @@ impl LocalStore {
         LocalStore { storage, versioning }
     }
 
-    /// Whether localStorage could be opened.
-    pub fn is_available(&self) -> bool {
-        self.storage.is_some()
-    }
-
     /// Every entry of `scope`. Corrupt entries and entries of another version that `migrate`
     /// cannot bring forward are removed; migrated entries are rewritten.
     pub fn load_scope(&self, scope: &Scope) -> Loaded {
@@ -138,7 +133,13 @@ impl LocalStore {
 }
 
 impl Store<JsValue> for LocalStore {
-    fn put(&mut self, scope: &Scope, key: &str, value: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+    fn put(
+        &mut self,
+        scope: &Scope,
+        key: &str,
+        value: Option<&JsValue>,
+        meta: &EntryMeta,
+    ) -> Result<usize, StoreError> {
         let storage_key = storage_key(scope, key);
         let value = match value {
             Some(value) => value.clone(),

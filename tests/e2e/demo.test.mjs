@@ -1,23 +1,12 @@
 // Drives the www demo as a person would: writes an entry through the form, watches it expire.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, openPage, screenshotDir, startDemoServer } from "./harness.mjs";
+import { test } from "node:test";
+import { openPage, screenshotDir, startDemoServer, useBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startDemoServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = useBrowser(startDemoServer);
 
 test("a value set through the demo is shown, then shown as expired after its TTL", async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(env.browser, env.server.url);
   await page.getByTestId("scope").filter({ hasText: "wasm ready" }).waitFor();
 
   await page.getByTestId("key").fill("balance");
@@ -37,7 +26,7 @@ test("a value set through the demo is shown, then shown as expired after its TTL
 });
 
 test("the demo shows which tiers survive a reload, and invalidation turns entries stale", async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(env.browser, env.server.url);
   const write = async (key, tier, ttl = "600000") => {
     await page.getByTestId("key").fill(key);
     await page.getByTestId("value").fill(`"${tier} value"`);
@@ -78,7 +67,7 @@ test("the demo shows which tiers survive a reload, and invalidation turns entrie
 });
 
 test("bad input typed into the demo shows the CacheError code and stores nothing", async () => {
-  const { page, problems } = await openPage(browser, server.url);
+  const { page, problems } = await openPage(env.browser, env.server.url);
   await page.getByTestId("key").fill("neg");
   await page.getByTestId("ttl").fill("-5");
   await page.getByTestId("set").click();

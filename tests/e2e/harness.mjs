@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -126,4 +127,22 @@ export function startPackageServer() {
       resolve({ url: `http://127.0.0.1:${port}/`, stop: () => server.close() });
     });
   });
+}
+
+/**
+ * Registers `before`/`after` hooks that start a server (`startDemoServer` or
+ * `startPackageServer`) and Chromium for the calling test file, and stop both at the end.
+ * Returns an object whose `server` and `browser` are set once `before` has run.
+ */
+export function useBrowser(startServer) {
+  const env = { server: undefined, browser: undefined };
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    env.server?.stop();
+  });
+  return env;
 }

@@ -1,31 +1,20 @@
 // The built package loaded unbundled in a real page, as an ESM consumer would: single-flight wasm
 // init under concurrency, CacheError instances with stable codes, JS values kept by reference.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, startPackageServer } from "./harness.mjs";
+import { test } from "node:test";
+import { startPackageServer, useBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startPackageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = useBrowser(startPackageServer);
 
 /** A fresh page on the package server; `wasmRequests` lists every .wasm fetched. */
 async function packagePage() {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const wasmRequests = [];
   const problems = [];
   page.on("request", (request) => request.url().endsWith(".wasm") && wasmRequests.push(request.url()));
   page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
   page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   return { page, wasmRequests, problems };
 }
 

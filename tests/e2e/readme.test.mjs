@@ -2,8 +2,8 @@
 // In each block, a `// → JSON` comment on a line that logs is what that line must log.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
-import { launchBrowser, startPackageServer } from "./harness.mjs";
+import { test } from "node:test";
+import { startPackageServer, useBrowser } from "./harness.mjs";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const examples = [...readme.matchAll(/<!-- usage-example[^>]*-->\n```js\n([\s\S]*?)```/g)].map((m) => m[1]);
@@ -15,18 +15,7 @@ const expectedLogs = (code) =>
     .filter((line) => line.includes("console.log("))
     .map((line) => line.match(/\/\/ → (.*?)(?: \(.*\))?$/)?.[1]);
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startPackageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = useBrowser(startPackageServer);
 
 test("the README has usage examples, each announcing what it logs", () => {
   assert.ok(examples.length >= 5, `found ${examples.length} usage-example blocks`);
@@ -38,11 +27,11 @@ test("the README has usage examples, each announcing what it logs", () => {
 
 for (const [index, example] of examples.entries()) {
   test(`README usage example ${index + 1} runs and logs what its comments say`, async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
     const errors = [];
     page.on("pageerror", (error) => errors.push(error.message));
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     await page.evaluate(() => {
       window.logged = [];
       window.exampleDone = false;

@@ -2,21 +2,10 @@
 // invalidation and removal reaching storage, user scopes, legacy and foreign keys, corrupt entries,
 // quota, storage that throws, values a tier cannot encode, and data versions.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { launchBrowser, startPackageServer } from "./harness.mjs";
+import { test } from "node:test";
+import { startPackageServer, useBrowser } from "./harness.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startPackageServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = useBrowser(startPackageServer);
 
 /**
  * A fresh browser context (empty storage) on the package page. `open(options)` (re)loads the
@@ -24,11 +13,11 @@ after(async () => {
  * `window.diagnostics`.
  */
 async function freshPage() {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(server.url);
+  await page.goto(env.server.url);
   const open = (options) =>
     page.evaluate(async (options) => {
       const cachebus = await import("/pkg/index.js");
@@ -211,14 +200,13 @@ test("users never see each other's entries; clearUser deletes one user's entries
 
 test("cleanLegacy removes named legacy keys; foreign keys and other namespaces are never touched", async () => {
   const { page, context, open } = await freshPage();
-  const result = await run(page, () => {
+  await run(page, () => {
     localStorage.setItem("tokenBalanceCache_u42", "{}");
     localStorage.setItem("tokenBalanceCache_u7", "{}");
     localStorage.setItem("tokenBalance", "1");
     localStorage.setItem("app-settings", "dark");
     localStorage.setItem("cachebus:othershop:alice:x", "not ours to judge");
   });
-  void result;
   await open({ namespace: "legacy", user: "alice" });
   const after = await run(page, async () => {
     cache.set("balance", 1, { tier: "local" });
@@ -329,9 +317,9 @@ test("a full localStorage evicts our least recently used entries; an entry too b
 });
 
 test("where storage throws (a sandboxed frame), persistent writes fall back to memory and say so", async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${server.url}sandbox`);
+  await page.goto(`${env.server.url}sandbox`);
   const frame = page.frame({ name: "sandboxed" });
   await frame.waitForLoadState();
   const result = await frame.evaluate(async () => {
