@@ -69,6 +69,28 @@ try {
       check(found === entries && invalidated === (entries / prefixes) * rounds, "Map");
       return { tier: "JS Map", entries, set, hit, miss, invalidate };
     };
+    /** Overheads of `fetch`: 1,000 concurrent callers of one key, and a fresh hit. */
+    const measureFetch = async () => {
+      const cache = await createCache({ namespace: "measure-fetch" });
+      let calls = 0;
+      const fetcher = () => new Promise((resolve) => setTimeout(() => resolve(++calls), 20));
+      const callers = 1000;
+      // Time to issue the calls and settle them, minus the fetcher's own 20 ms.
+      const start = performance.now();
+      const answers = await Promise.all(Array.from({ length: callers }, () => cache.fetch("k0", fetcher)));
+      const concurrentMs = performance.now() - start - 20;
+      check(calls === 1 && answers.every((a) => a === 1), "dedup: one call");
+      const hits = 10_000;
+      const hit = await time(hits, async () => {
+        for (let i = 0; i < hits; i++) await cache.fetch("k0", fetcher);
+      });
+      const awaitOnly = await time(hits, async () => {
+        for (let i = 0; i < hits; i++) await Promise.resolve(1);
+      });
+      check(calls === 1, "hits: no call");
+      cache.close();
+      return { concurrentMs, hit, awaitOnly };
+    };
     const all = async () => [
       await measureTier("memory", allEntries),
       // localStorage holds about 5 M characters per origin: size the local run to fit.
@@ -77,15 +99,20 @@ try {
       await measureMap(allEntries),
     ];
     await all(); // warm-up: V8 compiles wasm and JS lazily on first call
-    return all();
+    await measureFetch();
+    return { tiers: await all(), fetch: await measureFetch() };
   }, Number(values.entries));
   console.log("values of ~1 KB JSON, keys over 100 prefixes, second of two runs; µs per operation");
   console.log("set: with ttlMs and tags, flush included; invalidate: one prefix (1/100 of the entries), flush included");
   console.log("tier   | entries |    set | get hit | get miss | invalidate 1 prefix");
-  for (const r of rows) {
+  for (const r of rows.tiers) {
     const f = (n, w) => n.toFixed(2).padStart(w);
     console.log([r.tier.padEnd(6), String(r.entries).padStart(7), f(r.set, 6), f(r.hit, 7), f(r.miss, 8), f(r.invalidate, 19)].join(" | "));
   }
+  const f = rows.fetch;
+  console.log("fetch:");
+  console.log(`  1,000 concurrent fetches of one key: 1 fetcher call, ${f.concurrentMs.toFixed(2)} ms overhead in all (beyond the fetcher's 20 ms)`);
+  console.log(`  cached-hit fetch: ${f.hit.toFixed(2)} µs (awaiting a resolved promise alone: ${f.awaitOnly.toFixed(2)} µs)`);
 } finally {
   await browser.close();
   server.stop();

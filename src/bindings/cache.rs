@@ -9,8 +9,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::convert;
 use super::errors::to_js;
-use super::options::{create_options, key, names, set_options, target, user};
-use crate::core::{CacheError, Engine, ErrorCode, Scope, Stores, Target, Tier};
+use super::options::{create_options, fetch_options, key, names, set_options, target, user};
+use crate::core::{retry_delay, CacheError, Engine, ErrorCode, FetchId, Plan, Scope, SetOptions, Stores, Target, Tier};
 use crate::web::{events, DateClock, IdbStore, LocalStore};
 
 type JsEngine = Engine<JsValue, DateClock>;
@@ -65,11 +65,69 @@ impl WasmCache {
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let mut options = set_options(&options).map_err(to_js)?;
-        if self.estimate_sizes {
-            options.size = estimate_size(&value);
-        }
+        let options = self.write_options(&value, &options)?;
         with_engine(&self.engine, |engine| engine.set(&key, value, options))
+    }
+
+    /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, or the id of the
+    /// in-flight fetch to join. `options` is `{ dedupMs?, force? }`.
+    #[wasm_bindgen(js_name = planFetch)]
+    pub fn plan_fetch(&self, key_value: JsValue, options: JsValue) -> Result<f64, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        let options = fetch_options(&options).map_err(to_js)?;
+        let plan = with_engine(&self.engine, |engine| engine.plan_fetch(&key, options))?;
+        Ok(match plan {
+            Plan::Serve => 0.0,
+            Plan::Start => -1.0,
+            Plan::Join(id) => id as f64,
+        })
+    }
+
+    /// Records that a fetch of `key` starts; returns its id.
+    #[wasm_bindgen(js_name = startFetch)]
+    pub fn start_fetch(&self, key_value: JsValue) -> Result<f64, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        with_engine(&self.engine, |engine| Ok(engine.start_fetch(&key) as f64))
+    }
+
+    /// Stores fetch `id`'s answer with `set` options if the fetch is still current; returns
+    /// whether it was (else the key changed meanwhile and nothing was stored).
+    #[wasm_bindgen(js_name = storeFetched)]
+    pub fn store_fetched(
+        &self,
+        key_value: JsValue,
+        id: f64,
+        value: JsValue,
+        options: JsValue,
+    ) -> Result<bool, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        if value.is_undefined() {
+            return Err(to_js(UNDEFINED_VALUE));
+        }
+        let options = self.write_options(&value, &options)?;
+        with_engine(&self.engine, |engine| engine.store_fetched(&key, id as FetchId, value, options))
+    }
+
+    /// Fetch `id` answered "not modified": restarts the entry's lifetime; returns whether it was
+    /// still current and held.
+    #[wasm_bindgen(js_name = confirmFetched)]
+    pub fn confirm_fetched(&self, key_value: JsValue, id: f64, options: JsValue) -> Result<bool, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        let options = set_options(&options).map_err(to_js)?;
+        with_engine(&self.engine, |engine| Ok(engine.confirm_fetched(&key, id as FetchId, &options)))
+    }
+
+    /// Fetch `id` failed with `error`; returns whether it was still current (then `peek` shows it).
+    #[wasm_bindgen(js_name = failFetch)]
+    pub fn fail_fetch(&self, key_value: JsValue, id: f64, error: JsValue) -> Result<bool, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        with_engine(&self.engine, |engine| Ok(engine.fail_fetch(&key, id as FetchId, error)))
+    }
+
+    /// Ids of in-flight fetches overtaken by a change of their key: their signals are to abort.
+    #[wasm_bindgen(js_name = outdatedFetches)]
+    pub fn outdated_fetches(&self) -> Result<Vec<f64>, JsValue> {
+        with_engine(&self.engine, |engine| Ok(engine.outdated_fetches().into_iter().map(|(_, id)| id as f64).collect()))
     }
 
     /// The value under `key` from memory, or `undefined` (never touches IndexedDB).
@@ -124,9 +182,7 @@ impl WasmCache {
     /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` of the live entry, or `undefined`.
     pub fn peek(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| {
-            Ok(engine.peek(&key)?.map_or(JsValue::UNDEFINED, |(state, meta)| convert::peek(state, meta)))
-        })
+        with_engine(&self.engine, |engine| Ok(engine.peek(&key)?.map_or(JsValue::UNDEFINED, |p| convert::peek(&p))))
     }
 
     /// Marks matching entries stale in every tier; returns how many.
@@ -147,11 +203,16 @@ impl WasmCache {
     /// once; resolves when the new user's persisted entries are loaded.
     #[wasm_bindgen(js_name = switchUser)]
     pub fn switch_user(&self, user_value: JsValue) -> Promise {
+        // The switch itself happens now, before any fetch in flight can settle; only loading the
+        // new user's persisted entries waits.
+        let switched = self_scope(&self.engine, &user_value).and_then(|scope| {
+            with_engine(&self.engine, |engine| engine.switch_scope(scope.clone()))?;
+            Ok(scope)
+        });
         let engine = self.engine.clone();
         let (local, idb) = (self.local.clone(), self.idb.clone());
         future_to_promise(async move {
-            let scope = self_scope(&engine, &user_value)?;
-            with_engine(&engine, |engine| engine.switch_scope(scope.clone()))?;
+            let scope = switched?;
             hydrate(&engine, &local, &idb, &scope).await;
             Ok(JsValue::UNDEFINED)
         })
@@ -199,6 +260,15 @@ impl WasmCache {
         self.idb.close();
     }
 
+    /// Parses `set` options and weighs `value` when a budget needs it.
+    fn write_options(&self, value: &JsValue, options: &JsValue) -> Result<SetOptions, JsValue> {
+        let mut options = set_options(options).map_err(to_js)?;
+        if self.estimate_sizes {
+            options.size = estimate_size(value);
+        }
+        Ok(options)
+    }
+
     /// `result`, delivered once pending IndexedDB work has committed.
     fn after_flush(&self, result: Result<JsValue, JsValue>) -> Promise {
         let flushed = self.idb.flush();
@@ -208,6 +278,14 @@ impl WasmCache {
             Ok(value)
         })
     }
+}
+
+/// The delay in milliseconds before retry number `attempt` (1 for the first): `baseDelayMs`
+/// doubled for each earlier retry, at most 30 s.
+#[wasm_bindgen(js_name = retryDelay)]
+pub fn retry_delay_ms(attempt: u32, base_delay_ms: f64) -> f64 {
+    let base = if base_delay_ms.is_finite() && base_delay_ms > 0.0 { base_delay_ms as u64 } else { 0 };
+    retry_delay(attempt, base) as f64
 }
 
 /// Runs `f` on the engine, then reports the diagnostics it queued as `cachebus:error` events

@@ -3,7 +3,7 @@
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::JsValue;
 
-use crate::core::{EntryMeta, Millis, State, Stats, Tier};
+use crate::core::{Millis, Peeked, Stats, Tier};
 
 fn set(obj: &Object, name: &str, value: JsValue) {
     // Defining a data property on a fresh plain object cannot throw.
@@ -19,16 +19,22 @@ fn instant(at: Option<Millis>) -> JsValue {
     at.map_or(JsValue::NULL, |at| number(at as f64))
 }
 
-/// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` (`null` instants: never).
-pub(crate) fn peek(state: State, meta: &EntryMeta) -> JsValue {
+/// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt, error, errorAt }` (`null`
+/// instants: never; `error`/`errorAt` only after a failed fetch).
+pub(crate) fn peek(peeked: &Peeked<'_, JsValue>) -> JsValue {
+    let meta = peeked.meta;
     let obj = Object::new();
-    set(&obj, "state", JsValue::from_str(state.as_str()));
+    set(&obj, "state", JsValue::from_str(peeked.state.as_str()));
     set(&obj, "tier", JsValue::from_str(meta.tier.as_str()));
     set(&obj, "tags", meta.tags.iter().map(|t| JsValue::from_str(t)).collect::<Array>().into());
     set(&obj, "etag", meta.etag.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str));
     set(&obj, "updatedAt", number(meta.freshness.updated_at as f64));
     set(&obj, "staleAt", instant(meta.freshness.stale_at));
     set(&obj, "expiresAt", instant(meta.freshness.expires_at));
+    if let Some((error, at)) = peeked.error {
+        set(&obj, "error", error.clone());
+        set(&obj, "errorAt", number(*at as f64));
+    }
     obj.into()
 }
 

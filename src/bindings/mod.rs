@@ -8,5 +8,5 @@ mod convert;
 mod errors;
 mod options;
 
-pub use cache::{open_cache, WasmCache};
+pub use cache::{open_cache, retry_delay_ms, WasmCache};
 pub use errors::set_error_factory;

@@ -3,7 +3,9 @@
 use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
-use crate::core::{CacheError, Defaults, EngineOptions, ErrorCode, Scope, SetOptions, Target, Tier, Ttl};
+use crate::core::{
+    CacheError, Defaults, EngineOptions, ErrorCode, FetchOptions, Millis, Scope, SetOptions, Target, Tier, Ttl,
+};
 use crate::web::Versioning;
 
 const NOT_AN_OBJECT: CacheError = CacheError::new(ErrorCode::InvalidOptions, "options must be an object");
@@ -24,6 +26,7 @@ const BAD_TARGET: CacheError = CacheError::new(
     ErrorCode::InvalidTarget,
     "target must be a key, or one of { key }, { prefix }, { pattern }, { tags }, { all: true }",
 );
+const BAD_DEDUP: CacheError = CacheError::new(ErrorCode::InvalidOptions, "dedupMs must be a number >= 0");
 const BAD_NAMES: CacheError = CacheError::new(ErrorCode::InvalidOptions, "expected a string or an array of strings");
 
 #[wasm_bindgen]
@@ -69,7 +72,14 @@ extern "C" {
     fn pattern(this: &Props) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch)]
     fn all(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch, js_name = dedupMs)]
+    fn dedup_ms(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn force(this: &Props) -> Result<JsValue, JsValue>;
 }
+
+/// How long a finished fetch serves callers when `dedupMs` is not given (SWR's default).
+pub(crate) const DEFAULT_DEDUP_MS: Millis = 2_000;
 
 /// One of the [`Props`] getters.
 type Getter = fn(&Props) -> Result<JsValue, JsValue>;
@@ -148,6 +158,24 @@ pub(crate) fn set_options(options: &JsValue) -> Result<SetOptions, CacheError> {
         etag,
         size: 0,
     })
+}
+
+/// The options of `cache.fetch` that decide whether to go to the network: `{ dedupMs?, force? }`.
+pub(crate) fn fetch_options(options: &JsValue) -> Result<FetchOptions, CacheError> {
+    let Some(options) = optional(options.clone()) else {
+        return Ok(FetchOptions { dedup_ms: DEFAULT_DEDUP_MS, force: false });
+    };
+    if !options.is_object() {
+        return Err(NOT_AN_OBJECT);
+    }
+    let dedup_ms = match optional(read(&options, Props::dedup_ms)?) {
+        Some(ms) => match Ttl::from_ms(ms.as_f64().ok_or(BAD_DEDUP)?).map_err(|_| BAD_DEDUP)? {
+            Ttl::Millis(ms) => ms,
+            Ttl::Forever => Millis::MAX,
+        },
+        None => DEFAULT_DEDUP_MS,
+    };
+    Ok(FetchOptions { dedup_ms, force: read(&options, Props::force)?.is_truthy() })
 }
 
 /// A target: `"key"`, `{ key }`, `{ prefix }`, `{ pattern }`, `{ tags: [...] }` or `{ all: true }`.

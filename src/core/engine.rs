@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use super::clock::Clock;
+use super::clock::{Clock, Millis};
 use super::entry::EntryMeta;
 use super::error::{CacheError, ErrorCode};
+use super::fetch::{FetchId, FetchOptions, FetchTable, Plan};
 use super::freshness::{Freshness, State, Ttl};
 use super::index::KeyIndex;
 use super::key::{validate_key, Scope};
@@ -90,6 +91,19 @@ struct Slot<V> {
     value: Option<V>,
     meta: EntryMeta,
     last_used: u64,
+    /// The last failed fetch of this entry and when it failed (cleared by a new value).
+    error: Option<(V, Millis)>,
+}
+
+/// What `peek` tells about an entry.
+#[derive(Debug)]
+pub struct Peeked<'a, V> {
+    /// Fresh or stale (expired entries are not peeked).
+    pub state: State,
+    /// Its metadata.
+    pub meta: &'a EntryMeta,
+    /// The last failed fetch's error and when it failed.
+    pub error: Option<&'a (V, Millis)>,
 }
 
 /// A cache of values `V` for one scope, timed by clock `C`.
@@ -106,6 +120,7 @@ pub struct Engine<V, C> {
     tick: u64,
     stats: Stats,
     diagnostics: Vec<Diagnostic>,
+    fetches: FetchTable,
     closed: bool,
 }
 
@@ -125,6 +140,7 @@ impl<V, C: Clock> Engine<V, C> {
             tick: 0,
             stats: Stats::default(),
             diagnostics: Vec::new(),
+            fetches: FetchTable::default(),
             closed: false,
         }
     }
@@ -157,7 +173,7 @@ impl<V, C: Clock> Engine<V, C> {
             self.persist(key, &value, &mut meta)?;
         }
         let tier = meta.tier;
-        let slot = Slot { value: Some(value), meta, last_used: self.next_tick() };
+        let slot = Slot { value: Some(value), meta, last_used: self.next_tick(), error: None };
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
             Some(held) if held.meta.tags == slot.meta.tags => {
@@ -207,14 +223,92 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(slot.value.as_ref())
     }
 
-    /// The state and metadata of the live entry under `key`, without counting a read.
-    pub fn peek(&mut self, key: &str) -> Result<Option<(State, &EntryMeta)>, CacheError> {
+    /// The state, metadata and last fetch error of the live entry under `key`, without
+    /// counting a read.
+    pub fn peek(&mut self, key: &str) -> Result<Option<Peeked<'_, V>>, CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
         let Some(state) = self.live_state(key) else {
             return Ok(None);
         };
-        Ok(self.slots.get(key).map(|slot| (state, &slot.meta)))
+        Ok(self.slots.get(key).map(|slot| Peeked { state, meta: &slot.meta, error: slot.error.as_ref() }))
+    }
+
+    /// Decides what a `fetch` of `key` does: serve the cache, join an in-flight fetch, or start.
+    pub fn plan_fetch(&mut self, key: &str, options: FetchOptions) -> Result<Plan, CacheError> {
+        self.ensure_open()?;
+        validate_key(key)?;
+        let state = self.live_state(key);
+        let loaded = self.slots.get(key).is_some_and(|slot| slot.value.is_some());
+        let generation = self.generation(key);
+        let plan = self.fetches.plan(key, state.filter(|_| loaded), generation, self.clock.now(), options);
+        Ok(plan)
+    }
+
+    /// Records that a fetch of `key` starts now, at the key's current generation.
+    pub fn start_fetch(&mut self, key: &str) -> FetchId {
+        let generation = self.generation(key);
+        self.fetches.start(key, generation)
+    }
+
+    /// Stores the answer of fetch `id` when it is still current; returns whether it was. A
+    /// fetch overtaken by a change of its key (set, invalidate, remove, user switch) or by a
+    /// forced fetch stores nothing.
+    pub fn store_fetched(&mut self, key: &str, id: FetchId, value: V, options: SetOptions) -> Result<bool, CacheError> {
+        if !self.fetches.is_current(key, id, self.generation(key)) {
+            self.fetches.finish(key, id, self.clock.now(), None);
+            return Ok(false);
+        }
+        let stored = self.set(key, value, options);
+        let generation = stored.is_ok().then(|| self.generation(key));
+        self.fetches.finish(key, id, self.clock.now(), generation);
+        stored.map(|()| true)
+    }
+
+    /// Fetch `id` found the value unchanged (`304 Not Modified`): when still current and the
+    /// entry is held, its lifetime restarts from now with `options`' TTLs, its value, tags and
+    /// etag unchanged. Returns whether it was confirmed.
+    pub fn confirm_fetched(&mut self, key: &str, id: FetchId, options: &SetOptions) -> bool {
+        let now = self.clock.now();
+        let current = self.fetches.is_current(key, id, self.generation(key)) && self.live_state(key).is_some();
+        let Some(slot) = self.slots.get_mut(key).filter(|_| current) else {
+            self.fetches.finish(key, id, now, None);
+            return false;
+        };
+        let defaults = self.options.defaults;
+        slot.meta.freshness =
+            Freshness::starting(now, options.ttl.unwrap_or(defaults.ttl), options.stale.unwrap_or(defaults.stale));
+        slot.error = None;
+        if slot.meta.tier != Tier::Memory {
+            let store = match slot.meta.tier {
+                Tier::Local => &mut self.stores.local,
+                _ => &mut self.stores.idb,
+            };
+            // As with invalidation: the memory copy is what readers see if persisting fails.
+            let _ = store.put(&self.options.scope, key, slot.value.as_ref(), &slot.meta);
+        }
+        let generation = self.generation(key);
+        self.fetches.finish(key, id, now, Some(generation));
+        true
+    }
+
+    /// Fetch `id` failed with `error`: when still current, the held entry keeps its value and
+    /// records the error for `peek`. Returns whether it was current.
+    pub fn fail_fetch(&mut self, key: &str, id: FetchId, error: V) -> bool {
+        let now = self.clock.now();
+        let current = self.fetches.is_current(key, id, self.generation(key));
+        self.fetches.finish(key, id, now, None);
+        if current {
+            if let Some(slot) = self.slots.get_mut(key) {
+                slot.error = Some((error, now));
+            }
+        }
+        current
+    }
+
+    /// In-flight fetches overtaken by a change of their key, as `(key, id)`: to abort.
+    pub fn outdated_fetches(&self) -> Vec<(String, FetchId)> {
+        self.fetches.outdated(|key| self.generation(key))
     }
 
     /// The persistent tier holding the live entry under `key` when its value is not in memory.
@@ -246,7 +340,7 @@ impl<V, C: Clock> Engine<V, C> {
             self.store_delete(meta.tier, key);
             return false;
         }
-        self.attach(key, Slot { value, meta, last_used: 0 });
+        self.attach(key, Slot { value, meta, last_used: 0, error: None });
         true
     }
 
@@ -476,6 +570,7 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     fn drop_memory(&mut self) {
+        self.fetches.clear();
         self.slots.clear();
         self.index.clear();
         self.usage = [TierUsage::default(); 3];

@@ -50,7 +50,11 @@ fn get(cache: &mut TestEngine, key: &str) -> Option<String> {
 }
 
 fn state(cache: &mut TestEngine, key: &str) -> Option<State> {
-    cache.peek(key).unwrap().map(|(state, _)| state)
+    cache.peek(key).unwrap().map(|peeked| peeked.state)
+}
+
+fn tier_of(cache: &mut TestEngine, key: &str) -> Tier {
+    cache.peek(key).unwrap().unwrap().meta.tier
 }
 
 fn stored(store: &QuotaStore<String>) -> Vec<String> {
@@ -102,7 +106,8 @@ fn peek_reports_metadata_without_counting() {
     let Harness { mut cache, .. } = harness();
     let options = SetOptions { etag: Some("\"v1\"".into()), tier: Some(Tier::Idb), ..tagged(&["balance"]) };
     cache.set("k", "v".into(), options).unwrap();
-    let (state, meta) = cache.peek("k").unwrap().unwrap();
+    let peeked = cache.peek("k").unwrap().unwrap();
+    let (state, meta) = (peeked.state, peeked.meta);
     assert_eq!(state, State::Fresh);
     assert_eq!(meta.tier, Tier::Idb);
     assert_eq!(meta.tags, ["balance"]);
@@ -138,7 +143,7 @@ fn invalidation_marks_stale_in_memory_and_in_the_persisted_copy() {
     assert_eq!(state(&mut cache, "assets:shop1:fonts"), Some(State::Stale));
     assert_eq!(state(&mut cache, "assets:shop1:colors"), Some(State::Stale));
     assert_eq!(state(&mut cache, "assets:shop2:fonts"), Some(State::Fresh));
-    let (_, meta) = cache.peek("assets:shop1:fonts").unwrap().unwrap();
+    let meta = cache.peek("assets:shop1:fonts").unwrap().unwrap().meta;
     assert_eq!(meta.freshness.stale_at, Some(START + 5));
     assert_eq!(get(&mut cache, "assets:shop1:fonts").as_deref(), Some("f"), "stale values are still served");
 }
@@ -241,7 +246,7 @@ fn a_full_tier_evicts_as_many_entries_as_the_new_one_needs() {
     cache.set("big", "12345678".into(), opts(Tier::Local)).unwrap();
     assert_eq!(stored(&local), ["shop:alice:big", "shop:alice:c"]);
     assert_eq!(cache.stats().evictions, 2);
-    assert_eq!(cache.peek("big").unwrap().unwrap().1.tier, Tier::Local);
+    assert_eq!(tier_of(&mut cache, "big"), Tier::Local);
 }
 
 #[test]
@@ -250,7 +255,7 @@ fn a_tier_still_full_after_eviction_keeps_the_entry_in_memory_and_reports_it() {
     cache.set("big", "too large".into(), opts(Tier::Local)).unwrap();
     assert!(stored(&local).is_empty());
     assert_eq!(get(&mut cache, "big").as_deref(), Some("too large"));
-    assert_eq!(cache.peek("big").unwrap().unwrap().1.tier, Tier::Memory);
+    assert_eq!(tier_of(&mut cache, "big"), Tier::Memory);
     let diagnostics = cache.take_diagnostics();
     assert_eq!(diagnostics.len(), 1);
     assert_eq!(diagnostics[0].code, ErrorCode::QuotaExceeded);
@@ -347,7 +352,7 @@ fn an_idb_failure_after_the_write_keeps_the_entry_in_memory_only() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "v".into(), opts(Tier::Idb)).unwrap();
     cache.persist_failed("k", Tier::Idb, StoreError::Quota(0));
-    assert_eq!(cache.peek("k").unwrap().unwrap().1.tier, Tier::Memory);
+    assert_eq!(tier_of(&mut cache, "k"), Tier::Memory);
     assert_eq!(cache.stats().tier(Tier::Idb).entries, 0);
     assert_eq!(cache.take_diagnostics()[0].code, ErrorCode::QuotaExceeded);
     assert_eq!(cache.stats().quota_exceeded, 1);
@@ -410,4 +415,89 @@ fn property_no_sequence_of_operations_returns_another_users_value() {
             }
         }
     }
+}
+
+const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false };
+
+#[test]
+fn a_fetch_stores_its_answer_then_serves_it_and_the_window_covers_staleness() {
+    let Harness { mut cache, clock, .. } = harness();
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start);
+    let id = cache.start_fetch("k");
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Join(id));
+    let stale_soon = SetOptions { stale: Some(Ttl::Millis(10)), ..SetOptions::default() };
+    assert!(cache.store_fetched("k", id, "v1".into(), stale_soon).unwrap());
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("v1"));
+    clock.advance(10);
+    assert_eq!(state(&mut cache, "k"), Some(State::Stale));
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Serve, "within the dedup window");
+    clock.advance(990);
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start);
+}
+
+#[test]
+fn an_invalidation_or_write_during_a_fetch_keeps_its_answer_out_and_asks_for_abort() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "old".into(), SetOptions::default()).unwrap();
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    let id = cache.start_fetch("k");
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    assert_eq!(cache.outdated_fetches(), [("k".to_owned(), id)]);
+    assert!(!cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap());
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("old"));
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start, "the next fetch goes to the network");
+    assert!(cache.outdated_fetches().is_empty());
+
+    let id = cache.start_fetch("k");
+    cache.set("k", "written".into(), SetOptions::default()).unwrap();
+    assert!(!cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap());
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("written"));
+}
+
+#[test]
+fn a_late_answer_for_one_user_is_never_stored_under_the_next() {
+    let Harness { mut cache, .. } = harness();
+    let id = cache.start_fetch("balance");
+    cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
+    assert!(!cache.store_fetched("balance", id, "alice: 100".into(), SetOptions::default()).unwrap());
+    assert_eq!(get(&mut cache, "balance"), None);
+    let bobs = cache.start_fetch("balance");
+    assert_ne!(bobs, id);
+    assert!(cache.store_fetched("balance", bobs, "bob: 5".into(), SetOptions::default()).unwrap());
+}
+
+#[test]
+fn not_modified_restarts_the_lifetime_and_keeps_value_and_etag() {
+    let Harness { mut cache, clock, .. } = harness();
+    let options = SetOptions { ttl: Some(Ttl::Millis(100)), etag: Some("\"e1\"".into()), ..opts(Tier::Local) };
+    let id = cache.start_fetch("k");
+    cache.store_fetched("k", id, "v".into(), options.clone()).unwrap();
+    clock.advance(90);
+    let id = cache.start_fetch("k");
+    assert!(cache.confirm_fetched("k", id, &SetOptions { ttl: Some(Ttl::Millis(100)), ..SetOptions::default() }));
+    clock.advance(90);
+    let peeked = cache.peek("k").unwrap().unwrap();
+    assert_eq!(peeked.meta.freshness.expires_at, Some(START + 190));
+    assert_eq!(peeked.meta.etag.as_deref(), Some("\"e1\""));
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
+    let id = cache.start_fetch("missing");
+    assert!(!cache.confirm_fetched("missing", id, &SetOptions::default()), "nothing held to confirm");
+}
+
+#[test]
+fn a_failed_fetch_keeps_the_value_and_records_the_error_once_current() {
+    let Harness { mut cache, clock, .. } = harness();
+    cache.set("k", "kept".into(), SetOptions::default()).unwrap();
+    let id = cache.start_fetch("k");
+    clock.advance(5);
+    assert!(cache.fail_fetch("k", id, "HTTP 500".into()));
+    let peeked = cache.peek("k").unwrap().unwrap();
+    assert_eq!(peeked.error, Some(&("HTTP 500".to_owned(), START + 5)));
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("kept"));
+    let id = cache.start_fetch("k");
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    assert!(!cache.fail_fetch("k", id, "late".into()), "an overtaken failure is not recorded");
+    assert_eq!(cache.peek("k").unwrap().unwrap().error.map(|e| e.0.as_str()), Some("HTTP 500"));
+    cache.set("k", "new".into(), SetOptions::default()).unwrap();
+    assert!(cache.peek("k").unwrap().unwrap().error.is_none(), "a new value clears the error");
 }

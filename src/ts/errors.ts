@@ -9,7 +9,9 @@ export type CacheErrorCode =
   | "INVALID_TIER"
   | "INVALID_TARGET"
   | "CLOSED"
-  | "REENTRANT";
+  | "REENTRANT"
+  | "HTTP_STATUS"
+  | "INVALID_JSON";
 
 /**
  * Codes of `cachebus:error` diagnostics: something went wrong without failing the call.
@@ -28,5 +30,20 @@ export class CacheError extends Error {
     super(message);
     this.name = "CacheError";
     this.code = code;
+  }
+}
+
+/** What `httpJson` rejects with: a non-2xx status (`HTTP_STATUS`) or a body that is not JSON (`INVALID_JSON`). */
+export class HttpError extends CacheError {
+  /** The response status. */
+  readonly status: number;
+  /** The URL requested. */
+  readonly url: string;
+
+  constructor(code: "HTTP_STATUS" | "INVALID_JSON", message: string, status: number, url: string) {
+    super(code, message);
+    this.name = "HttpError";
+    this.status = status;
+    this.url = url;
   }
 }

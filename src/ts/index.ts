@@ -8,10 +8,13 @@
  * ```
  */
 import type { WasmCache } from "./wasm/cachebus.js";
+import type { Fetcher, FetchOptions } from "./fetch.js";
+import { Fetches } from "./fetches.js";
 import { loadBindings } from "./loader.js";
 import type { CacheOptions, CacheStats, EntryInfo, SetOptions, Target } from "./types.js";
 
-export { CacheError, type CacheErrorCode, type DiagnosticCode } from "./errors.js";
+export { CacheError, HttpError, type CacheErrorCode, type DiagnosticCode } from "./errors.js";
+export { httpJson, notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./fetch.js";
 export type * from "./types.js";
 
 /** A cache for one namespace and the current user. Methods throw {@link CacheError} on bad input. */
@@ -31,6 +34,12 @@ export interface Cache {
   read<T = unknown>(key: string): Promise<T | undefined>;
   /** Freshness and metadata of the live entry under `key`, without counting a read. */
   peek(key: string): EntryInfo | undefined;
+  /**
+   * The value of `key` through the cache: fresh (or fetched less than `dedupMs` ago) from the
+   * cache, else from `fetcher`, whose answer is stored. Concurrent calls share one fetcher call.
+   * A fetch overtaken by a change of its key stores nothing; its callers get a later answer.
+   */
+  fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T>;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
   invalidate(target: Target): number;
   /** Deletes matching entries from every tier; resolves with how many once persisted. */
@@ -55,14 +64,17 @@ export interface Cache {
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
   const bindings = await loadBindings();
-  return new BoundCache(await bindings.openCache(options));
+  const inner = await bindings.openCache(options);
+  return new BoundCache(inner, new Fetches(inner, bindings.retryDelay));
 }
 
 class BoundCache implements Cache {
   readonly #inner: WasmCache;
+  readonly #fetches: Fetches;
 
-  constructor(inner: WasmCache) {
+  constructor(inner: WasmCache, fetches: Fetches) {
     this.#inner = inner;
+    this.#fetches = fetches;
   }
 
   get namespace(): string {
@@ -75,6 +87,7 @@ class BoundCache implements Cache {
 
   set<T>(key: string, value: T, options?: SetOptions): void {
     this.#inner.set(key, value, options);
+    this.#fetches.abortOutdated();
   }
 
   get<T = unknown>(key: string): T | undefined {
@@ -89,20 +102,32 @@ class BoundCache implements Cache {
     return this.#inner.peek(key) as EntryInfo | undefined;
   }
 
+  fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T> {
+    return this.#fetches.fetch(key, fetcher, options);
+  }
+
   invalidate(target: Target): number {
-    return this.#inner.invalidate(target);
+    const count = this.#inner.invalidate(target);
+    this.#fetches.abortOutdated();
+    return count;
   }
 
   remove(target: Target): Promise<number> {
-    return this.#inner.remove(target) as Promise<number>;
+    const removed = this.#inner.remove(target) as Promise<number>;
+    this.#fetches.abortOutdated();
+    return removed;
   }
 
   async switchUser(user: string | undefined): Promise<void> {
-    await this.#inner.switchUser(user);
+    const switched = this.#inner.switchUser(user);
+    this.#fetches.abortOutdated();
+    await switched;
   }
 
   async clearUser(user?: string): Promise<void> {
-    await this.#inner.clearUser(user);
+    const cleared = this.#inner.clearUser(user);
+    this.#fetches.abortOutdated();
+    await cleared;
   }
 
   cleanLegacy(keysOrPrefixes: string | string[]): number {

@@ -72,6 +72,10 @@ export interface EntryInfo {
   updatedAt: number;
   staleAt: number | null;
   expiresAt: number | null;
+  /** The error of the last failed fetch, until a new value arrives. */
+  error?: unknown;
+  /** When that fetch failed. */
+  errorAt?: number;
 }
 
 /** Entries and bytes in one tier. */

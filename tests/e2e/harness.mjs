@@ -94,11 +94,13 @@ const pages = {
 /**
  * Serves the built package folder `pkg/` unbundled at `/pkg/` (with CORS, so sandboxed frames can
  * load it), an empty page at `/`, and `/sandbox`, a page holding a sandboxed frame, on a free
- * 127.0.0.1 port in this process: the package as an ESM/CDN consumer loads it.
+ * 127.0.0.1 port in this process: the package as an ESM/CDN consumer loads it. `api` (from
+ * `createApi()` in api.mjs) is served on the same origin under `/api/`.
  * Resolves with the base URL and a stop function.
  */
-export function startPackageServer() {
+export function startPackageServer({ api } = {}) {
   const server = createServer(async (request, response) => {
+    if (api?.handle(request, response)) return;
     const path = new URL(request.url, "http://x").pathname;
     if (pages[path]) {
       response.writeHead(200, { "content-type": "text/html" });

@@ -1,0 +1,117 @@
+import { CacheError } from "./errors.js";
+import { notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./fetch.js";
+import type { WasmCache } from "./wasm/cachebus.js";
+
+// Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
+
+interface Flight {
+  promise: Promise<unknown>;
+  controller: AbortController;
+}
+
+/** How many times a call follows overtaking fetches before it settles for the latest answer. */
+const MAX_OVERTAKES = 3;
+
+/**
+ * Runs fetches for one cache. The engine decides (serve, join or start; store or not); this
+ * holds the promises and abort controllers of the fetches in flight, by id.
+ */
+export class Fetches {
+  readonly #inner: WasmCache;
+  readonly #retryDelay: (attempt: number, baseDelayMs: number) => number;
+  readonly #flights = new Map<number, Flight>();
+
+  constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number) {
+    this.#inner = inner;
+    this.#retryDelay = retryDelay;
+  }
+
+  /** The cached value when fresh (or deduplicated), else the answer of one shared fetch. */
+  fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions = {}, overtakes = 0): Promise<T> {
+    const plan = this.#inner.planFetch(key, options);
+    if (plan === 0) return Promise.resolve(this.#inner.get(key) as T);
+    const flight = plan > 0 ? this.#flights.get(plan) : undefined;
+    if (flight) return flight.promise as Promise<T>;
+    const retry = retryOf(options);
+    const id = this.#inner.startFetch(key);
+    const controller = new AbortController();
+    const promise = this.#run<T>(id, key, fetcher, options, retry, controller, overtakes);
+    this.#flights.set(id, { promise, controller });
+    void promise.then(
+      () => this.#flights.delete(id),
+      () => this.#flights.delete(id),
+    );
+    this.abortOutdated(); // a forced fetch overtakes the one in flight
+    return promise;
+  }
+
+  /** Aborts the signals of fetches overtaken by a change of their key. Called after every change. */
+  abortOutdated(): void {
+    if (this.#flights.size === 0) return;
+    for (const id of this.#inner.outdatedFetches()) this.#flights.get(id)?.controller.abort();
+  }
+
+  async #run<T>(
+    id: number,
+    key: string,
+    fetcher: Fetcher<T>,
+    options: FetchOptions,
+    retry: { count: number; baseDelayMs: number },
+    controller: AbortController,
+    overtakes: number,
+  ): Promise<T> {
+    const held = this.#inner.peek(key) as { etag?: string } | undefined;
+    let etag: string | undefined;
+    const context: FetchContext<T> = {
+      signal: controller.signal,
+      etag: held?.etag,
+      previous: held ? (this.#inner.get(key) as T | undefined) : undefined,
+      setEtag: (value) => void (etag = value),
+    };
+    let answer: T | NotModified;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        answer = await fetcher(context);
+        break;
+      } catch (error) {
+        if (attempt <= retry.count && !controller.signal.aborted) {
+          await sleep(this.#retryDelay(attempt, retry.baseDelayMs), controller.signal);
+          continue;
+        }
+        if (this.#inner.failFetch(key, id, error) || overtakes >= MAX_OVERTAKES) throw error;
+        return this.fetch(key, fetcher, { ...options, force: false }, overtakes + 1);
+      }
+    }
+    const kept =
+      answer === notModified
+        ? this.#inner.confirmFetched(key, id, options)
+        : this.#inner.storeFetched(key, id, answer, { ...options, etag });
+    if (kept) return (answer === notModified ? this.#inner.get(key) : answer) as T;
+    if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;
+    // Overtaken by a change of the key: callers get the answer of a fetch started after it.
+    return this.fetch(key, fetcher, { ...options, force: false }, overtakes + 1);
+  }
+}
+
+function retryOf(options: FetchOptions): { count: number; baseDelayMs: number } {
+  const retry = options.retry;
+  if (retry === undefined) return { count: 0, baseDelayMs: 0 };
+  const { count, baseDelayMs = 1_000 } = retry;
+  if (!Number.isInteger(count) || count < 0 || typeof baseDelayMs !== "number" || !(baseDelayMs >= 0)) {
+    throw new CacheError("INVALID_OPTIONS", "retry must be { count: integer >= 0, baseDelayMs?: number >= 0 }");
+  }
+  return { count, baseDelayMs };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,253 @@
+// cache.fetch in real Chromium against a real HTTP server: dedup, windows, overtaken fetches,
+// errors and retries, ETags and 304s through httpJson.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createApi } from "./api.mjs";
+import { startPackageServer, useBrowser } from "./harness.mjs";
+
+const api = createApi();
+const env = useBrowser(() => startPackageServer({ api }));
+
+/** A fresh page with `window.cachebus` and `window.cache` (namespace `ns`), storage empty. */
+async function open(ns) {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(env.server.url);
+  await page.evaluate(async (ns) => {
+    window.cachebus = await import("/pkg/index.js");
+    window.cache = await window.cachebus.createCache({ namespace: ns, user: "alice" });
+  }, ns);
+  return { page, context, problems };
+}
+
+const served = (path) => api.requests.filter((r) => r.path === path);
+
+test("1,000 concurrent fetches of a key make one fetcher call; a fresh hit makes none", async () => {
+  const { page, context, problems } = await open("dedup");
+  const result = await page.evaluate(async () => {
+    let calls = 0;
+    const fetcher = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { n: calls };
+    };
+    const answers = await Promise.all(Array.from({ length: 1000 }, () => cache.fetch("k", fetcher)));
+    const same = answers.every((a) => a === answers[0]);
+    const again = await cache.fetch("k", fetcher);
+    return { calls, same, first: answers[0], againSame: again === answers[0] };
+  });
+  assert.deepEqual(result, { calls: 1, same: true, first: { n: 1 }, againSame: true });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a finished fetch serves stale callers within dedupMs; invalidate, set and force bypass it", async () => {
+  const { page, context } = await open("window");
+  const result = await page.evaluate(async () => {
+    let calls = 0;
+    const fetcher = async () => ++calls;
+    const options = { staleMs: 0, dedupMs: 60_000 };
+    const first = await cache.fetch("k", fetcher, options);
+    const staleButDeduped = [cache.peek("k").state, await cache.fetch("k", fetcher, options)];
+    cache.invalidate("k");
+    const afterInvalidate = await cache.fetch("k", fetcher, options);
+    cache.set("k", 100, { staleMs: 0 });
+    const afterSet = await cache.fetch("k", fetcher, options);
+    const forced = await cache.fetch("k", fetcher, { ...options, force: true });
+    const shortWindow = { staleMs: 0, dedupMs: 0 };
+    const noWindow = await cache.fetch("k", fetcher, shortWindow);
+    return { first, staleButDeduped, afterInvalidate, afterSet, forced, noWindow, calls };
+  });
+  assert.deepEqual(result, {
+    first: 1,
+    staleButDeduped: ["stale", 1],
+    afterInvalidate: 2,
+    afterSet: 3,
+    forced: 4,
+    noWindow: 5,
+    calls: 5,
+  });
+  await context.close();
+});
+
+test("an invalidation during a fetch aborts it, stores nothing of it, and callers get a later answer", async () => {
+  const { page, context } = await open("overtaken");
+  const result = await page.evaluate(async () => {
+    const signals = [];
+    let calls = 0;
+    const fetcher = async ({ signal }) => {
+      const n = ++calls;
+      signals.push(signal);
+      await new Promise((resolve) => setTimeout(resolve, n === 1 ? 100 : 10));
+      return `answer ${n}`;
+    };
+    cache.set("k", "old", { staleMs: 0 });
+    const waiting = [cache.fetch("k", fetcher), cache.fetch("k", fetcher)];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    cache.invalidate("k");
+    const firstAborted = signals[0].aborted;
+    const answers = await Promise.all(waiting);
+    return { firstAborted, answers, stored: cache.get("k"), calls };
+  });
+  assert.deepEqual(result, {
+    firstAborted: true,
+    answers: ["answer 2", "answer 2"],
+    stored: "answer 2",
+    calls: 2,
+  });
+  await context.close();
+});
+
+test("a set during a fetch wins: its value is what callers get, the late answer is dropped", async () => {
+  const { page, context } = await open("set-wins");
+  const result = await page.evaluate(async () => {
+    const fetcher = () => new Promise((resolve) => setTimeout(() => resolve("late"), 50));
+    const waiting = cache.fetch("k", fetcher);
+    cache.set("k", "written");
+    return { answer: await waiting, stored: cache.get("k") };
+  });
+  assert.deepEqual(result, { answer: "written", stored: "written" });
+  await context.close();
+});
+
+test("a late answer for alice is never stored under bob", async () => {
+  const { page, context } = await open("users-fetch");
+  const result = await page.evaluate(async () => {
+    const fetcher = async ({ signal }) => {
+      const user = cache.user;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return `${user}'s balance${signal.aborted ? " (aborted)" : ""}`;
+    };
+    const alice = cache.fetch("balance", fetcher);
+    await cache.switchUser("bob");
+    const answer = await alice;
+    return { answer, bobSees: cache.get("balance") };
+  });
+  assert.deepEqual(result, { answer: "bob's balance", bobSees: "bob's balance" });
+  await context.close();
+});
+
+test("a failing fetcher rejects callers with its error, keeps the value, shows the error, retries if asked", async () => {
+  const { page, context } = await open("errors");
+  const result = await page.evaluate(async () => {
+    const boom = new Error("boom");
+    let calls = 0;
+    cache.set("k", "kept", { staleMs: 0 });
+    const failing = async () => {
+      calls++;
+      throw boom;
+    };
+    const rejected = await Promise.allSettled([cache.fetch("k", failing), cache.fetch("k", failing)]);
+    const info = cache.peek("k");
+    const callsAfterFailure = calls;
+    await cache.fetch("k", failing).catch(() => {});
+    const notDeduplicated = calls - callsAfterFailure;
+
+    let attempts = 0;
+    const flaky = async () => (++attempts < 3 ? Promise.reject(new Error("flaky")) : "recovered");
+    const recovered = await cache.fetch("k", flaky, { retry: { count: 2, baseDelayMs: 5 } });
+    return {
+      sameError: rejected.every((r) => r.status === "rejected" && r.reason === boom),
+      callsAfterFailure,
+      notDeduplicated,
+      kept: info && cache.get("k") !== undefined,
+      peekError: info.error === boom,
+      errorAt: typeof info.errorAt,
+      attempts,
+      recovered,
+      errorCleared: cache.peek("k").error === undefined,
+    };
+  });
+  assert.deepEqual(result, {
+    sameError: true,
+    callsAfterFailure: 1,
+    notDeduplicated: 1,
+    kept: true,
+    peekError: true,
+    errorAt: "number",
+    attempts: 3,
+    recovered: "recovered",
+    errorCleared: true,
+  });
+  await context.close();
+});
+
+test("httpJson sends If-None-Match, a 304 keeps the value and extends it, the ETag is stored", async () => {
+  const { page, context } = await open("etag");
+  api.requests.length = 0;
+  const first = await page.evaluate(async () => {
+    const fetcher = cachebus.httpJson("/api/items/a1");
+    const value = await cache.fetch("item", fetcher, { ttlMs: 60_000, staleMs: 0, dedupMs: 0 });
+    return { value, etag: cache.peek("item").etag, expiresAt: cache.peek("item").expiresAt };
+  });
+  assert.deepEqual(first.value, { id: "a1", version: 1 });
+  assert.equal(first.etag, '"a1-1"');
+  const revalidated = await page.evaluate(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const before = cache.get("item");
+    const value = await cache.fetch("item", cachebus.httpJson("/api/items/a1"), { ttlMs: 60_000, staleMs: 0, dedupMs: 0 });
+    return { sameObject: value === before, expiresAt: cache.peek("item").expiresAt };
+  });
+  assert.equal(revalidated.sameObject, true, "304: the cached object itself, unchanged");
+  assert.ok(revalidated.expiresAt > first.expiresAt, "304: the lifetime restarted");
+  api.bump("a1");
+  const changed = await page.evaluate(async () => {
+    const value = await cache.fetch("item", cachebus.httpJson("/api/items/a1"), { staleMs: 0, dedupMs: 0 });
+    return { value, etag: cache.peek("item").etag };
+  });
+  assert.deepEqual(changed, { value: { id: "a1", version: 2 }, etag: '"a1-2"' });
+  assert.deepEqual(
+    served("/api/items/a1").map((r) => [r.ifNoneMatch, r.status]),
+    [
+      [null, 200],
+      ['"a1-1"', 304],
+      ['"a1-1"', 200],
+    ],
+  );
+  await context.close();
+});
+
+test("httpJson rejects with typed errors on a 500 and on a body that is not JSON; the cache stays usable", async () => {
+  const { page, context } = await open("http-errors");
+  const result = await page.evaluate(async () => {
+    const describe = async (path) => {
+      try {
+        await cache.fetch(path, cachebus.httpJson(path));
+        return "resolved";
+      } catch (error) {
+        return [error instanceof cachebus.HttpError, error instanceof cachebus.CacheError, error.code, error.status];
+      }
+    };
+    return {
+      fail: await describe("/api/fail"),
+      notJson: await describe("/api/not-json"),
+      stillWorks: await cache.fetch("ok", cachebus.httpJson("/api/items/ok")),
+    };
+  });
+  assert.deepEqual(result, {
+    fail: [true, true, "HTTP_STATUS", 500],
+    notJson: [true, true, "INVALID_JSON", 200],
+    stillWorks: { id: "ok", version: 1 },
+  });
+  await context.close();
+});
+
+test("a slow response: stale value served meanwhile, one request for concurrent callers", async () => {
+  const { page, context } = await open("slow");
+  api.requests.length = 0;
+  const result = await page.evaluate(async () => {
+    const fetcher = cachebus.httpJson("/api/items/slow1?delay=150");
+    await cache.fetch("slow", fetcher, { staleMs: 0 });
+    cache.invalidate("slow");
+    const pending = Promise.all([cache.fetch("slow", fetcher), cache.fetch("slow", fetcher)]);
+    const meanwhile = [cache.peek("slow").state, cache.get("slow")];
+    const answers = await pending;
+    return { meanwhile, answers };
+  });
+  assert.deepEqual(result.meanwhile, ["stale", { id: "slow1", version: 1 }]);
+  assert.deepEqual(result.answers, [{ id: "slow1", version: 1 }, { id: "slow1", version: 1 }]);
+  assert.equal(served("/api/items/slow1").length, 2, "one request to fill, one to revalidate");
+  await context.close();
+});
