@@ -1,9 +1,9 @@
 //! `WasmCache`: the engine with `JsValue` values, the browser clock and the browser stores.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::{Promise, JSON};
+use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -11,9 +11,18 @@ use super::convert;
 use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, set_options, target, user};
 use crate::core::{retry_delay, CacheError, Engine, ErrorCode, FetchId, Plan, Scope, SetOptions, Stores, Target, Tier};
-use crate::web::{events, DateClock, IdbStore, LocalStore};
+use crate::web::events::{self, Origin};
+use crate::web::{DateClock, IdbStore, LocalStore};
 
 type JsEngine = Engine<JsValue, DateClock>;
+
+/// The engine and who hears of its changes, shared with IndexedDB callbacks and async calls.
+struct Core {
+    engine: RefCell<JsEngine>,
+    on_change: RefCell<Option<Function>>,
+    /// Whether an announcement of the recorded changes is already queued for this tick.
+    announcing: Cell<bool>,
+}
 
 const UNDEFINED_VALUE: CacheError =
     CacheError::new(ErrorCode::InvalidValue, "undefined cannot be cached; remove the key instead");
@@ -28,7 +37,9 @@ pub async fn open_cache(options: JsValue) -> Result<WasmCache, JsValue> {
     let local = LocalStore::open(options.versioning.clone());
     let idb = IdbStore::open(options.engine.scope.namespace(), options.versioning).await;
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
-    let engine = Rc::new(RefCell::new(Engine::new(options.engine, DateClock, stores)));
+    let engine = Engine::new(options.engine, DateClock, stores);
+    let engine =
+        Rc::new(Core { engine: RefCell::new(engine), on_change: RefCell::new(None), announcing: Cell::new(false) });
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
     let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
@@ -39,7 +50,7 @@ pub async fn open_cache(options: JsValue) -> Result<WasmCache, JsValue> {
 /// A cache for one namespace and user. The TypeScript facade wraps it as `Cache`.
 #[wasm_bindgen]
 pub struct WasmCache {
-    engine: Rc<RefCell<JsEngine>>,
+    engine: Rc<Core>,
     local: LocalStore,
     idb: IdbStore,
     estimate_sizes: bool,
@@ -252,9 +263,16 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(convert::stats(&engine.stats())))
     }
 
+    /// Sets the function called with the `detail` of every change this cache makes (after the
+    /// `cachebus:change` event is dispatched): the facade notifies subscribers from it.
+    #[wasm_bindgen(js_name = onChange)]
+    pub fn on_change(&self, listener: Function) {
+        *self.engine.on_change.borrow_mut() = Some(listener);
+    }
+
     /// Drops every entry from memory and closes IndexedDB; later calls throw `CLOSED`.
     pub fn close(&self) {
-        if let Ok(mut engine) = self.engine.try_borrow_mut() {
+        if let Ok(mut engine) = self.engine.engine.try_borrow_mut() {
             engine.close();
         }
         self.idb.close();
@@ -288,31 +306,53 @@ pub fn retry_delay_ms(attempt: u32, base_delay_ms: f64) -> f64 {
     retry_delay(attempt, base) as f64
 }
 
-/// Runs `f` on the engine, then reports the diagnostics it queued as `cachebus:error` events
-/// (after releasing the engine, so listeners may call the cache).
-fn with_engine<T>(
-    engine: &Rc<RefCell<JsEngine>>,
-    f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>,
-) -> Result<T, JsValue> {
-    let (result, diagnostics, scope) = {
-        let mut engine = engine.try_borrow_mut().map_err(|_| to_js(REENTRANT))?;
+/// Runs `f` on the engine, then reports the diagnostics it queued (`cachebus:error`) and queues
+/// the announcement of the changes it made (`cachebus:change`, once per tick), after releasing
+/// the engine so listeners may call the cache.
+fn with_engine<T>(core: &Rc<Core>, f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>) -> Result<T, JsValue> {
+    let (result, changed, diagnostics, scope) = {
+        let mut engine = core.engine.try_borrow_mut().map_err(|_| to_js(REENTRANT))?;
         let result = f(&mut engine);
-        (result, engine.take_diagnostics(), engine.scope().clone())
+        (result, engine.has_changes(), engine.take_diagnostics(), engine.scope().clone())
     };
+    if changed {
+        queue_announcement(core);
+    }
     events::report(diagnostics, &scope);
     result.map_err(to_js)
 }
 
+/// Announces the changes recorded in this tick, in a microtask: consecutive changes of a kind
+/// are one event however many calls made them.
+fn queue_announcement(core: &Rc<Core>) {
+    if core.announcing.replace(true) {
+        return;
+    }
+    let core = Rc::downgrade(core);
+    wasm_bindgen_futures::spawn_local(async move {
+        let Some(core) = core.upgrade() else { return };
+        core.announcing.set(false);
+        let Ok(mut engine) = core.engine.try_borrow_mut() else {
+            queue_announcement(&core); // busy (an IndexedDB callback runs): next microtask
+            return;
+        };
+        let (changes, namespace) = (engine.take_changes(), engine.scope().namespace().to_owned());
+        drop(engine);
+        let listener = core.on_change.borrow().clone();
+        events::announce(changes, &namespace, Origin::Local, listener.as_ref());
+    });
+}
+
 /// The scope of `user_value` in the engine's namespace.
-fn self_scope(engine: &Rc<RefCell<JsEngine>>, user_value: &JsValue) -> Result<Scope, JsValue> {
+fn self_scope(core: &Rc<Core>, user_value: &JsValue) -> Result<Scope, JsValue> {
     let user = user(user_value).map_err(to_js)?;
-    let namespace = engine.try_borrow().map_err(|_| to_js(REENTRANT))?.scope().namespace().to_owned();
+    let namespace = core.engine.try_borrow().map_err(|_| to_js(REENTRANT))?.scope().namespace().to_owned();
     Scope::new(&namespace, user.as_deref()).map_err(to_js)
 }
 
 /// Loads `scope`'s persisted entries into the engine: localStorage values, IndexedDB metadata.
 /// Skipped if the user switched again meanwhile.
-async fn hydrate(engine: &Rc<RefCell<JsEngine>>, local: &LocalStore, idb: &IdbStore, scope: &Scope) {
+async fn hydrate(engine: &Rc<Core>, local: &LocalStore, idb: &IdbStore, scope: &Scope) {
     let found = local.load_scope(scope);
     let _ = with_engine(engine, |engine| {
         if engine.scope() == scope {
@@ -340,7 +380,7 @@ async fn hydrate(engine: &Rc<RefCell<JsEngine>>, local: &LocalStore, idb: &IdbSt
 }
 
 /// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it.
-fn failure_handler(engine: Weak<RefCell<JsEngine>>) -> crate::web::idb::FailureHandler {
+fn failure_handler(engine: Weak<Core>) -> crate::web::idb::FailureHandler {
     Box::new(move |keys, error| {
         let Some(engine) = engine.upgrade() else { return };
         let _ = with_engine(&engine, |engine| {

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::change::{Change, ChangeKind, ChangeLog};
 use super::clock::{Clock, Millis};
 use super::entry::EntryMeta;
 use super::error::{CacheError, ErrorCode};
@@ -120,6 +121,7 @@ pub struct Engine<V, C> {
     tick: u64,
     stats: Stats,
     diagnostics: Vec<Diagnostic>,
+    changes: ChangeLog,
     fetches: FetchTable,
     closed: bool,
 }
@@ -140,6 +142,7 @@ impl<V, C: Clock> Engine<V, C> {
             tick: 0,
             stats: Stats::default(),
             diagnostics: Vec::new(),
+            changes: ChangeLog::default(),
             fetches: FetchTable::default(),
             closed: false,
         }
@@ -194,6 +197,9 @@ impl<V, C: Clock> Engine<V, C> {
             }
         }
         self.bump_generation(key);
+        if let Some(slot) = self.slots.get(key) {
+            self.changes.record(ChangeKind::Set, self.options.scope.user(), key, &slot.meta.tags);
+        }
         self.enforce_budget(tier, key);
         if tier != Tier::Memory {
             self.enforce_budget(Tier::Memory, key);
@@ -366,6 +372,7 @@ impl<V, C: Clock> Engine<V, C> {
                 // memory copy is already stale, which is what readers see.
                 let _ = store.put(scope, &key, slot.value.as_ref(), &slot.meta);
             }
+            self.changes.record(ChangeKind::Invalidate, self.options.scope.user(), &key, &slot.meta.tags);
             self.bump_generation(&key);
             count += 1;
         }
@@ -381,6 +388,7 @@ impl<V, C: Clock> Engine<V, C> {
             if let Some(slot) = self.detach(&key) {
                 self.store_delete(slot.meta.tier, &key);
                 self.bump_generation(&key);
+                self.changes.record(ChangeKind::Remove, self.options.scope.user(), &key, &slot.meta.tags);
                 count += usize::from(live);
             }
         }
@@ -436,6 +444,16 @@ impl<V, C: Clock> Engine<V, C> {
         self.report_fallback(key, tier, error);
     }
 
+    /// Whether changes are waiting to be announced.
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+    }
+
+    /// Takes the changes recorded since the last call, for `cachebus:change`.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        self.changes.take()
+    }
+
     /// Takes the diagnostics queued since the last call.
     pub fn take_diagnostics(&mut self) -> Vec<Diagnostic> {
         std::mem::take(&mut self.diagnostics)
@@ -460,6 +478,7 @@ impl<V, C: Clock> Engine<V, C> {
         if state == State::Expired {
             if let Some(slot) = self.detach(key) {
                 self.store_delete(slot.meta.tier, key);
+                self.changes.record(ChangeKind::Expire, self.options.scope.user(), key, &slot.meta.tags);
             }
             return None;
         }
@@ -552,6 +571,7 @@ impl<V, C: Clock> Engine<V, C> {
             } else if let Some(slot) = self.detach(&key) {
                 self.store_delete(slot.meta.tier, &key);
                 self.bump_generation(&key);
+                self.changes.record(ChangeKind::Remove, self.options.scope.user(), &key, &slot.meta.tags);
             }
         }
     }
@@ -570,6 +590,9 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     fn drop_memory(&mut self) {
+        for (key, slot) in &self.slots {
+            self.changes.record(ChangeKind::Clear, self.options.scope.user(), key, &slot.meta.tags);
+        }
         self.fetches.clear();
         self.slots.clear();
         self.index.clear();

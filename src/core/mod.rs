@@ -1,5 +1,6 @@
 //! The pure core: everything cachebus decides, with no browser in sight.
 
+pub mod change;
 pub mod clock;
 pub mod engine;
 pub mod entry;
@@ -16,6 +17,7 @@ pub mod tier;
 #[cfg(test)]
 mod engine_tests;
 
+pub use change::{Change, ChangeKind};
 pub use clock::{Clock, ManualClock, Millis};
 pub use engine::{Defaults, Engine, EngineOptions, Peeked, SetOptions, Stores};
 pub use entry::EntryMeta;

@@ -19,11 +19,18 @@ const MAX_OVERTAKES = 3;
 export class Fetches {
   readonly #inner: WasmCache;
   readonly #retryDelay: (attempt: number, baseDelayMs: number) => number;
+  readonly #notifyError: (key: string) => void;
   readonly #flights = new Map<number, Flight>();
 
-  constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number) {
+  /** `notifyError(key)` is told when a fetch of `key` failed and `peek` now shows the error. */
+  constructor(
+    inner: WasmCache,
+    retryDelay: (attempt: number, baseDelayMs: number) => number,
+    notifyError: (key: string) => void,
+  ) {
     this.#inner = inner;
     this.#retryDelay = retryDelay;
+    this.#notifyError = notifyError;
   }
 
   /** The cached value when fresh (or deduplicated), else the answer of one shared fetch. */
@@ -78,7 +85,11 @@ export class Fetches {
           await sleep(this.#retryDelay(attempt, retry.baseDelayMs), controller.signal);
           continue;
         }
-        if (this.#inner.failFetch(key, id, error) || overtakes >= MAX_OVERTAKES) throw error;
+        if (this.#inner.failFetch(key, id, error)) {
+          this.#notifyError(key);
+          throw error;
+        }
+        if (overtakes >= MAX_OVERTAKES) throw error;
         return this.fetch(key, fetcher, { ...options, force: false }, overtakes + 1);
       }
     }

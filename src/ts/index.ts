@@ -10,8 +10,11 @@
 import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
 import { Fetches } from "./fetches.js";
+import { Subscriptions } from "./subscriptions.js";
 import { loadBindings } from "./loader.js";
-import type { CacheOptions, CacheStats, EntryInfo, SetOptions, Target } from "./types.js";
+import type { CacheOptions, CacheStats, ChangeEventDetail, EntryInfo, SetOptions, Target } from "./types.js";
+
+import { CacheError } from "./errors.js";
 
 export { CacheError, HttpError, type CacheErrorCode, type DiagnosticCode } from "./errors.js";
 export { httpJson, notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./fetch.js";
@@ -40,6 +43,12 @@ export interface Cache {
    * A fetch overtaken by a change of its key stores nothing; its callers get a later answer.
    */
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T>;
+  /**
+   * Calls `listener` on every change of `key` (written, invalidated, removed, expired, cleared
+   * by a user switch, or a fetch of it failed). A `304 Not Modified` is not a change. Returns
+   * the function that unsubscribes.
+   */
+  subscribe(key: string, listener: () => void): () => void;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
   invalidate(target: Target): number;
   /** Deletes matching entries from every tier; resolves with how many once persisted. */
@@ -65,16 +74,18 @@ export interface Cache {
 export async function createCache(options: CacheOptions): Promise<Cache> {
   const bindings = await loadBindings();
   const inner = await bindings.openCache(options);
-  return new BoundCache(inner, new Fetches(inner, bindings.retryDelay));
+  return new BoundCache(inner, bindings.retryDelay);
 }
 
 class BoundCache implements Cache {
   readonly #inner: WasmCache;
+  readonly #subscriptions = new Subscriptions();
   readonly #fetches: Fetches;
 
-  constructor(inner: WasmCache, fetches: Fetches) {
+  constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number) {
     this.#inner = inner;
-    this.#fetches = fetches;
+    this.#fetches = new Fetches(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
+    inner.onChange((detail: ChangeEventDetail) => this.#subscriptions.notify(detail.keys));
   }
 
   get namespace(): string {
@@ -104,6 +115,12 @@ class BoundCache implements Cache {
 
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T> {
     return this.#fetches.fetch(key, fetcher, options);
+  }
+
+  subscribe(key: string, listener: () => void): () => void {
+    if (typeof key !== "string") throw new CacheError("INVALID_KEY", "key must be a string");
+    if (typeof listener !== "function") throw new CacheError("INVALID_OPTIONS", "listener must be a function");
+    return this.#subscriptions.add(key, listener);
   }
 
   invalidate(target: Target): number {

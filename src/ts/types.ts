@@ -107,8 +107,27 @@ export interface CacheErrorEventDetail {
   user: string | null;
 }
 
+/** The kind of a change in a `cachebus:change` event. */
+export type ChangeKind = "set" | "invalidate" | "remove" | "expire" | "clear";
+
+/**
+ * `detail` of a `cachebus:change` event on `window`: one event per call and kind, however many
+ * keys it touched.
+ */
+export interface ChangeEventDetail {
+  namespace: string;
+  user: string | null;
+  kind: ChangeKind;
+  keys: string[];
+  /** The tags of the touched entries. */
+  tags: string[];
+  /** `"local"`: made by this tab. */
+  origin: "local";
+}
+
 declare global {
   interface WindowEventMap {
     "cachebus:error": CustomEvent<CacheErrorEventDetail>;
+    "cachebus:change": CustomEvent<ChangeEventDetail>;
   }
 }

@@ -1,13 +1,70 @@
 //! `CustomEvent`s on `window`: the cache's announcements and diagnostics.
 
-use js_sys::{Object, Reflect};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
 use web_sys::{CustomEvent, CustomEventInit};
 
-use crate::core::{Diagnostic, Scope};
+use crate::core::{Change, Diagnostic, Scope};
 
 /// The event name of diagnostics.
 pub const ERROR_EVENT: &str = "cachebus:error";
+
+/// The event name of changes.
+pub const CHANGE_EVENT: &str = "cachebus:change";
+
+#[wasm_bindgen]
+extern "C" {
+    /// The `detail` of a `cachebus:change` event, filled through setters (no names cross).
+    #[wasm_bindgen(extends = Object)]
+    type ChangeDetail;
+
+    #[wasm_bindgen(method, setter)]
+    fn set_namespace(this: &ChangeDetail, value: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_user(this: &ChangeDetail, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_kind(this: &ChangeDetail, value: &str);
+    #[wasm_bindgen(method, setter)]
+    fn set_keys(this: &ChangeDetail, value: &Array);
+    #[wasm_bindgen(method, setter)]
+    fn set_tags(this: &ChangeDetail, value: &Array);
+    #[wasm_bindgen(method, setter)]
+    fn set_origin(this: &ChangeDetail, value: &str);
+}
+
+/// Where a change came from, as announced in `detail.origin`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// This tab's own calls.
+    Local,
+}
+
+impl Origin {
+    fn as_str(self) -> &'static str {
+        match self {
+            Origin::Local => "local",
+        }
+    }
+}
+
+/// Announces each change as a `cachebus:change` event on `window` with
+/// `detail = { namespace, user, kind, keys, tags, origin }`, then hands the same detail to
+/// `listener` (the facade's subscribers).
+pub fn announce(changes: Vec<Change>, namespace: &str, origin: Origin, listener: Option<&Function>) {
+    for change in changes {
+        let detail: ChangeDetail = Object::new().unchecked_into();
+        detail.set_namespace(namespace);
+        detail.set_user(&change.user.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+        detail.set_kind(change.kind.as_str());
+        detail.set_keys(&change.keys.iter().map(|k| JsValue::from_str(k)).collect());
+        detail.set_tags(&change.tags.iter().map(|t| JsValue::from_str(t)).collect());
+        detail.set_origin(origin.as_str());
+        dispatch(CHANGE_EVENT, &detail);
+        if let Some(listener) = listener {
+            let _ = listener.call1(&JsValue::UNDEFINED, &detail);
+        }
+    }
+}
 
 /// Dispatches `new CustomEvent(name, { detail })` on `window`. Without a window (a worker) or
 /// when construction fails, nothing happens: announcing must never break the operation.

@@ -1,0 +1,131 @@
+//! What the cache changed, collected until it is announced (once per tick).
+//!
+//! Consecutive changes of the same kind under the same user merge into one record, with each key
+//! once: ten thousand writes in a loop are one `set` change. A change of another kind or user
+//! starts a new record, so the order of different kinds is kept.
+
+use std::collections::HashSet;
+
+/// The kind of a change, as announced in `cachebus:change` events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// Values were written.
+    Set,
+    /// Entries were marked stale.
+    Invalidate,
+    /// Entries were deleted (by a removal, or evicted to stay within a budget).
+    Remove,
+    /// Entries were found expired and dropped.
+    Expire,
+    /// Every entry of a scope went (user switch or clear).
+    Clear,
+}
+
+impl ChangeKind {
+    /// The JS name (`"set"`, `"invalidate"`, `"remove"`, `"expire"`, `"clear"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Set => "set",
+            ChangeKind::Invalidate => "invalidate",
+            ChangeKind::Remove => "remove",
+            ChangeKind::Expire => "expire",
+            ChangeKind::Clear => "clear",
+        }
+    }
+}
+
+/// One change: its kind, the user it happened under, the keys it touched and their tags.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The user whose entries changed (`None`: signed out).
+    pub user: Option<String>,
+    /// The keys touched, each once, in the order first touched.
+    pub keys: Vec<String>,
+    /// The tags of the touched entries, each once.
+    pub tags: Vec<String>,
+}
+
+/// Collects changes until they are taken.
+#[derive(Debug, Default)]
+pub struct ChangeLog {
+    changes: Vec<Change>,
+    last_keys: HashSet<String>,
+}
+
+impl ChangeLog {
+    /// Records that `key` of `user`, carrying `tags`, changed by `kind`.
+    pub fn record(&mut self, kind: ChangeKind, user: Option<&str>, key: &str, tags: &[String]) {
+        let continues = self.changes.last().is_some_and(|last| last.kind == kind && last.user.as_deref() == user);
+        if !continues {
+            self.last_keys.clear();
+            self.changes.push(Change { kind, user: user.map(str::to_owned), keys: Vec::new(), tags: Vec::new() });
+        }
+        let Some(change) = self.changes.last_mut() else { return };
+        if !self.last_keys.contains(key) {
+            self.last_keys.insert(key.to_owned());
+            change.keys.push(key.to_owned());
+        }
+        for tag in tags {
+            if !change.tags.contains(tag) {
+                change.tags.push(tag.clone());
+            }
+        }
+    }
+
+    /// Whether nothing is waiting to be taken.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// Takes what was recorded since the last call.
+    pub fn take(&mut self) -> Vec<Change> {
+        self.last_keys.clear();
+        std::mem::take(&mut self.changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|t| t.to_string()).collect()
+    }
+
+    #[test]
+    fn consecutive_changes_of_a_kind_merge_with_each_key_and_tag_once() {
+        let mut log = ChangeLog::default();
+        for _ in 0..1_000 {
+            log.record(ChangeKind::Set, Some("u"), "a", &strings(&["x"]));
+            log.record(ChangeKind::Set, Some("u"), "b", &strings(&["x", "y"]));
+        }
+        let changes = log.take();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].keys, strings(&["a", "b"]));
+        assert_eq!(changes[0].tags, strings(&["x", "y"]));
+        assert!(log.is_empty());
+    }
+
+    #[test]
+    fn another_kind_or_user_starts_a_new_change_and_order_is_kept() {
+        let mut log = ChangeLog::default();
+        log.record(ChangeKind::Set, Some("alice"), "k", &[]);
+        log.record(ChangeKind::Invalidate, Some("alice"), "k", &[]);
+        log.record(ChangeKind::Clear, Some("alice"), "k", &[]);
+        log.record(ChangeKind::Set, Some("bob"), "k", &[]);
+        log.record(ChangeKind::Set, Some("bob"), "k", &[]);
+        let kinds: Vec<_> =
+            log.take().iter().map(|c| (c.kind.as_str(), c.user.clone().unwrap(), c.keys.len())).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("set", "alice".into(), 1),
+                ("invalidate", "alice".into(), 1),
+                ("clear", "alice".into(), 1),
+                ("set", "bob".into(), 1)
+            ]
+        );
+    }
+}

@@ -1,0 +1,121 @@
+// cachebus:change events on window and cache.subscribe, in real Chromium.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createApi } from "./api.mjs";
+import { startPackageServer, useBrowser } from "./harness.mjs";
+
+const api = createApi();
+const env = useBrowser(() => startPackageServer({ api }));
+
+/** A fresh page with `window.cachebus`, `window.cache` (user alice) and `window.events` (change details). */
+async function open(ns) {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(env.server.url);
+  await page.evaluate(async (ns) => {
+    window.events = [];
+    addEventListener("cachebus:change", (event) => window.events.push(event.detail));
+    window.cachebus = await import("/pkg/index.js");
+    window.cache = await window.cachebus.createCache({ namespace: ns, user: "alice" });
+  }, ns);
+  return { page, context, problems };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+test("changes are CustomEvents on window: one per run of a kind, however many keys or calls", async () => {
+  const { page, context, problems } = await open("events");
+  const events = await page.evaluate(async () => {
+    for (let i = 0; i < 1000; i++) cache.set(`assets:shop1:${i % 3}`, i, { tags: ["assets"] });
+    cache.invalidate({ pattern: "assets:*" });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    cache.set("short", 1, { ttlMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    cache.get("short");
+    await cache.remove({ prefix: "assets:shop1:1" });
+    await cache.switchUser("bob");
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return window.events;
+  });
+  const shape = (e) => [e.kind, e.user, e.keys.sort().join(","), e.tags.join(","), e.namespace, e.origin];
+  assert.deepEqual(events.map(shape), [
+    ["set", "alice", "assets:shop1:0,assets:shop1:1,assets:shop1:2", "assets", "events", "local"],
+    ["invalidate", "alice", "assets:shop1:0,assets:shop1:1,assets:shop1:2", "assets", "events", "local"],
+    ["set", "alice", "short", "", "events", "local"],
+    ["expire", "alice", "short", "", "events", "local"],
+    ["remove", "alice", "assets:shop1:1", "assets", "events", "local"],
+    ["clear", "alice", "assets:shop1:0,assets:shop1:2", "assets", "events", "local"],
+  ]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("subscribe: the listener runs on each change of its key only, and stops when unsubscribed", async () => {
+  const { page, context } = await open("subscribe");
+  await tick();
+  const result = await page.evaluate(async () => {
+    const seen = [];
+    const stop = cache.subscribe("balance", () => seen.push(cache.peek("balance")?.state ?? "gone"));
+    cache.subscribe("other", () => seen.push("other"));
+    const wait = () => new Promise((resolve) => setTimeout(resolve, 0));
+    cache.set("balance", 1);
+    await wait();
+    cache.invalidate("balance");
+    await wait();
+    cache.set("unrelated", 1);
+    await wait();
+    await cache.remove("balance");
+    await wait();
+    stop();
+    cache.set("balance", 2);
+    await wait();
+    return seen;
+  });
+  assert.deepEqual(result, ["fresh", "stale", "gone"]);
+  await context.close();
+});
+
+test("subscribe: a fetch that stores or fails notifies; a 304 does not", async () => {
+  const { page, context } = await open("subscribe-fetch");
+  const result = await page.evaluate(async () => {
+    const seen = [];
+    cache.subscribe("item", () => seen.push(cache.peek("item")?.error ? "error" : "value"));
+    const wait = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const options = { staleMs: 0, dedupMs: 0 };
+    await cache.fetch("item", cachebus.httpJson("/api/items/s1"), options);
+    await wait();
+    await cache.fetch("item", cachebus.httpJson("/api/items/s1"), options); // 304
+    await wait();
+    await cache.fetch("item", () => Promise.reject(new Error("down")), options).catch(() => {});
+    await wait();
+    return seen;
+  });
+  assert.deepEqual(result, ["value", "error"]);
+  await context.close();
+});
+
+test("a listener that throws is reported as an error event and does not stop the others", async () => {
+  const { page, context, problems } = await open("throwing");
+  const result = await page.evaluate(async () => {
+    const reported = [];
+    addEventListener("error", (event) => {
+      reported.push(event.error?.message);
+      event.preventDefault();
+    });
+    const seen = [];
+    cache.subscribe("k", () => {
+      throw new Error("listener bug");
+    });
+    cache.subscribe("k", () => seen.push("second"));
+    cache.set("k", 1);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    cache.set("k", 2);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return { reported, seen, value: cache.get("k") };
+  });
+  assert.deepEqual(result, { reported: ["listener bug", "listener bug"], seen: ["second", "second"], value: 2 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
