@@ -10,7 +10,10 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use super::convert;
 use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, set_options, target, user};
-use crate::core::{retry_delay, CacheError, Engine, ErrorCode, FetchId, Plan, Scope, SetOptions, Stores, Target, Tier};
+use crate::core::{
+    retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Outcome, Plan, Scope, SetOptions, Stores, Target,
+    Tier,
+};
 use crate::web::events::{self, Origin};
 use crate::web::{DateClock, IdbStore, LocalStore};
 
@@ -133,6 +136,31 @@ impl WasmCache {
     pub fn fail_fetch(&self, key_value: JsValue, id: f64, error: JsValue) -> Result<bool, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
         with_engine(&self.engine, |engine| Ok(engine.fail_fetch(&key, id as FetchId, error)))
+    }
+
+    /// An optimistic mutation of `key` starts (call before writing its value); returns its id.
+    #[wasm_bindgen(js_name = beginMutation)]
+    pub fn begin_mutation(&self, key_value: JsValue) -> Result<f64, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        with_engine(&self.engine, |engine| Ok(engine.begin_mutation(&key)? as f64))
+    }
+
+    /// Mutation `id` settled, in start order: `committed` with `value`, or failed (restoring the
+    /// confirmed value when `rollback`). Values shown are written with `set` `options`.
+    #[wasm_bindgen(js_name = settleMutation)]
+    pub fn settle_mutation(
+        &self,
+        key_value: JsValue,
+        id: f64,
+        committed: bool,
+        value: JsValue,
+        rollback: bool,
+        options: JsValue,
+    ) -> Result<(), JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        let options = self.write_options(&value, &options)?;
+        let outcome = if committed { Outcome::Committed(value) } else { Outcome::Failed { rollback } };
+        with_engine(&self.engine, |engine| engine.settle_mutation(&key, id as MutationId, outcome, options))
     }
 
     /// Ids of in-flight fetches overtaken by a change of their key: their signals are to abort.

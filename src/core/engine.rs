@@ -15,6 +15,7 @@ use super::fetch::{FetchId, FetchOptions, FetchTable, Plan};
 use super::freshness::{Freshness, State, Ttl};
 use super::index::KeyIndex;
 use super::key::{validate_key, Scope};
+use super::mutation::{MutationId, Mutations, Outcome, Show};
 use super::stats::{Diagnostic, Stats, TierUsage};
 use super::store::{Store, StoreError};
 use super::target::Target;
@@ -123,6 +124,7 @@ pub struct Engine<V, C> {
     diagnostics: Vec<Diagnostic>,
     changes: ChangeLog,
     fetches: FetchTable,
+    mutations: Mutations<V>,
     closed: bool,
 }
 
@@ -144,6 +146,7 @@ impl<V, C: Clock> Engine<V, C> {
             diagnostics: Vec::new(),
             changes: ChangeLog::default(),
             fetches: FetchTable::default(),
+            mutations: Mutations::default(),
             closed: false,
         }
     }
@@ -590,6 +593,7 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     fn drop_memory(&mut self) {
+        self.mutations.clear();
         for (key, slot) in &self.slots {
             self.changes.record(ChangeKind::Clear, self.options.scope.user(), key, &slot.meta.tags);
         }
@@ -615,6 +619,35 @@ impl<V, C: Clock> Engine<V, C> {
             None => {
                 self.generations.insert(key.to_owned(), self.last_generation);
             }
+        }
+    }
+}
+
+impl<V: Clone, C: Clock> Engine<V, C> {
+    /// An optimistic mutation of `key` starts (before its value is written): remembers what the
+    /// key holds now, to restore it if every overlapping commit fails.
+    pub fn begin_mutation(&mut self, key: &str) -> Result<MutationId, CacheError> {
+        self.ensure_open()?;
+        validate_key(key)?;
+        self.live_state(key);
+        let current = self.slots.get(key).and_then(|slot| slot.value.clone());
+        Ok(self.mutations.begin(key, current))
+    }
+
+    /// Mutation `id` of `key` settled (in start order): shows the committed or restored value
+    /// with `options`, or leaves a later optimistic value in place.
+    pub fn settle_mutation(
+        &mut self,
+        key: &str,
+        id: MutationId,
+        outcome: Outcome<V>,
+        options: SetOptions,
+    ) -> Result<(), CacheError> {
+        self.ensure_open()?;
+        match self.mutations.settle(key, id, outcome) {
+            Show::Keep => Ok(()),
+            Show::Value(Some(value)) => self.set(key, value, options),
+            Show::Value(None) => self.remove(&Target::key(key)?).map(|_| ()),
         }
     }
 }

@@ -501,3 +501,32 @@ fn a_failed_fetch_keeps_the_value_and_records_the_error_once_current() {
     cache.set("k", "new".into(), SetOptions::default()).unwrap();
     assert!(cache.peek("k").unwrap().unwrap().error.is_none(), "a new value clears the error");
 }
+
+#[test]
+fn overlapping_mutations_settle_in_order_and_roll_back_to_the_confirmed_value() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "before".into(), SetOptions::default()).unwrap();
+    let first = cache.begin_mutation("k").unwrap();
+    cache.set("k", "optimistic 1".into(), SetOptions::default()).unwrap();
+    let second = cache.begin_mutation("k").unwrap();
+    cache.set("k", "optimistic 2".into(), SetOptions::default()).unwrap();
+    cache.settle_mutation("k", first, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("optimistic 2"), "a later mutation is pending");
+    cache.settle_mutation("k", second, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("before"));
+
+    let id = cache.begin_mutation("fresh").unwrap();
+    cache.set("fresh", "optimistic".into(), SetOptions::default()).unwrap();
+    cache.settle_mutation("fresh", id, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
+    assert_eq!(get(&mut cache, "fresh"), None, "nothing before: the optimistic value is removed");
+}
+
+#[test]
+fn a_user_switch_drops_pending_mutations() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "alice".into(), SetOptions::default()).unwrap();
+    let id = cache.begin_mutation("k").unwrap();
+    cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
+    cache.settle_mutation("k", id, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
+    assert_eq!(get(&mut cache, "k"), None, "alice's value is not restored under bob");
+}

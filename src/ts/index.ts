@@ -10,9 +10,10 @@
 import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
 import { Fetches } from "./fetches.js";
+import { Mutations } from "./mutations.js";
 import { Subscriptions } from "./subscriptions.js";
 import { loadBindings } from "./loader.js";
-import type { CacheOptions, CacheStats, ChangeEventDetail, EntryInfo, SetOptions, Target } from "./types.js";
+import type { CacheOptions, CacheStats, ChangeEventDetail, EntryInfo, MutateOptions, SetOptions, Target } from "./types.js";
 
 import { CacheError } from "./errors.js";
 
@@ -49,6 +50,13 @@ export interface Cache {
    * the function that unsubscribes.
    */
   subscribe(key: string, listener: () => void): () => void;
+  /**
+   * Optimistic update: shows `valueOrUpdater` (or its result on the current value) to
+   * subscribers at once, runs `commit`, stores its result on success; on failure restores the
+   * previous value (unless `rollbackOnError: false`) and rethrows. Overlapping mutations of a
+   * key settle in the order they started.
+   */
+  mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options?: MutateOptions<T>): Promise<T>;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
   invalidate(target: Target): number;
   /** Deletes matching entries from every tier; resolves with how many once persisted. */
@@ -81,10 +89,12 @@ class BoundCache implements Cache {
   readonly #inner: WasmCache;
   readonly #subscriptions = new Subscriptions();
   readonly #fetches: Fetches;
+  readonly #mutations: Mutations;
 
   constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number) {
     this.#inner = inner;
     this.#fetches = new Fetches(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
+    this.#mutations = new Mutations(inner, () => this.#fetches.abortOutdated());
     inner.onChange((detail: ChangeEventDetail) => this.#subscriptions.notify(detail.keys));
   }
 
@@ -115,6 +125,10 @@ class BoundCache implements Cache {
 
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T> {
     return this.#fetches.fetch(key, fetcher, options);
+  }
+
+  mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options?: MutateOptions<T>): Promise<T> {
+    return this.#mutations.mutate(key, valueOrUpdater, options);
   }
 
   subscribe(key: string, listener: () => void): () => void {

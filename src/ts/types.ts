@@ -63,6 +63,14 @@ export interface SetOptions {
   etag?: string;
 }
 
+/** Options of `cache.mutate`. */
+export interface MutateOptions<T> extends SetOptions {
+  /** Sends the change to the server; its result (unless `undefined`) becomes the cached value. */
+  commit?: () => Promise<T> | T;
+  /** On a failed commit, restore the value from before (default `true`). */
+  rollbackOnError?: boolean;
+}
+
 /** What `cache.peek` tells about a live entry. Instants are `Date.now()` milliseconds; `null`: never. */
 export interface EntryInfo {
   state: "fresh" | "stale";

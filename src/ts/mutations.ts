@@ -1,0 +1,69 @@
+// Internal: optimistic mutations, settled in the order they started.
+import type { EntryInfo, MutateOptions, SetOptions } from "./types.js";
+import type { WasmCache } from "./wasm/cachebus.js";
+
+/** Runs mutations for one cache: the engine decides what to show as each settles. */
+export class Mutations {
+  readonly #inner: WasmCache;
+  readonly #afterWrite: () => void;
+  /** The settling of the latest mutation of each key: the next one settles after it. */
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /** `afterWrite` runs after every optimistic write (to overtake fetches in flight). */
+  constructor(inner: WasmCache, afterWrite: () => void) {
+    this.#inner = inner;
+    this.#afterWrite = afterWrite;
+  }
+
+  async mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options: MutateOptions<T> = {}) {
+    const { commit, rollbackOnError = true, ...setOptions } = options;
+    const held = this.#inner.peek(key) as EntryInfo | undefined;
+    // Keep the entry where it lives unless told otherwise.
+    const writeOptions: SetOptions = { tier: held?.tier, tags: held?.tags, ...setOptions };
+    const previous = this.#inner.get(key) as T | undefined;
+    const next =
+      typeof valueOrUpdater === "function" ? (valueOrUpdater as (previous: T | undefined) => T)(previous) : valueOrUpdater;
+    const id = this.#inner.beginMutation(key);
+    try {
+      this.#inner.set(key, next, writeOptions); // subscribers see it at once
+    } catch (error) {
+      this.#inner.settleMutation(key, id, false, undefined, false, writeOptions);
+      throw error;
+    }
+    this.#afterWrite();
+
+    const earlier = this.#tails.get(key);
+    const settled = this.#settle(key, id, next, commit, rollbackOnError, writeOptions, earlier);
+    const tail = settled.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(key, tail);
+    void tail.then(() => this.#tails.get(key) === tail && this.#tails.delete(key));
+    return settled;
+  }
+
+  async #settle<T>(
+    key: string,
+    id: number,
+    next: T,
+    commit: (() => Promise<T> | T) | undefined,
+    rollbackOnError: boolean,
+    writeOptions: SetOptions,
+    earlier: Promise<void> | undefined,
+  ): Promise<T> {
+    let value: T = next;
+    let failure: { error: unknown } | undefined;
+    try {
+      const result = commit ? await commit() : next;
+      if (result !== undefined) value = result;
+    } catch (error) {
+      failure = { error };
+    }
+    await earlier; // settle in the order mutations started
+    this.#inner.settleMutation(key, id, !failure, failure ? undefined : value, rollbackOnError, writeOptions);
+    this.#afterWrite();
+    if (failure) throw failure.error;
+    return value;
+  }
+}

@@ -1,0 +1,108 @@
+// cache.mutate in real Chromium: optimistic values at once, commit results, rollbacks, ordering.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startPackageServer, useBrowser } from "./harness.mjs";
+
+const env = useBrowser(startPackageServer);
+
+async function open(ns) {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(env.server.url);
+  await page.evaluate(async (ns) => {
+    window.cachebus = await import("/pkg/index.js");
+    window.cache = await window.cachebus.createCache({ namespace: ns, user: "alice" });
+    window.later = (ms, value, fail) =>
+      new Promise((resolve, reject) => setTimeout(() => (fail ? reject(new Error(value)) : resolve(value)), ms));
+  }, ns);
+  return { page, context, problems };
+}
+
+test("the optimistic value shows at once; the commit's result is stored; the updater gets the previous value", async () => {
+  const { page, context, problems } = await open("optimistic");
+  const result = await page.evaluate(async () => {
+    cache.set("count", 1, { tier: "idb", tags: ["counts"] });
+    const seen = [];
+    cache.subscribe("count", () => seen.push(cache.get("count")));
+    const pending = cache.mutate("count", (n) => n + 1, { commit: () => later(30, 10) });
+    const atOnce = cache.get("count");
+    const resolved = await pending;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return { atOnce, resolved, stored: cache.get("count"), seen, tier: cache.peek("count").tier, tags: cache.peek("count").tags };
+  });
+  assert.deepEqual(result, { atOnce: 2, resolved: 10, stored: 10, seen: [2, 10], tier: "idb", tags: ["counts"] });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a failed commit restores the previous value and rethrows its error", async () => {
+  const { page, context } = await open("rollback");
+  const result = await page.evaluate(async () => {
+    cache.set("post", { title: "draft" });
+    const outcome = await cache
+      .mutate("post", { title: "published" }, { commit: () => later(10, "server said no", true) })
+      .then(() => "resolved", (error) => error.message);
+    const restored = cache.get("post");
+    const kept = await cache
+      .mutate("post", { title: "kept" }, { commit: () => later(10, "no", true), rollbackOnError: false })
+      .catch(() => cache.get("post"));
+    const fresh = await cache.mutate("brand-new", 1, { commit: () => later(5, "no", true) }).catch(() => cache.get("brand-new") ?? "removed");
+    return { outcome, restored, kept, fresh };
+  });
+  assert.deepEqual(result, {
+    outcome: "server said no",
+    restored: { title: "draft" },
+    kept: { title: "kept" },
+    fresh: "removed",
+  });
+  await context.close();
+});
+
+test("two overlapping mutations settle in the order they started, whatever their commits' speed", async () => {
+  const { page, context } = await open("ordering");
+  const result = await page.evaluate(async () => {
+    cache.set("balance", 100);
+    const order = [];
+    const slow = cache.mutate("balance", 90, { commit: () => later(80, 91) }).then((v) => order.push(["slow", v]));
+    const fast = cache.mutate("balance", 80, { commit: () => later(5, 81) }).then((v) => order.push(["fast", v]));
+    const shownWhilePending = cache.get("balance");
+    await new Promise((resolve) => setTimeout(resolve, 40)); // the fast commit is done, the slow one is not
+    const shownAfterFastCommit = cache.get("balance");
+    await Promise.all([slow, fast]);
+    const final = cache.get("balance");
+
+    cache.set("other", "original");
+    const failures = [];
+    await Promise.all([
+      cache.mutate("other", "first", { commit: () => later(40, "a", true) }).catch(() => failures.push("first")),
+      cache.mutate("other", "second", { commit: () => later(5, "b", true) }).catch(() => failures.push("second")),
+    ]);
+    return { shownWhilePending, shownAfterFastCommit, order, final, failures, afterFailures: cache.get("other") };
+  });
+  assert.deepEqual(result, {
+    shownWhilePending: 80,
+    shownAfterFastCommit: 80, // the fast commit waits for the slow one to settle first
+    order: [
+      ["slow", 91],
+      ["fast", 81],
+    ],
+    final: 81,
+    failures: ["first", "second"],
+    afterFailures: "original",
+  });
+  await context.close();
+});
+
+test("a mutation overtakes a fetch in flight: the fetch's older answer is not stored", async () => {
+  const { page, context } = await open("mutate-fetch");
+  const result = await page.evaluate(async () => {
+    const fetching = cache.fetch("todo", () => later(50, "server (old)"));
+    await cache.mutate("todo", "edited", { commit: () => later(5, "server (edited)") });
+    const fetched = await fetching;
+    return { fetched, stored: cache.get("todo") };
+  });
+  assert.deepEqual(result, { fetched: "server (edited)", stored: "server (edited)" });
+  await context.close();
+});
