@@ -84,11 +84,12 @@ impl WasmCache {
     }
 
     /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, or the id of the
-    /// in-flight fetch to join. `options` is `{ dedupMs?, force? }`.
+    /// in-flight fetch to join. `options` is `{ dedupMs?, force? }`; `revalidate` marks a
+    /// background revalidation (refetch even a fresh entry, unless within `dedupMs`).
     #[wasm_bindgen(js_name = planFetch)]
-    pub fn plan_fetch(&self, key_value: JsValue, options: JsValue) -> Result<f64, JsValue> {
+    pub fn plan_fetch(&self, key_value: JsValue, options: JsValue, revalidate: bool) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let options = fetch_options(&options).map_err(to_js)?;
+        let options = fetch_options(&options, revalidate).map_err(to_js)?;
         let plan = with_engine(&self.engine, |engine| engine.plan_fetch(&key, options))?;
         Ok(match plan {
             Plan::Serve => 0.0,
@@ -222,6 +223,13 @@ impl WasmCache {
     pub fn peek(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
         with_engine(&self.engine, |engine| Ok(engine.peek(&key)?.map_or(JsValue::UNDEFINED, |p| convert::peek(&p))))
+    }
+
+    /// The live keys `target` matches.
+    #[wasm_bindgen(js_name = matchingKeys)]
+    pub fn matching_keys(&self, target_value: JsValue) -> Result<Vec<String>, JsValue> {
+        let target = target(&target_value).map_err(to_js)?;
+        with_engine(&self.engine, |engine| engine.matching_keys(&target))
     }
 
     /// Marks matching entries stale in every tier; returns how many.

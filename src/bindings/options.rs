@@ -160,10 +160,11 @@ pub(crate) fn set_options(options: &JsValue) -> Result<SetOptions, CacheError> {
     })
 }
 
-/// The options of `cache.fetch` that decide whether to go to the network: `{ dedupMs?, force? }`.
-pub(crate) fn fetch_options(options: &JsValue) -> Result<FetchOptions, CacheError> {
+/// The options of `cache.fetch` that decide whether to go to the network: `{ dedupMs?, force? }`;
+/// `revalidate` marks a background revalidation.
+pub(crate) fn fetch_options(options: &JsValue, revalidate: bool) -> Result<FetchOptions, CacheError> {
     let Some(options) = optional(options.clone()) else {
-        return Ok(FetchOptions { dedup_ms: DEFAULT_DEDUP_MS, force: false });
+        return Ok(FetchOptions { dedup_ms: DEFAULT_DEDUP_MS, force: false, revalidate });
     };
     if !options.is_object() {
         return Err(NOT_AN_OBJECT);
@@ -175,7 +176,7 @@ pub(crate) fn fetch_options(options: &JsValue) -> Result<FetchOptions, CacheErro
         },
         None => DEFAULT_DEDUP_MS,
     };
-    Ok(FetchOptions { dedup_ms, force: read(&options, Props::force)?.is_truthy() })
+    Ok(FetchOptions { dedup_ms, force: read(&options, Props::force)?.is_truthy(), revalidate })
 }
 
 /// A target: `"key"`, `{ key }`, `{ prefix }`, `{ pattern }`, `{ tags: [...] }` or `{ all: true }`.

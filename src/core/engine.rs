@@ -315,6 +315,14 @@ impl<V, C: Clock> Engine<V, C> {
         current
     }
 
+    /// The live keys `target` matches.
+    pub fn matching_keys(&mut self, target: &Target) -> Result<Vec<String>, CacheError> {
+        self.ensure_open()?;
+        let mut keys = self.index.matching(target);
+        keys.retain(|key| self.live_state(key).is_some());
+        Ok(keys)
+    }
+
     /// In-flight fetches overtaken by a change of their key, as `(key, id)`: to abort.
     pub fn outdated_fetches(&self) -> Vec<(String, FetchId)> {
         self.fetches.outdated(|key| self.generation(key))

@@ -417,7 +417,7 @@ fn property_no_sequence_of_operations_returns_another_users_value() {
     }
 }
 
-const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false };
+const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false, revalidate: false };
 
 #[test]
 fn a_fetch_stores_its_answer_then_serves_it_and_the_window_covers_staleness() {

@@ -36,6 +36,9 @@ pub struct FetchOptions {
     pub dedup_ms: Millis,
     /// Go to the network whatever the cache holds (an in-flight fetch is replaced).
     pub force: bool,
+    /// A background revalidation (focus, reconnect, interval, `revalidate`): refetch even a
+    /// fresh entry, unless a fetch finished within `dedup_ms`.
+    pub revalidate: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -67,9 +70,10 @@ impl FetchTable {
         if let Some(flight) = self.in_flight.get(key).filter(|f| f.generation == generation) {
             return Plan::Join(flight.id);
         }
+        let within_window = || self.within_window(key, generation, now, options.dedup_ms);
         match state {
-            Some(State::Fresh) => Plan::Serve,
-            Some(State::Stale) if self.within_window(key, generation, now, options.dedup_ms) => Plan::Serve,
+            Some(State::Fresh) if !options.revalidate || within_window() => Plan::Serve,
+            Some(State::Stale) if within_window() => Plan::Serve,
             _ => Plan::Start,
         }
     }
@@ -137,7 +141,8 @@ pub fn retry_delay(attempt: u32, base_ms: Millis) -> Millis {
 mod tests {
     use super::*;
 
-    const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false };
+    const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false, revalidate: false };
+    const REVALIDATE: FetchOptions = FetchOptions { revalidate: true, ..WINDOW };
 
     #[test]
     fn missing_entries_start_and_concurrent_calls_join_the_same_fetch() {
@@ -194,6 +199,18 @@ mod tests {
         assert!(table.is_current("k", second, 1));
         table.finish("k", first, 5, None);
         assert_eq!(table.plan("k", None, 1, 5, WINDOW), Plan::Join(second), "finishing the old one keeps the new");
+    }
+
+    #[test]
+    fn a_revalidation_refetches_fresh_entries_outside_the_window_only() {
+        let mut table = FetchTable::default();
+        assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, REVALIDATE), Plan::Start);
+        let id = table.start("k", 1);
+        assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, REVALIDATE), Plan::Join(id));
+        table.finish("k", id, 100, Some(2));
+        assert_eq!(table.plan("k", Some(State::Fresh), 2, 500, REVALIDATE), Plan::Serve, "deduplicated");
+        assert_eq!(table.plan("k", Some(State::Fresh), 2, 1_100, REVALIDATE), Plan::Start);
+        assert_eq!(table.plan("k", Some(State::Fresh), 2, 1_100, WINDOW), Plan::Serve, "a plain fetch serves fresh");
     }
 
     #[test]

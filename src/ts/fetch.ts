@@ -34,6 +34,14 @@ export interface FetchOptions extends SetOptions {
   force?: boolean;
   /** Retries of a rejected fetcher: `count` more attempts, `baseDelayMs` doubled each time (max 30 s). */
   retry?: { count: number; baseDelayMs?: number };
+  /** While the key has subscribers: refetch when the tab becomes visible or the window gets focus (default true). */
+  revalidateOnFocus?: boolean;
+  /** While the key has subscribers: refetch when the browser comes back online (default true). */
+  revalidateOnReconnect?: boolean;
+  /** While the key has subscribers: refetch every this many milliseconds. */
+  refreshIntervalMs?: number;
+  /** Keep `refreshIntervalMs` going while the tab is hidden (default false: paused). */
+  refreshWhenHidden?: boolean;
 }
 
 /** A ready fetcher for JSON over HTTP: sends `If-None-Match`, maps 304 to {@link notModified}, keeps the `ETag`. */

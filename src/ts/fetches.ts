@@ -21,6 +21,8 @@ export class Fetches {
   readonly #retryDelay: (attempt: number, baseDelayMs: number) => number;
   readonly #notifyError: (key: string) => void;
   readonly #flights = new Map<number, Flight>();
+  /** The fetcher and options each key was last fetched with, for background revalidation. */
+  readonly #known = new Map<string, { fetcher: Fetcher<unknown>; options: FetchOptions }>();
 
   /** `notifyError(key)` is told when a fetch of `key` failed and `peek` now shows the error. */
   constructor(
@@ -34,8 +36,29 @@ export class Fetches {
   }
 
   /** The cached value when fresh (or deduplicated), else the answer of one shared fetch. */
-  fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions = {}, overtakes = 0): Promise<T> {
-    const plan = this.#inner.planFetch(key, options);
+  fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions = {}): Promise<T> {
+    const promise = this.#fetch(key, fetcher, options, 0, false);
+    this.#known.set(key, { fetcher: fetcher as Fetcher<unknown>, options });
+    return promise;
+  }
+
+  /** The fetcher and options `key` was last fetched with. */
+  known(key: string): { fetcher: Fetcher<unknown>; options: FetchOptions } | undefined {
+    return this.#known.get(key);
+  }
+
+  /**
+   * Refetches `key` in the background with its last fetcher, even when fresh, unless a fetch
+   * finished within `dedupMs`. Failures show in `peek` and reach subscribers; nothing is thrown.
+   */
+  revalidate(key: string): void {
+    const known = this.#known.get(key);
+    if (!known) return;
+    this.#fetch(key, known.fetcher, known.options, 0, true).catch(() => {});
+  }
+
+  #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean): Promise<T> {
+    const plan = this.#inner.planFetch(key, options, revalidate);
     if (plan === 0) return Promise.resolve(this.#inner.get(key) as T);
     const flight = plan > 0 ? this.#flights.get(plan) : undefined;
     if (flight) return flight.promise as Promise<T>;
@@ -90,7 +113,7 @@ export class Fetches {
           throw error;
         }
         if (overtakes >= MAX_OVERTAKES) throw error;
-        return this.fetch(key, fetcher, { ...options, force: false }, overtakes + 1);
+        return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
       }
     }
     const kept =
@@ -100,7 +123,7 @@ export class Fetches {
     if (kept) return (answer === notModified ? this.#inner.get(key) : answer) as T;
     if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;
     // Overtaken by a change of the key: callers get the answer of a fetch started after it.
-    return this.fetch(key, fetcher, { ...options, force: false }, overtakes + 1);
+    return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
   }
 }
 

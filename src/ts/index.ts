@@ -11,6 +11,7 @@ import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
 import { Fetches } from "./fetches.js";
 import { Mutations } from "./mutations.js";
+import { DEFAULT_FOCUS_THROTTLE_MS, Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
 import { loadBindings } from "./loader.js";
 import type { CacheOptions, CacheStats, ChangeEventDetail, EntryInfo, MutateOptions, SetOptions, Target } from "./types.js";
@@ -57,6 +58,11 @@ export interface Cache {
    * key settle in the order they started.
    */
   mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options?: MutateOptions<T>): Promise<T>;
+  /**
+   * Refetches, in the background, the subscribed keys `target` matches, with the fetcher they
+   * were last fetched with (even when fresh, unless a fetch finished within `dedupMs`).
+   */
+  revalidate(target: Target): void;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
   invalidate(target: Target): number;
   /** Deletes matching entries from every tier; resolves with how many once persisted. */
@@ -81,8 +87,12 @@ export interface Cache {
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
   const bindings = await loadBindings();
+  const throttle = (options as CacheOptions | undefined)?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
+  if (typeof throttle !== "number" || !(throttle >= 0)) {
+    throw new CacheError("INVALID_OPTIONS", "focusThrottleMs must be a number >= 0");
+  }
   const inner = await bindings.openCache(options);
-  return new BoundCache(inner, bindings.retryDelay);
+  return new BoundCache(inner, bindings.retryDelay, throttle);
 }
 
 class BoundCache implements Cache {
@@ -90,11 +100,13 @@ class BoundCache implements Cache {
   readonly #subscriptions = new Subscriptions();
   readonly #fetches: Fetches;
   readonly #mutations: Mutations;
+  readonly #revalidator: Revalidator;
 
-  constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number) {
+  constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number, focusThrottleMs: number) {
     this.#inner = inner;
     this.#fetches = new Fetches(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
     this.#mutations = new Mutations(inner, () => this.#fetches.abortOutdated());
+    this.#revalidator = new Revalidator(this.#fetches, this.#subscriptions, focusThrottleMs);
     inner.onChange((detail: ChangeEventDetail) => this.#subscriptions.notify(detail.keys));
   }
 
@@ -124,7 +136,15 @@ class BoundCache implements Cache {
   }
 
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T> {
-    return this.#fetches.fetch(key, fetcher, options);
+    const answer = this.#fetches.fetch(key, fetcher, options);
+    this.#revalidator.sync(key);
+    return answer;
+  }
+
+  revalidate(target: Target): void {
+    for (const key of this.#inner.matchingKeys(target)) {
+      if (this.#subscriptions.has(key)) this.#fetches.revalidate(key);
+    }
   }
 
   mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options?: MutateOptions<T>): Promise<T> {
@@ -134,7 +154,12 @@ class BoundCache implements Cache {
   subscribe(key: string, listener: () => void): () => void {
     if (typeof key !== "string") throw new CacheError("INVALID_KEY", "key must be a string");
     if (typeof listener !== "function") throw new CacheError("INVALID_OPTIONS", "listener must be a function");
-    return this.#subscriptions.add(key, listener);
+    const remove = this.#subscriptions.add(key, listener);
+    this.#revalidator.sync(key);
+    return () => {
+      remove();
+      this.#revalidator.sync(key);
+    };
   }
 
   invalidate(target: Target): number {
@@ -174,6 +199,7 @@ class BoundCache implements Cache {
   }
 
   close(): void {
+    this.#revalidator.stop();
     this.#inner.close();
   }
 }

@@ -30,6 +30,11 @@ export class Subscriptions {
     }
   }
 
+  /** Whether `key` has listeners. */
+  has(key: string): boolean {
+    return this.#listeners.has(key);
+  }
+
   /** The keys that have listeners. */
   keys(): IterableIterator<string> {
     return this.#listeners.keys();

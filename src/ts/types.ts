@@ -38,6 +38,8 @@ export interface CacheOptions {
     /** Freshness in milliseconds (default `Infinity`: fresh until invalidated). */
     staleMs?: number;
   };
+  /** Minimum milliseconds between two focus/visibility revalidations (default 5000). */
+  focusThrottleMs?: number;
   /** Byte budgets; the least recently used entries are evicted beyond them. */
   budgets?: {
     /** Values held in memory (JSON length as the estimate); persisted values are unloaded, not deleted. */

@@ -1,0 +1,74 @@
+// Internal: background revalidation of subscribed keys on focus, reconnect and intervals.
+import type { Fetches } from "./fetches.js";
+import type { Subscriptions } from "./subscriptions.js";
+
+/** Default minimum time between two focus/visibility revalidations. */
+export const DEFAULT_FOCUS_THROTTLE_MS = 5_000;
+
+/**
+ * Listens to the window (focus, `visibilitychange` to visible, `online`) and runs the
+ * `refreshIntervalMs` timers; each trigger revalidates the subscribed keys that opted in, through
+ * the fetches' dedup.
+ */
+export class Revalidator {
+  readonly #fetches: Fetches;
+  readonly #subscriptions: Subscriptions;
+  readonly #focusThrottleMs: number;
+  readonly #timers = new Map<string, { every: number; timer: ReturnType<typeof setInterval> }>();
+  #lastFocus = Number.NEGATIVE_INFINITY;
+
+  constructor(fetches: Fetches, subscriptions: Subscriptions, focusThrottleMs: number) {
+    this.#fetches = fetches;
+    this.#subscriptions = subscriptions;
+    this.#focusThrottleMs = focusThrottleMs;
+    if (typeof window === "undefined") return;
+    window.addEventListener("focus", this.#onFocus);
+    document.addEventListener("visibilitychange", this.#onFocus);
+    window.addEventListener("online", this.#onOnline);
+  }
+
+  /** Starts, changes or stops the interval of `key` to match its subscribers and last fetch. */
+  sync(key: string): void {
+    const every = this.#subscriptions.has(key) ? this.#fetches.known(key)?.options.refreshIntervalMs : undefined;
+    const running = this.#timers.get(key);
+    if (running?.every === every) return;
+    if (running) clearInterval(running.timer);
+    this.#timers.delete(key);
+    if (every === undefined || !(every > 0)) return;
+    const timer = setInterval(() => {
+      const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+      if (hidden && !this.#fetches.known(key)?.options.refreshWhenHidden) return;
+      this.#fetches.revalidate(key);
+    }, every);
+    this.#timers.set(key, { every, timer });
+  }
+
+  /** Removes the listeners and timers. */
+  stop(): void {
+    for (const { timer } of this.#timers.values()) clearInterval(timer);
+    this.#timers.clear();
+    if (typeof window === "undefined") return;
+    window.removeEventListener("focus", this.#onFocus);
+    document.removeEventListener("visibilitychange", this.#onFocus);
+    window.removeEventListener("online", this.#onOnline);
+  }
+
+  readonly #onFocus = (): void => {
+    if (document.visibilityState !== "visible") return;
+    const now = Date.now();
+    if (now - this.#lastFocus < this.#focusThrottleMs) return;
+    this.#lastFocus = now;
+    this.#revalidateSubscribed((options) => options.revalidateOnFocus !== false);
+  };
+
+  readonly #onOnline = (): void => {
+    this.#revalidateSubscribed((options) => options.revalidateOnReconnect !== false);
+  };
+
+  #revalidateSubscribed(optedIn: (options: NonNullable<ReturnType<Fetches["known"]>>["options"]) => boolean): void {
+    for (const key of this.#subscriptions.keys()) {
+      const known = this.#fetches.known(key);
+      if (known && optedIn(known.options)) this.#fetches.revalidate(key);
+    }
+  }
+}
