@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { createApi } from "./api.mjs";
 import { startPackageServer, useBrowser } from "./harness.mjs";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -15,7 +16,7 @@ const expectedLogs = (code) =>
     .filter((line) => line.includes("console.log("))
     .map((line) => line.match(/\/\/ → (.*?)(?: \(.*\))?$/)?.[1]);
 
-const env = useBrowser(startPackageServer);
+const env = useBrowser(() => startPackageServer({ api: createApi() }));
 
 test("the README has usage examples, each announcing what it logs", () => {
   assert.ok(examples.length >= 5, `found ${examples.length} usage-example blocks`);
