@@ -7,6 +7,7 @@ use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
+use super::bus::{self, Bus};
 use super::convert;
 use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, set_options, target, user};
@@ -14,17 +15,19 @@ use crate::core::{
     retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Outcome, Plan, Scope, SetOptions, Stores, Target,
     Tier,
 };
-use crate::web::events::{self, Origin};
+use crate::web::events;
 use crate::web::{DateClock, IdbStore, LocalStore};
 
 type JsEngine = Engine<JsValue, DateClock>;
 
-/// The engine and who hears of its changes, shared with IndexedDB callbacks and async calls.
-struct Core {
-    engine: RefCell<JsEngine>,
+/// The engine, who hears of its changes, and its event bus; shared with IndexedDB callbacks,
+/// channel messages and async calls.
+pub(crate) struct Core {
+    pub(crate) engine: RefCell<JsEngine>,
     on_change: RefCell<Option<Function>>,
     /// Whether an announcement of the recorded changes is already queued for this tick.
     announcing: Cell<bool>,
+    pub(crate) bus: Bus,
 }
 
 const UNDEFINED_VALUE: CacheError =
@@ -41,9 +44,15 @@ pub async fn open_cache(options: JsValue) -> Result<WasmCache, JsValue> {
     let idb = IdbStore::open(options.engine.scope.namespace(), options.versioning).await;
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
-    let engine =
-        Rc::new(Core { engine: RefCell::new(engine), on_change: RefCell::new(None), announcing: Cell::new(false) });
+    let engine = Rc::new(Core {
+        engine: RefCell::new(engine),
+        on_change: RefCell::new(None),
+        announcing: Cell::new(false),
+        bus: Bus::default(),
+    });
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
+    let namespace = engine.engine.borrow().scope().namespace().to_owned();
+    bus::open_channel(&engine, &namespace);
     let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
     hydrate(&cache.engine, &cache.local, &cache.idb, &scope).await;
@@ -235,7 +244,9 @@ impl WasmCache {
     /// Marks matching entries stale in every tier; returns how many.
     pub fn invalidate(&self, target_value: JsValue) -> Result<u32, JsValue> {
         let target = target(&target_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| engine.invalidate(&target).map(count))
+        let invalidated = with_engine(&self.engine, |engine| engine.invalidate(&target).map(count))?;
+        bus::relay(&self.engine, "invalidate", Some(&target_value), None);
+        Ok(invalidated)
     }
 
     /// Deletes matching entries from every tier; resolves with how many once IndexedDB committed.
@@ -243,6 +254,9 @@ impl WasmCache {
         let removed = target(&target_value)
             .map_err(to_js)
             .and_then(|target| with_engine(&self.engine, |engine| engine.remove(&target).map(count)));
+        if removed.is_ok() {
+            bus::relay(&self.engine, "remove", Some(&target_value), None);
+        }
         self.after_flush(removed.map(JsValue::from))
     }
 
@@ -270,15 +284,16 @@ impl WasmCache {
     #[wasm_bindgen(js_name = clearUser)]
     pub fn clear_user(&self, user_value: JsValue) -> Promise {
         let cleared = if user_value.is_undefined() {
-            with_engine(&self.engine, |engine| {
-                let scope = engine.scope().clone();
-                engine.clear_scope(&scope)
-            })
+            with_engine(&self.engine, |engine| Ok(engine.scope().clone()))
         } else {
             self_scope(&self.engine, &user_value)
-                .and_then(|scope| with_engine(&self.engine, |engine| engine.clear_scope(&scope)))
-        };
-        self.after_flush(cleared.map(|()| JsValue::UNDEFINED))
+        }
+        .and_then(|scope| {
+            with_engine(&self.engine, |engine| engine.clear_scope(&scope))?;
+            bus::relay(&self.engine, "clear", None, Some(&scope));
+            Ok(JsValue::UNDEFINED)
+        });
+        self.after_flush(cleared)
     }
 
     /// Removes localStorage keys written by pre-cachebus code: exact names, or prefixes ending in
@@ -306,8 +321,30 @@ impl WasmCache {
         *self.engine.on_change.borrow_mut() = Some(listener);
     }
 
+    /// Calls `handler(event)` on every `name` event on `window`; returns the id `off` takes.
+    pub fn on(&self, name: JsValue, handler: Function) -> Result<u32, JsValue> {
+        bus::on(&self.engine, &name, handler).map_err(to_js)
+    }
+
+    /// Removes handler `id`.
+    pub fn off(&self, id: u32) {
+        bus::off(&self.engine, id);
+    }
+
+    /// Dispatches app event `name` on `window`, applies its rule, and (when `cross_tab`) relays it
+    /// to the other tabs.
+    pub fn emit(&self, name: JsValue, detail: JsValue, cross_tab: bool) -> Result<(), JsValue> {
+        bus::emit(&self.engine, &name, detail, cross_tab).map_err(to_js)
+    }
+
+    /// Adds event rules and (when given) the fallback of their families.
+    pub fn rules(&self, table: JsValue, fallback: JsValue) -> Result<(), JsValue> {
+        bus::set_rules(&self.engine, &table, fallback).map_err(to_js)
+    }
+
     /// Drops every entry from memory and closes IndexedDB; later calls throw `CLOSED`.
     pub fn close(&self) {
+        bus::close(&self.engine);
         if let Ok(mut engine) = self.engine.engine.try_borrow_mut() {
             engine.close();
         }
@@ -345,7 +382,10 @@ pub fn retry_delay_ms(attempt: u32, base_delay_ms: f64) -> f64 {
 /// Runs `f` on the engine, then reports the diagnostics it queued (`cachebus:error`) and queues
 /// the announcement of the changes it made (`cachebus:change`, once per tick), after releasing
 /// the engine so listeners may call the cache.
-fn with_engine<T>(core: &Rc<Core>, f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>) -> Result<T, JsValue> {
+pub(crate) fn with_engine<T>(
+    core: &Rc<Core>,
+    f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>,
+) -> Result<T, JsValue> {
     let (result, changed, diagnostics, scope) = {
         let mut engine = core.engine.try_borrow_mut().map_err(|_| to_js(REENTRANT))?;
         let result = f(&mut engine);
@@ -375,7 +415,7 @@ fn queue_announcement(core: &Rc<Core>) {
         let (changes, namespace) = (engine.take_changes(), engine.scope().namespace().to_owned());
         drop(engine);
         let listener = core.on_change.borrow().clone();
-        events::announce(changes, &namespace, Origin::Local, listener.as_ref());
+        events::announce(changes, &namespace, listener.as_ref());
     });
 }
 

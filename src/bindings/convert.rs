@@ -39,7 +39,7 @@ pub(crate) fn peek(peeked: &Peeked<'_, JsValue>) -> JsValue {
 }
 
 /// `{ hits, misses, staleHits, evictions, corrupt, quotaExceeded, storageUnavailable,
-/// tiers: { memory, local, idb } }`, each tier
+/// rejectedMessages, tiers: { memory, local, idb } }`, each tier
 /// `{ entries, bytes }`.
 pub(crate) fn stats(stats: &Stats) -> JsValue {
     let obj = Object::new();
@@ -50,6 +50,7 @@ pub(crate) fn stats(stats: &Stats) -> JsValue {
     set(&obj, "corrupt", number(stats.corrupt as f64));
     set(&obj, "quotaExceeded", number(stats.quota_exceeded as f64));
     set(&obj, "storageUnavailable", number(stats.storage_unavailable as f64));
+    set(&obj, "rejectedMessages", number(stats.rejected_messages as f64));
     let tiers = Object::new();
     for tier in Tier::ALL {
         let usage = stats.tier(tier);

@@ -3,6 +3,7 @@
 //! Values cross as `JsValue` and are stored as is; options are read property by property so
 //! wrong types become typed errors, never a panic.
 
+mod bus;
 mod cache;
 mod convert;
 mod errors;

@@ -34,11 +34,36 @@ impl ChangeKind {
     }
 }
 
-/// One change: its kind, the user it happened under, the keys it touched and their tags.
+/// Where a change came from, as announced in `detail.origin`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// This tab's own calls.
+    #[default]
+    Local,
+    /// Another tab of the origin, through the namespace's channel.
+    Tab,
+    /// A server push (`connect`).
+    Push,
+}
+
+impl Origin {
+    /// The JS name (`"local"`, `"tab"`, `"push"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Local => "local",
+            Origin::Tab => "tab",
+            Origin::Push => "push",
+        }
+    }
+}
+
+/// One change: its kind and origin, the user it happened under, the keys it touched and their tags.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Change {
     /// What happened.
     pub kind: ChangeKind,
+    /// Who caused it.
+    pub origin: Origin,
     /// The user whose entries changed (`None`: signed out).
     pub user: Option<String>,
     /// The keys touched, each once, in the order first touched.
@@ -55,12 +80,16 @@ pub struct ChangeLog {
 }
 
 impl ChangeLog {
-    /// Records that `key` of `user`, carrying `tags`, changed by `kind`.
-    pub fn record(&mut self, kind: ChangeKind, user: Option<&str>, key: &str, tags: &[String]) {
-        let continues = self.changes.last().is_some_and(|last| last.kind == kind && last.user.as_deref() == user);
+    /// Records that `key` of `user`, carrying `tags`, changed by `kind` from `origin`.
+    pub fn record(&mut self, kind: ChangeKind, origin: Origin, user: Option<&str>, key: &str, tags: &[String]) {
+        let continues = self
+            .changes
+            .last()
+            .is_some_and(|last| last.kind == kind && last.origin == origin && last.user.as_deref() == user);
         if !continues {
             self.last_keys.clear();
-            self.changes.push(Change { kind, user: user.map(str::to_owned), keys: Vec::new(), tags: Vec::new() });
+            let user = user.map(str::to_owned);
+            self.changes.push(Change { kind, origin, user, keys: Vec::new(), tags: Vec::new() });
         }
         let Some(change) = self.changes.last_mut() else { return };
         if !self.last_keys.contains(key) {
@@ -98,8 +127,8 @@ mod tests {
     fn consecutive_changes_of_a_kind_merge_with_each_key_and_tag_once() {
         let mut log = ChangeLog::default();
         for _ in 0..1_000 {
-            log.record(ChangeKind::Set, Some("u"), "a", &strings(&["x"]));
-            log.record(ChangeKind::Set, Some("u"), "b", &strings(&["x", "y"]));
+            log.record(ChangeKind::Set, Origin::Local, Some("u"), "a", &strings(&["x"]));
+            log.record(ChangeKind::Set, Origin::Local, Some("u"), "b", &strings(&["x", "y"]));
         }
         let changes = log.take();
         assert_eq!(changes.len(), 1);
@@ -109,22 +138,27 @@ mod tests {
     }
 
     #[test]
-    fn another_kind_or_user_starts_a_new_change_and_order_is_kept() {
+    fn another_kind_origin_or_user_starts_a_new_change_and_order_is_kept() {
         let mut log = ChangeLog::default();
-        log.record(ChangeKind::Set, Some("alice"), "k", &[]);
-        log.record(ChangeKind::Invalidate, Some("alice"), "k", &[]);
-        log.record(ChangeKind::Clear, Some("alice"), "k", &[]);
-        log.record(ChangeKind::Set, Some("bob"), "k", &[]);
-        log.record(ChangeKind::Set, Some("bob"), "k", &[]);
-        let kinds: Vec<_> =
-            log.take().iter().map(|c| (c.kind.as_str(), c.user.clone().unwrap(), c.keys.len())).collect();
+        log.record(ChangeKind::Set, Origin::Local, Some("alice"), "k", &[]);
+        log.record(ChangeKind::Invalidate, Origin::Local, Some("alice"), "k", &[]);
+        log.record(ChangeKind::Invalidate, Origin::Tab, Some("alice"), "k", &[]);
+        log.record(ChangeKind::Clear, Origin::Local, Some("alice"), "k", &[]);
+        log.record(ChangeKind::Set, Origin::Local, Some("bob"), "k", &[]);
+        log.record(ChangeKind::Set, Origin::Local, Some("bob"), "k", &[]);
+        let kinds: Vec<_> = log
+            .take()
+            .iter()
+            .map(|c| (c.kind.as_str(), c.origin.as_str(), c.user.clone().unwrap(), c.keys.len()))
+            .collect();
         assert_eq!(
             kinds,
             [
-                ("set", "alice".into(), 1),
-                ("invalidate", "alice".into(), 1),
-                ("clear", "alice".into(), 1),
-                ("set", "bob".into(), 1)
+                ("set", "local", "alice".to_owned(), 1),
+                ("invalidate", "local", "alice".to_owned(), 1),
+                ("invalidate", "tab", "alice".to_owned(), 1),
+                ("clear", "local", "alice".to_owned(), 1),
+                ("set", "local", "bob".to_owned(), 1)
             ]
         );
     }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::change::{Change, ChangeKind, ChangeLog};
+use super::change::{Change, ChangeKind, ChangeLog, Origin};
 use super::clock::{Clock, Millis};
 use super::entry::EntryMeta;
 use super::error::{CacheError, ErrorCode};
@@ -125,6 +125,8 @@ pub struct Engine<V, C> {
     changes: ChangeLog,
     fetches: FetchTable,
     mutations: Mutations<V>,
+    /// Who the calls being made come from (another tab's messages, a server push, or this tab).
+    origin: Origin,
     closed: bool,
 }
 
@@ -147,6 +149,7 @@ impl<V, C: Clock> Engine<V, C> {
             changes: ChangeLog::default(),
             fetches: FetchTable::default(),
             mutations: Mutations::default(),
+            origin: Origin::Local,
             closed: false,
         }
     }
@@ -201,7 +204,7 @@ impl<V, C: Clock> Engine<V, C> {
         }
         self.bump_generation(key);
         if let Some(slot) = self.slots.get(key) {
-            self.changes.record(ChangeKind::Set, self.options.scope.user(), key, &slot.meta.tags);
+            self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &slot.meta.tags);
         }
         self.enforce_budget(tier, key);
         if tier != Tier::Memory {
@@ -363,6 +366,16 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Marks every live entry `target` matches as stale, in every tier; returns how many.
     pub fn invalidate(&mut self, target: &Target) -> Result<usize, CacheError> {
+        self.invalidate_in(target, true)
+    }
+
+    /// Marks matching entries stale in memory only: another tab already did so in the shared
+    /// persistent tiers.
+    pub fn invalidate_in_memory(&mut self, target: &Target) -> Result<usize, CacheError> {
+        self.invalidate_in(target, false)
+    }
+
+    fn invalidate_in(&mut self, target: &Target, persist: bool) -> Result<usize, CacheError> {
         self.ensure_open()?;
         let now = self.clock.now();
         let mut count = 0;
@@ -373,7 +386,7 @@ impl<V, C: Clock> Engine<V, C> {
             let Some(slot) = self.slots.get_mut(&key) else { continue };
             slot.meta.freshness.mark_stale(now);
             let tier = slot.meta.tier;
-            if tier != Tier::Memory {
+            if persist && tier != Tier::Memory {
                 let scope = &self.options.scope;
                 let store = match tier {
                     Tier::Local => &mut self.stores.local,
@@ -383,7 +396,7 @@ impl<V, C: Clock> Engine<V, C> {
                 // memory copy is already stale, which is what readers see.
                 let _ = store.put(scope, &key, slot.value.as_ref(), &slot.meta);
             }
-            self.changes.record(ChangeKind::Invalidate, self.options.scope.user(), &key, &slot.meta.tags);
+            self.changes.record(ChangeKind::Invalidate, self.origin, self.options.scope.user(), &key, &slot.meta.tags);
             self.bump_generation(&key);
             count += 1;
         }
@@ -392,14 +405,26 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Deletes every entry `target` matches from every tier; returns how many live ones went.
     pub fn remove(&mut self, target: &Target) -> Result<usize, CacheError> {
+        self.remove_in(target, true)
+    }
+
+    /// Drops matching entries from memory only: another tab already deleted them from the shared
+    /// persistent tiers.
+    pub fn remove_from_memory(&mut self, target: &Target) -> Result<usize, CacheError> {
+        self.remove_in(target, false)
+    }
+
+    fn remove_in(&mut self, target: &Target, persist: bool) -> Result<usize, CacheError> {
         self.ensure_open()?;
         let mut count = 0;
         for key in self.index.matching(target) {
             let live = self.live_state(&key).is_some();
             if let Some(slot) = self.detach(&key) {
-                self.store_delete(slot.meta.tier, &key);
+                if persist {
+                    self.store_delete(slot.meta.tier, &key);
+                }
                 self.bump_generation(&key);
-                self.changes.record(ChangeKind::Remove, self.options.scope.user(), &key, &slot.meta.tags);
+                self.changes.record(ChangeKind::Remove, self.origin, self.options.scope.user(), &key, &slot.meta.tags);
                 count += usize::from(live);
             }
         }
@@ -413,6 +438,22 @@ impl<V, C: Clock> Engine<V, C> {
         self.drop_memory();
         self.options.scope = scope;
         Ok(())
+    }
+
+    /// Another tab cleared `scope`: when it is the current one, its entries leave memory (the
+    /// shared persistent tiers are already cleared).
+    pub fn clear_scope_in_memory(&mut self, scope: &Scope) {
+        if *scope == self.options.scope {
+            self.drop_memory();
+        }
+    }
+
+    /// Runs `f` with the changes it makes announced as coming from `origin`.
+    pub fn with_origin<T>(&mut self, origin: Origin, f: impl FnOnce(&mut Self) -> T) -> T {
+        let previous = std::mem::replace(&mut self.origin, origin);
+        let result = f(self);
+        self.origin = previous;
+        result
     }
 
     /// Deletes every entry of `scope` (a user of this namespace) from every tier.
@@ -436,6 +477,11 @@ impl<V, C: Clock> Engine<V, C> {
     /// The counters and per-tier usage.
     pub fn stats(&self) -> Stats {
         Stats { tiers: self.usage, ..self.stats }
+    }
+
+    /// Records a message from another tab that was refused.
+    pub fn note_rejected_message(&mut self) {
+        self.stats.rejected_messages += 1;
     }
 
     /// Records a persisted entry found unreadable or foreign (already removed by the caller).
@@ -489,7 +535,7 @@ impl<V, C: Clock> Engine<V, C> {
         if state == State::Expired {
             if let Some(slot) = self.detach(key) {
                 self.store_delete(slot.meta.tier, key);
-                self.changes.record(ChangeKind::Expire, self.options.scope.user(), key, &slot.meta.tags);
+                self.changes.record(ChangeKind::Expire, self.origin, self.options.scope.user(), key, &slot.meta.tags);
             }
             return None;
         }
@@ -582,7 +628,7 @@ impl<V, C: Clock> Engine<V, C> {
             } else if let Some(slot) = self.detach(&key) {
                 self.store_delete(slot.meta.tier, &key);
                 self.bump_generation(&key);
-                self.changes.record(ChangeKind::Remove, self.options.scope.user(), &key, &slot.meta.tags);
+                self.changes.record(ChangeKind::Remove, self.origin, self.options.scope.user(), &key, &slot.meta.tags);
             }
         }
     }
@@ -603,7 +649,7 @@ impl<V, C: Clock> Engine<V, C> {
     fn drop_memory(&mut self) {
         self.mutations.clear();
         for (key, slot) in &self.slots {
-            self.changes.record(ChangeKind::Clear, self.options.scope.user(), key, &slot.meta.tags);
+            self.changes.record(ChangeKind::Clear, self.origin, self.options.scope.user(), key, &slot.meta.tags);
         }
         self.fetches.clear();
         self.slots.clear();

@@ -530,3 +530,35 @@ fn a_user_switch_drops_pending_mutations() {
     cache.settle_mutation("k", id, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
     assert_eq!(get(&mut cache, "k"), None, "alice's value is not restored under bob");
 }
+
+#[test]
+fn another_tabs_changes_reach_memory_only_and_are_announced_as_from_a_tab() {
+    let Harness { mut cache, local, .. } = harness();
+    cache.set("assets:1", "a".into(), opts(Tier::Local)).unwrap();
+    cache.set("assets:2", "b".into(), opts(Tier::Local)).unwrap();
+    cache.take_changes();
+    let invalidated = cache.with_origin(Origin::Tab, |c| c.invalidate_in_memory(&Target::key("assets:1").unwrap()));
+    assert_eq!(invalidated.unwrap(), 1);
+    assert_eq!(state(&mut cache, "assets:1"), Some(State::Stale));
+    let removed = cache.with_origin(Origin::Tab, |c| c.remove_from_memory(&Target::key("assets:2").unwrap()));
+    assert_eq!(removed.unwrap(), 1);
+    assert_eq!(get(&mut cache, "assets:2"), None);
+    assert_eq!(stored(&local), ["shop:alice:assets:1", "shop:alice:assets:2"], "storage is the sender's business");
+    let changes = cache.take_changes();
+    assert_eq!(
+        changes.iter().map(|c| (c.kind, c.origin)).collect::<Vec<_>>(),
+        [(ChangeKind::Invalidate, Origin::Tab), (ChangeKind::Remove, Origin::Tab)]
+    );
+    cache.set("k", "v".into(), SetOptions::default()).unwrap();
+    assert_eq!(cache.take_changes()[0].origin, Origin::Local, "the origin is restored");
+}
+
+#[test]
+fn another_tabs_logout_purges_memory_only_for_that_user() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("balance", "alice".into(), SetOptions::default()).unwrap();
+    cache.clear_scope_in_memory(&Scope::new("shop", Some("bob")).unwrap());
+    assert_eq!(get(&mut cache, "balance").as_deref(), Some("alice"));
+    cache.clear_scope_in_memory(&Scope::new("shop", Some("alice")).unwrap());
+    assert_eq!(get(&mut cache, "balance"), None);
+}

@@ -9,7 +9,9 @@ pub mod fetch;
 pub mod freshness;
 pub mod index;
 pub mod key;
+pub mod message;
 pub mod mutation;
+pub mod rules;
 pub mod stats;
 pub mod store;
 pub mod target;
@@ -18,7 +20,7 @@ pub mod tier;
 #[cfg(test)]
 mod engine_tests;
 
-pub use change::{Change, ChangeKind};
+pub use change::{Change, ChangeKind, Origin};
 pub use clock::{Clock, ManualClock, Millis};
 pub use engine::{Defaults, Engine, EngineOptions, Peeked, SetOptions, Stores};
 pub use entry::EntryMeta;
@@ -26,7 +28,9 @@ pub use error::{CacheError, ErrorCode};
 pub use fetch::{retry_delay, FetchId, FetchOptions, FetchTable, Plan};
 pub use freshness::{Freshness, State, Ttl};
 pub use key::{validate_key, Scope, STORAGE_PREFIX};
+pub use message::{check, valid_event_name, Message, Received, Request};
 pub use mutation::{MutationId, Mutations, Outcome, Show};
+pub use rules::{Found, Rules};
 pub use stats::{Diagnostic, Stats, TierUsage};
 pub use store::{Store, StoreError};
 pub use target::{Pattern, Target};

@@ -29,6 +29,8 @@ pub struct Stats {
     pub quota_exceeded: u64,
     /// Persistent writes kept in memory only because their storage was missing or threw.
     pub storage_unavailable: u64,
+    /// Messages from other tabs refused as malformed, foreign or oversized.
+    pub rejected_messages: u64,
     /// Usage per tier, indexed by [`Tier::index`].
     pub tiers: [TierUsage; 3],
 }

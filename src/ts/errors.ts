@@ -18,8 +18,16 @@ export type CacheErrorCode =
  * - `QUOTA_EXCEEDED`: a persistent tier was full even after evicting; the entry is memory-only.
  * - `STORAGE_UNAVAILABLE`: localStorage or IndexedDB is missing or throws; the entry is memory-only.
  * - `CORRUPT_ENTRY`: a persisted entry was unreadable or foreign; it was removed.
+ * - `HANDLER_ERROR`: an `on` handler threw; `RULE_ERROR`: a rule threw or returned no target.
+ * - `BROADCAST_FAILED`: an event's detail could not be sent to the other tabs (not cloneable).
  */
-export type DiagnosticCode = "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "CORRUPT_ENTRY";
+export type DiagnosticCode =
+  | "QUOTA_EXCEEDED"
+  | "STORAGE_UNAVAILABLE"
+  | "CORRUPT_ENTRY"
+  | "HANDLER_ERROR"
+  | "RULE_ERROR"
+  | "BROADCAST_FAILED";
 
 /** The error cachebus throws on bad input or misuse. `code` is stable across versions. */
 export class CacheError extends Error {

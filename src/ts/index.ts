@@ -14,7 +14,18 @@ import { Mutations } from "./mutations.js";
 import { DEFAULT_FOCUS_THROTTLE_MS, Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
 import { loadBindings } from "./loader.js";
-import type { CacheOptions, CacheStats, ChangeEventDetail, EntryInfo, MutateOptions, SetOptions, Target } from "./types.js";
+import type {
+  CacheOptions,
+  CacheStats,
+  ChangeEventDetail,
+  EmitOptions,
+  EntryInfo,
+  MutateOptions,
+  Rule,
+  RulesOptions,
+  SetOptions,
+  Target,
+} from "./types.js";
 
 import { CacheError } from "./errors.js";
 
@@ -63,6 +74,19 @@ export interface Cache {
    * were last fetched with (even when fresh, unless a fetch finished within `dedupMs`).
    */
   revalidate(target: Target): void;
+  /**
+   * Calls `handler` on every `name` event on `window` (app events and `cachebus:*` alike);
+   * returns the function that removes it. A throwing handler is reported as a `cachebus:error`
+   * (`HANDLER_ERROR`) and stops neither other handlers nor the cache.
+   */
+  on<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): () => void;
+  /**
+   * Dispatches `new CustomEvent(name, { detail })` on `window`, applies the rule for `name`,
+   * and (unless `crossTab: false`) does the same in the other tabs of this namespace.
+   */
+  emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void;
+  /** Adds rules mapping app event names (or `*` patterns) to invalidations. */
+  rules(table: Record<string, Rule>, options?: RulesOptions): void;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
   invalidate(target: Target): number;
   /** Deletes matching entries from every tier; resolves with how many once persisted. */
@@ -107,7 +131,10 @@ class BoundCache implements Cache {
     this.#fetches = new Fetches(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
     this.#mutations = new Mutations(inner, () => this.#fetches.abortOutdated());
     this.#revalidator = new Revalidator(this.#fetches, this.#subscriptions, focusThrottleMs);
-    inner.onChange((detail: ChangeEventDetail) => this.#subscriptions.notify(detail.keys));
+    inner.onChange((detail: ChangeEventDetail) => {
+      this.#fetches.abortOutdated(); // changes from other tabs overtake fetches too
+      this.#subscriptions.notify(detail.keys);
+    });
   }
 
   get namespace(): string {
@@ -139,6 +166,21 @@ class BoundCache implements Cache {
     const answer = this.#fetches.fetch(key, fetcher, options);
     this.#revalidator.sync(key);
     return answer;
+  }
+
+  on<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): () => void {
+    if (typeof handler !== "function") throw new CacheError("INVALID_OPTIONS", "handler must be a function");
+    const id = this.#inner.on(name, handler);
+    return () => this.#inner.off(id);
+  }
+
+  emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void {
+    this.#inner.emit(name, detail, options?.crossTab !== false);
+    this.#fetches.abortOutdated();
+  }
+
+  rules(table: Record<string, Rule>, options?: RulesOptions): void {
+    this.#inner.rules(table, options?.fallback);
   }
 
   revalidate(target: Target): void {

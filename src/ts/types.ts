@@ -105,14 +105,22 @@ export interface CacheStats {
   quotaExceeded: number;
   /** Persistent writes kept in memory only because their storage was missing or threw. */
   storageUnavailable: number;
+  /** Messages from other tabs refused as malformed, foreign or oversized. */
+  rejectedMessages: number;
   tiers: Record<Tier, TierStats>;
 }
 
 /** `detail` of a `cachebus:error` event on `window`. */
 export interface CacheErrorEventDetail {
   code: DiagnosticCode;
-  key: string | null;
-  tier: Tier | null;
+  /** The key concerned (storage diagnostics). */
+  key?: string | null;
+  /** The tier concerned (storage diagnostics). */
+  tier?: Tier | null;
+  /** The event whose handler, rule or push mapping failed. */
+  event?: string;
+  /** What that code threw. */
+  error?: unknown;
   namespace: string;
   user: string | null;
 }
@@ -131,8 +139,30 @@ export interface ChangeEventDetail {
   keys: string[];
   /** The tags of the touched entries. */
   tags: string[];
-  /** `"local"`: made by this tab. */
-  origin: "local";
+  /** `"local"`: this tab's call; `"tab"`: another tab's, through the namespace's channel; `"push"`: a server push. */
+  origin: "local" | "tab" | "push";
+}
+
+/**
+ * What an app event invalidates: a target, several, or a function of the event's `detail`
+ * returning them (or nothing).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Rule = Target | Target[] | ((detail: any) => Target | Target[] | null | undefined);
+
+/** Options of `cache.rules`. */
+export interface RulesOptions {
+  /**
+   * Applied to an event with no rule whose name belongs to a declared family: `action:` is
+   * declared by any rule named `action:...`, so `action:unknown` falls back.
+   */
+  fallback?: Target | Target[];
+}
+
+/** Options of `cache.emit`. */
+export interface EmitOptions {
+  /** Also dispatch the event (and apply its rule) in the other tabs (default true). */
+  crossTab?: boolean;
 }
 
 declare global {

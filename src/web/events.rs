@@ -32,25 +32,10 @@ extern "C" {
     fn set_origin(this: &ChangeDetail, value: &str);
 }
 
-/// Where a change came from, as announced in `detail.origin`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Origin {
-    /// This tab's own calls.
-    Local,
-}
-
-impl Origin {
-    fn as_str(self) -> &'static str {
-        match self {
-            Origin::Local => "local",
-        }
-    }
-}
-
 /// Announces each change as a `cachebus:change` event on `window` with
 /// `detail = { namespace, user, kind, keys, tags, origin }`, then hands the same detail to
 /// `listener` (the facade's subscribers).
-pub fn announce(changes: Vec<Change>, namespace: &str, origin: Origin, listener: Option<&Function>) {
+pub fn announce(changes: Vec<Change>, namespace: &str, listener: Option<&Function>) {
     for change in changes {
         let detail: ChangeDetail = Object::new().unchecked_into();
         detail.set_namespace(namespace);
@@ -58,7 +43,7 @@ pub fn announce(changes: Vec<Change>, namespace: &str, origin: Origin, listener:
         detail.set_kind(change.kind.as_str());
         detail.set_keys(&change.keys.iter().map(|k| JsValue::from_str(k)).collect());
         detail.set_tags(&change.tags.iter().map(|t| JsValue::from_str(t)).collect());
-        detail.set_origin(origin.as_str());
+        detail.set_origin(change.origin.as_str());
         dispatch(CHANGE_EVENT, &detail);
         if let Some(listener) = listener {
             let _ = listener.call1(&JsValue::UNDEFINED, &detail);
@@ -93,4 +78,19 @@ pub fn report(diagnostics: Vec<Diagnostic>, scope: &Scope) {
         set("user", scope.user().map_or(JsValue::NULL, JsValue::from_str));
         dispatch(ERROR_EVENT, &detail);
     }
+}
+
+/// Reports a failure of code the cache ran for the app (an `on` handler, a rule function, a push
+/// `map`) as `cachebus:error` with `detail = { code, event, error, namespace, user }`.
+pub fn report_failure(code: &str, event: &str, error: &JsValue, scope: &Scope) {
+    let detail = Object::new();
+    let set = |name: &str, value: &JsValue| {
+        let _ = Reflect::set(&detail, &JsValue::from_str(name), value);
+    };
+    set("code", &JsValue::from_str(code));
+    set("event", &JsValue::from_str(event));
+    set("error", error);
+    set("namespace", &JsValue::from_str(scope.namespace()));
+    set("user", &scope.user().map_or(JsValue::NULL, JsValue::from_str));
+    dispatch(ERROR_EVENT, &detail);
 }

@@ -1,5 +1,6 @@
 //! The browser room: everything that touches a browser API. All access is fallible.
 
+pub mod channel;
 pub mod clock;
 pub mod envelope;
 pub mod events;

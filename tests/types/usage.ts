@@ -7,6 +7,7 @@ import {
   type CacheErrorCode,
   type CacheOptions,
   type CacheStats,
+  type DiagnosticCode,
   type EntryInfo,
   type Target,
 } from "cachebus";
@@ -41,9 +42,24 @@ export async function correctUse(): Promise<number | undefined> {
   const localBytes: number = stats.tiers.local.bytes;
   void localBytes;
   window.addEventListener("cachebus:error", (event) => {
-    const code: "QUOTA_EXCEEDED" | "STORAGE_UNAVAILABLE" | "CORRUPT_ENTRY" = event.detail.code;
+    const code: DiagnosticCode = event.detail.code;
     void code;
   });
+  window.addEventListener("cachebus:change", (event) => {
+    const origin: "local" | "tab" | "push" = event.detail.origin;
+    void origin;
+  });
+  const off = cache.on<{ shop: string }>("ai-asset-created", (event) => void event.detail.shop);
+  off();
+  cache.emit("ai-asset-created", { shop: "shop1" }, { crossTab: false });
+  cache.rules(
+    {
+      "ai-asset-created": (detail: { shop: string }) => ({ pattern: `assets:${detail.shop}:*` }),
+      "action:create_client": [{ prefix: "clients" }],
+      "token-balance-updated": { tags: ["balance"] },
+    },
+    { fallback: [{ prefix: "clients" }, { prefix: "sessions" }] },
+  );
   cache.close();
   return balance?.tokens;
 }
@@ -73,6 +89,10 @@ export async function mistakes() {
   cache.invalidate({ prefixes: ["a"] });
   // @ts-expect-error: all must be true
   cache.invalidate({ all: false });
+  // @ts-expect-error: a rule is a target, targets, or a function
+  cache.rules({ "x:y": 42 });
+  // @ts-expect-error: emit options are { crossTab }
+  cache.emit("x", {}, { everywhere: true });
   // @ts-expect-error: codes are a closed set
   const code: CacheErrorCode = "NOT_A_CODE";
   void code;

@@ -1,0 +1,277 @@
+//! The event bus: app events on `window`, rules that turn them into invalidations, and the
+//! channel that carries events, invalidations, removals and logouts to the other tabs.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use gloo_events::EventListener;
+use js_sys::{Array, Function, Object, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+
+use super::cache::{with_engine, Core};
+use super::options::target;
+use crate::core::{check, CacheError, ErrorCode, Found, Origin, Received, Request, Rules, Scope, Target};
+use crate::web::channel::TabChannel;
+use crate::web::events;
+
+const BAD_NAME: CacheError =
+    CacheError::new(ErrorCode::InvalidOptions, "an event name must be a string of 1-256 characters");
+const REENTRANT: CacheError =
+    CacheError::new(ErrorCode::Reentrant, "the cache was called from code it was running (toJSON, migrate)");
+const BAD_RULES: CacheError = CacheError::new(
+    ErrorCode::InvalidOptions,
+    "rules must map event names to a target, an array of targets, or a function of the detail",
+);
+
+/// Handlers, rules and the channel of one cache.
+#[derive(Default)]
+pub(crate) struct Bus {
+    rules: RefCell<Rules<JsValue>>,
+    listeners: RefCell<HashMap<u32, EventListener>>,
+    last_listener: Cell<u32>,
+    channel: RefCell<Option<TabChannel>>,
+}
+
+/// Opens the namespace's channel; messages reach [`receive`] while the cache lives.
+pub(crate) fn open_channel(core: &Rc<Core>, namespace: &str) {
+    let weak = Rc::downgrade(core);
+    let channel = TabChannel::open(namespace, move |data| {
+        if let Some(core) = weak.upgrade() {
+            receive(&core, &data);
+        }
+    });
+    *core.bus.channel.borrow_mut() = channel;
+}
+
+/// Closes the channel and removes every handler.
+pub(crate) fn close(core: &Core) {
+    core.bus.channel.borrow_mut().take();
+    core.bus.listeners.borrow_mut().clear();
+}
+
+/// Calls `handler(event)` for every `name` event on `window`; returns the id that [`off`] takes.
+/// A throwing handler is reported as `cachebus:error` (`HANDLER_ERROR`) and stops nothing.
+pub(crate) fn on(core: &Rc<Core>, name: &JsValue, handler: Function) -> Result<u32, CacheError> {
+    let name = event_name(name)?;
+    let window = web_sys::window().ok_or(BAD_NAME)?;
+    let weak = Rc::downgrade(core);
+    let event = name.clone();
+    let listener = EventListener::new(&window, name, move |e| {
+        if let Err(error) = handler.call1(&JsValue::UNDEFINED, e) {
+            if let Some(core) = weak.upgrade() {
+                report(&core, "HANDLER_ERROR", &event, &error);
+            }
+        }
+    });
+    let id = core.bus.last_listener.get() + 1;
+    core.bus.last_listener.set(id);
+    core.bus.listeners.borrow_mut().insert(id, listener);
+    Ok(id)
+}
+
+/// Removes handler `id` (dropping its listener removes it from `window`).
+pub(crate) fn off(core: &Core, id: u32) {
+    core.bus.listeners.borrow_mut().remove(&id);
+}
+
+/// Adds rules: `{ [name]: target | target[] | (detail) => target | target[] }`, and the fallback.
+pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Result<(), CacheError> {
+    if !table.is_object() {
+        return Err(BAD_RULES);
+    }
+    let mut rules = Vec::new();
+    for entry in Object::entries(table.unchecked_ref()).iter() {
+        let entry = Array::from(&entry);
+        let name = event_name(&entry.get(0))?;
+        let rule = entry.get(1);
+        check_rule(&rule)?;
+        rules.push((name, rule));
+    }
+    let fallback = if fallback.is_undefined() || fallback.is_null() {
+        None
+    } else {
+        check_rule(&fallback)?;
+        Some(fallback)
+    };
+    core.bus.rules.borrow_mut().extend(rules, fallback);
+    Ok(())
+}
+
+/// `emit`: dispatches `new CustomEvent(name, { detail })` on `window`, applies the matching rule,
+/// and, when `cross_tab`, tells the other tabs to do the same.
+pub(crate) fn emit(core: &Rc<Core>, name: &JsValue, detail: JsValue, cross_tab: bool) -> Result<(), CacheError> {
+    let name = event_name(name)?;
+    scope(core)?; // refuse before dispatching anything when called from inside the cache
+    events::dispatch(&name, &detail);
+    apply_rule(core, &name, &detail, Origin::Local);
+    if cross_tab {
+        let message = message("emit", &scope(core)?);
+        set(&message, "name", &JsValue::from_str(&name));
+        set(&message, "detail", &detail);
+        post(core, &name, &message);
+    }
+    Ok(())
+}
+
+/// Tells the other tabs of a local invalidation (`"invalidate"`), removal (`"remove"`) of
+/// `target`, or of clearing `user` (`"clear"`).
+pub(crate) fn relay(core: &Rc<Core>, kind: &str, target: Option<&JsValue>, user_scope: Option<&Scope>) {
+    let Some(scope) = user_scope.cloned().or_else(|| scope(core).ok()) else { return };
+    let message = message(kind, &scope);
+    if let Some(target) = target {
+        set(&message, "target", target);
+    }
+    post(core, kind, &message);
+}
+
+/// Applies a message from another tab, as `origin: "tab"`. Malformed, foreign-version and
+/// oversized messages are counted and dropped; messages for another user are ignored.
+fn receive(core: &Rc<Core>, data: &JsValue) {
+    let Some(message) = check(read(data)) else {
+        let _ = with_engine(core, |engine| {
+            engine.note_rejected_message();
+            Ok(())
+        });
+        return;
+    };
+    let Ok(current) = scope(core) else { return };
+    if message.user.as_deref() != current.user() {
+        return; // key-level news of another user: not ours
+    }
+    let _ = with_engine(core, |engine| {
+        engine.with_origin(Origin::Tab, |engine| match &message.request {
+            Request::Invalidate(target) => engine.invalidate_in_memory(target).map(|_| ()),
+            Request::Remove(target) => engine.remove_from_memory(target).map(|_| ()),
+            Request::Clear => {
+                engine.clear_scope_in_memory(&current);
+                Ok(())
+            }
+            Request::Emit { .. } => Ok(()),
+        })
+    });
+    if let Request::Emit { name } = &message.request {
+        let detail = get(data, "detail");
+        events::dispatch(name, &detail);
+        apply_rule(core, name, &detail, Origin::Tab);
+    }
+}
+
+/// Applies the rule `name` finds: invalidates its targets (from another tab: in memory only).
+fn apply_rule(core: &Rc<Core>, name: &str, detail: &JsValue, origin: Origin) {
+    let rule = match core.bus.rules.borrow().find(name) {
+        Found::Rule(rule) | Found::Fallback(rule) => rule.clone(),
+        Found::Nothing => return,
+    };
+    let targets = match rule.dyn_ref::<Function>() {
+        Some(function) => match function.call1(&JsValue::UNDEFINED, detail) {
+            Ok(targets) => targets,
+            Err(error) => return report(core, "RULE_ERROR", name, &error),
+        },
+        None => rule,
+    };
+    let targets = match parse_targets(&targets) {
+        Ok(targets) => targets,
+        Err(error) => return report(core, "RULE_ERROR", name, &JsValue::from_str(error.message)),
+    };
+    let _ = with_engine(core, |engine| {
+        engine.with_origin(origin, |engine| {
+            for target in &targets {
+                match origin {
+                    Origin::Tab => engine.invalidate_in_memory(target)?,
+                    _ => engine.invalidate(target)?,
+                };
+            }
+            Ok(())
+        })
+    });
+}
+
+/// A rule's result: nothing (`undefined`/`null`), one target, or an array of targets.
+fn parse_targets(value: &JsValue) -> Result<Vec<Target>, CacheError> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if Array::is_array(value) {
+        return Array::from(value).iter().map(|t| target(&t)).collect();
+    }
+    target(value).map(|t| vec![t])
+}
+
+/// A rule is a function (checked when it runs) or a target or array of targets (checked now).
+fn check_rule(rule: &JsValue) -> Result<(), CacheError> {
+    if rule.is_function() {
+        return Ok(());
+    }
+    parse_targets(rule).map(|_| ()).map_err(|_| BAD_RULES)
+}
+
+fn event_name(name: &JsValue) -> Result<String, CacheError> {
+    name.as_string().filter(|n| crate::core::valid_event_name(n)).ok_or(BAD_NAME)
+}
+
+/// The current scope; `REENTRANT` when the engine is busy with a call that ran app code.
+fn scope(core: &Core) -> Result<Scope, CacheError> {
+    core.engine.try_borrow().map(|engine| engine.scope().clone()).map_err(|_| REENTRANT)
+}
+
+/// `{ cb: 1, kind, user }`.
+fn message(kind: &str, scope: &Scope) -> Object {
+    let message = Object::new();
+    set(&message, "cb", &JsValue::from_f64(crate::core::message::MESSAGE_VERSION));
+    set(&message, "kind", &JsValue::from_str(kind));
+    set(&message, "user", &scope.user().map_or(JsValue::NULL, JsValue::from_str));
+    message
+}
+
+/// Posts `message`; one the channel cannot clone is reported (`BROADCAST_FAILED`), not thrown.
+fn post(core: &Rc<Core>, event: &str, message: &Object) {
+    let sent = core.bus.channel.borrow().as_ref().map(|channel| channel.post(message));
+    if sent == Some(false) {
+        report(core, "BROADCAST_FAILED", event, &JsValue::NULL);
+    }
+}
+
+/// The fields of a received message, each `None` when missing or of the wrong type.
+fn read(data: &JsValue) -> Received {
+    if !data.is_object() {
+        return Received::default();
+    }
+    let user = match get(data, "user") {
+        user if user.is_null() => Some(None),
+        user => user.as_string().map(Some),
+    };
+    Received {
+        version: get(data, "cb").as_f64(),
+        kind: get(data, "kind").as_string(),
+        user,
+        name: get(data, "name").as_string(),
+        target: target(&get(data, "target")).ok(),
+        size: JSON::stringify(data).ok().filter(|text| text.is_string()).map(|text| text.length() as usize),
+    }
+}
+
+/// Reports a failure of app code; when the engine is busy (the failure happened inside one of
+/// its calls) the report goes out once that call has returned.
+fn report(core: &Rc<Core>, code: &'static str, event: &str, error: &JsValue) {
+    match scope(core) {
+        Ok(scope) => events::report_failure(code, event, error, &scope),
+        Err(_) => {
+            let (core, event, error) = (Rc::downgrade(core), event.to_owned(), error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Some(core) = core.upgrade() {
+                    report(&core, code, &event, &error);
+                }
+            });
+        }
+    }
+}
+
+fn get(obj: &JsValue, name: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(obj: &Object, name: &str, value: &JsValue) {
+    // Defining a data property on a fresh plain object cannot throw.
+    let _ = Reflect::set(obj, &JsValue::from_str(name), value);
+}

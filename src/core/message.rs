@@ -1,0 +1,144 @@
+//! Messages between tabs: what one tab tells the others, and which messages are refused.
+//!
+//! A message is `{ cb: 1, kind, user, name?, detail?, target? }` (structured clone over a
+//! `BroadcastChannel`). Anything else — another format version, an unknown kind, a message over
+//! [`MAX_MESSAGE_BYTES`], a malformed user, name or target — is refused: counted, never applied.
+
+use super::key::validate_key;
+use super::target::Target;
+
+/// The message format version written in `cb`.
+pub const MESSAGE_VERSION: f64 = 1.0;
+
+/// Largest accepted message, measured as the length of its JSON text.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Longest accepted event name.
+pub const MAX_EVENT_NAME_LEN: usize = 256;
+
+/// What a message asks of the tabs that receive it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Dispatch app event `name` (its `detail` travels beside) and apply its rule.
+    Emit {
+        /// The event name.
+        name: String,
+    },
+    /// Mark these entries stale in memory.
+    Invalidate(Target),
+    /// Drop these entries from memory.
+    Remove(Target),
+    /// The user signed out: drop their entries from memory.
+    Clear,
+}
+
+/// A checked message: what to do, for which user.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The user the sender acted for (`None`: signed out). Receivers signed in as someone else
+    /// ignore it.
+    pub user: Option<String>,
+    /// What to do.
+    pub request: Request,
+}
+
+/// The fields of a received message, as read (each `None` when missing or of the wrong type).
+#[derive(Debug, Default)]
+pub struct Received {
+    /// `cb`.
+    pub version: Option<f64>,
+    /// `kind`.
+    pub kind: Option<String>,
+    /// `user`: `Some(None)` for `null` (signed out), `None` when missing or not a string.
+    pub user: Option<Option<String>>,
+    /// `name`, for `emit`.
+    pub name: Option<String>,
+    /// `target`, for `invalidate` and `remove`, already parsed (`None` if absent or malformed).
+    pub target: Option<Target>,
+    /// The length of the message's JSON text (`None` when it has none: cycles, BigInt…).
+    pub size: Option<usize>,
+}
+
+/// Checks a received message; `None` means refuse it.
+pub fn check(received: Received) -> Option<Message> {
+    if received.version != Some(MESSAGE_VERSION) || received.size? > MAX_MESSAGE_BYTES {
+        return None;
+    }
+    let user = received.user?;
+    if user.as_deref().is_some_and(|u| u.is_empty() || u.contains(':')) {
+        return None;
+    }
+    let request = match received.kind?.as_str() {
+        "emit" => {
+            let name = received.name.filter(|n| valid_event_name(n))?;
+            Request::Emit { name }
+        }
+        "invalidate" => Request::Invalidate(received.target?),
+        "remove" => Request::Remove(received.target?),
+        "clear" => Request::Clear,
+        _ => return None,
+    };
+    Some(Message { user, request })
+}
+
+/// Whether `name` can name an app event: 1-256 characters, no control characters.
+pub fn valid_event_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= MAX_EVENT_NAME_LEN && validate_key(name).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalidate() -> Received {
+        Received {
+            version: Some(1.0),
+            kind: Some("invalidate".into()),
+            user: Some(Some("alice".into())),
+            target: Some(Target::prefix("assets:").unwrap()),
+            size: Some(80),
+            ..Received::default()
+        }
+    }
+
+    #[test]
+    fn well_formed_messages_pass() {
+        let message = check(invalidate()).unwrap();
+        assert_eq!(message.user.as_deref(), Some("alice"));
+        assert_eq!(message.request, Request::Invalidate(Target::prefix("assets:").unwrap()));
+        let emit = Received {
+            kind: Some("emit".into()),
+            name: Some("ai-asset-created".into()),
+            user: Some(None),
+            ..invalidate()
+        };
+        assert_eq!(
+            check(emit).unwrap(),
+            Message { user: None, request: Request::Emit { name: "ai-asset-created".into() } }
+        );
+        assert_eq!(check(Received { kind: Some("clear".into()), ..invalidate() }).unwrap().request, Request::Clear);
+    }
+
+    #[test]
+    fn foreign_versions_unknown_kinds_and_oversized_messages_are_refused() {
+        assert!(check(Received { version: Some(2.0), ..invalidate() }).is_none());
+        assert!(check(Received { version: None, ..invalidate() }).is_none());
+        assert!(check(Received { kind: Some("drop-table".into()), ..invalidate() }).is_none());
+        assert!(check(Received { kind: None, ..invalidate() }).is_none());
+        assert!(check(Received { size: Some(MAX_MESSAGE_BYTES + 1), ..invalidate() }).is_none());
+        assert!(check(Received { size: None, ..invalidate() }).is_none(), "no JSON form: refused");
+    }
+
+    #[test]
+    fn malformed_fields_are_refused() {
+        assert!(check(Received { user: None, ..invalidate() }).is_none(), "user missing or not a string");
+        assert!(check(Received { user: Some(Some("a:b".into())), ..invalidate() }).is_none());
+        assert!(check(Received { user: Some(Some(String::new())), ..invalidate() }).is_none());
+        assert!(check(Received { target: None, ..invalidate() }).is_none());
+        let emit = |name: &str| Received { kind: Some("emit".into()), name: Some(name.into()), ..invalidate() };
+        assert!(check(emit("")).is_none());
+        assert!(check(emit("bad\\nname")).is_some(), "a backslash is fine");
+        assert!(check(emit("bad\nname")).is_none());
+        assert!(check(emit(&"x".repeat(MAX_EVENT_NAME_LEN + 1))).is_none());
+    }
+}
