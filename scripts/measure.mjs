@@ -109,11 +109,47 @@ try {
     const f = (n, w) => n.toFixed(2).padStart(w);
     console.log([r.tier.padEnd(6), String(r.entries).padStart(7), f(r.set, 6), f(r.hit, 7), f(r.miss, 8), f(r.invalidate, 19)].join(" | "));
   }
+  const latency = await measureCrossTab(browser, server.url);
   const f = rows.fetch;
   console.log("fetch:");
   console.log(`  1,000 concurrent fetches of one key: 1 fetcher call, ${f.concurrentMs.toFixed(2)} ms overhead in all (beyond the fetcher's 20 ms)`);
   console.log(`  cached-hit fetch: ${f.hit.toFixed(2)} µs (awaiting a resolved promise alone: ${f.awaitOnly.toFixed(2)} µs)`);
+  console.log("cross-tab: invalidate in tab A until cachebus:change (origin tab) in tab B, 100 times:");
+  console.log(`  median ${latency.median.toFixed(2)} ms, worst ${latency.worst.toFixed(2)} ms`);
 } finally {
   await browser.close();
   server.stop();
+}
+
+/** Milliseconds from `invalidate` in one tab to the `cachebus:change` it causes in another, 100 times. */
+async function measureCrossTab(browser, url) {
+  const context = await browser.newContext();
+  const open = async () => {
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.evaluate(async () => {
+      const { createCache } = await import("/pkg/index.js");
+      window.cache = await createCache({ namespace: "measure-tabs", user: "u" });
+      window.cache.set("k", 1);
+      window.arrivals = [];
+      addEventListener("cachebus:change", (e) => {
+        if (e.detail.origin === "tab") window.arrivals.push(performance.timeOrigin + performance.now());
+      });
+    });
+    return page;
+  };
+  const [sender, receiver] = [await open(), await open()];
+  const sent = [];
+  for (let i = 1; i <= 100; i++) {
+    sent.push(await sender.evaluate(() => {
+      const at = performance.timeOrigin + performance.now();
+      window.cache.invalidate("k");
+      return at;
+    }));
+    await receiver.waitForFunction((n) => window.arrivals.length >= n, i);
+  }
+  const arrivals = await receiver.evaluate(() => window.arrivals);
+  await context.close();
+  const delays = arrivals.map((at, i) => at - sent[i]).sort((a, b) => a - b);
+  return { median: delays[Math.floor(delays.length / 2)], worst: delays[delays.length - 1] };
 }

@@ -10,6 +10,7 @@ use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 
 use super::cache::{with_engine, Core};
+use super::errors::to_js;
 use super::options::target;
 use crate::core::{check, CacheError, ErrorCode, Found, Origin, Received, Request, Rules, Scope, Target};
 use crate::web::channel::TabChannel;
@@ -98,19 +99,40 @@ pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Resu
     Ok(())
 }
 
-/// `emit`: dispatches `new CustomEvent(name, { detail })` on `window`, applies the matching rule,
-/// and, when `cross_tab`, tells the other tabs to do the same.
-pub(crate) fn emit(core: &Rc<Core>, name: &JsValue, detail: JsValue, cross_tab: bool) -> Result<(), CacheError> {
+/// `emit`: dispatches `new CustomEvent(name, { detail })` on `window`, applies the matching rule
+/// (its changes announced as coming from `origin`), and, when `cross_tab`, tells the other tabs
+/// to do the same.
+pub(crate) fn emit(
+    core: &Rc<Core>,
+    name: &JsValue,
+    detail: JsValue,
+    cross_tab: bool,
+    origin: Origin,
+) -> Result<(), CacheError> {
     let name = event_name(name)?;
     scope(core)?; // refuse before dispatching anything when called from inside the cache
     events::dispatch(&name, &detail);
-    apply_rule(core, &name, &detail, Origin::Local);
+    apply_rule(core, &name, &detail, origin);
     if cross_tab {
         let message = message("emit", &scope(core)?);
         set(&message, "name", &JsValue::from_str(&name));
         set(&message, "detail", &detail);
         post(core, &name, &message);
     }
+    Ok(())
+}
+
+/// Applies what a push source's `map` returned: `{ event, detail? }` is emitted (and relayed),
+/// anything else must be a target, which is invalidated (and relayed); changes are announced as
+/// `origin: "push"`.
+pub(crate) fn pushed(core: &Rc<Core>, result: &JsValue) -> Result<(), JsValue> {
+    let event = get(result, "event");
+    if result.is_object() && !event.is_undefined() {
+        return emit(core, &event, get(result, "detail"), true, Origin::Push).map_err(to_js);
+    }
+    let target = target(result).map_err(to_js)?;
+    with_engine(core, |engine| engine.with_origin(Origin::Push, |engine| engine.invalidate(&target)))?;
+    relay(core, "invalidate", Some(result), None);
     Ok(())
 }
 

@@ -12,8 +12,8 @@ use super::convert;
 use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, set_options, target, user};
 use crate::core::{
-    retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Outcome, Plan, Scope, SetOptions, Stores, Target,
-    Tier,
+    retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Stores,
+    Target, Tier,
 };
 use crate::web::events;
 use crate::web::{DateClock, IdbStore, LocalStore};
@@ -334,7 +334,13 @@ impl WasmCache {
     /// Dispatches app event `name` on `window`, applies its rule, and (when `cross_tab`) relays it
     /// to the other tabs.
     pub fn emit(&self, name: JsValue, detail: JsValue, cross_tab: bool) -> Result<(), JsValue> {
-        bus::emit(&self.engine, &name, detail, cross_tab).map_err(to_js)
+        bus::emit(&self.engine, &name, detail, cross_tab, Origin::Local).map_err(to_js)
+    }
+
+    /// Applies what a push source's `map` returned: `{ event, detail? }` to emit, or a target to
+    /// invalidate; changes are announced as `origin: "push"` and relayed to the other tabs.
+    pub fn pushed(&self, result: JsValue) -> Result<(), JsValue> {
+        bus::pushed(&self.engine, &result)
     }
 
     /// Adds event rules and (when given) the fallback of their families.

@@ -11,6 +11,7 @@ import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
 import { Fetches } from "./fetches.js";
 import { Mutations } from "./mutations.js";
+import { connect } from "./push.js";
 import { DEFAULT_FOCUS_THROTTLE_MS, Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
 import { loadBindings } from "./loader.js";
@@ -21,6 +22,7 @@ import type {
   EmitOptions,
   EntryInfo,
   MutateOptions,
+  PushResult,
   Rule,
   RulesOptions,
   SetOptions,
@@ -87,6 +89,13 @@ export interface Cache {
   emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void;
   /** Adds rules mapping app event names (or `*` patterns) to invalidations. */
   rules(table: Record<string, Rule>, options?: RulesOptions): void;
+  /**
+   * Server push: for each `message` of `source` (a WebSocket, an EventSource, any EventTarget),
+   * `map(data)` (JSON text is parsed first) returns `{ event, detail }` to emit, a target to
+   * invalidate, or nothing. Changes are announced with `origin: "push"` and reach other tabs.
+   * Returns the function that disconnects.
+   */
+  connect(source: EventTarget, map: (data: unknown) => PushResult): () => void;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
   invalidate(target: Target): number;
   /** Deletes matching entries from every tier; resolves with how many once persisted. */
@@ -181,6 +190,11 @@ class BoundCache implements Cache {
 
   rules(table: Record<string, Rule>, options?: RulesOptions): void {
     this.#inner.rules(table, options?.fallback);
+  }
+
+  connect(source: EventTarget, map: (data: unknown) => PushResult): () => void {
+    if (typeof map !== "function") throw new CacheError("INVALID_OPTIONS", "map must be a function");
+    return connect(this.#inner, source, map, () => this.#fetches.abortOutdated());
   }
 
   revalidate(target: Target): void {

@@ -159,6 +159,9 @@ export interface RulesOptions {
   fallback?: Target | Target[];
 }
 
+/** What a push source's `map` returns: an app event to emit, a target to invalidate, or nothing. */
+export type PushResult = { event: string; detail?: unknown } | Target | null | undefined;
+
 /** Options of `cache.emit`. */
 export interface EmitOptions {
   /** Also dispatch the event (and apply its rule) in the other tabs (default true). */

@@ -1,0 +1,110 @@
+// Server push in real Chromium: a WebSocket server on 127.0.0.1 (started and stopped here) pushes
+// to one tab; cache.connect turns messages into events and invalidations, which reach a second tab.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { WebSocketServer } from "ws";
+import { startPackageServer, useBrowser } from "./harness.mjs";
+
+const env = useBrowser(startPackageServer);
+let sockets;
+let wss;
+
+before(async () => {
+  sockets = [];
+  wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  wss.on("connection", (socket) => sockets.push(socket));
+  await new Promise((resolve) => wss.once("listening", resolve));
+});
+
+after(() => {
+  for (const socket of sockets) socket.terminate();
+  wss.close();
+});
+
+const push = (message) => sockets.at(-1).send(typeof message === "string" ? message : JSON.stringify(message));
+
+async function tab(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(env.server.url);
+  await page.evaluate(async () => {
+    window.changes = [];
+    window.errors = [];
+    window.appEvents = [];
+    addEventListener("cachebus:change", (e) => changes.push(`${e.detail.origin} ${e.detail.kind} ${e.detail.keys.sort()}`));
+    addEventListener("cachebus:error", (e) => errors.push(e.detail.code));
+    addEventListener("token-balance-updated", (e) => appEvents.push(e.detail.balance));
+    window.cachebus = await import("/pkg/index.js");
+    window.cache = await window.cachebus.createCache({ namespace: "push", user: "alice" });
+    cache.rules({ "token-balance-updated": { tags: ["balance"] } });
+    cache.set("balance", 100, { tags: ["balance"] });
+    cache.set("assets:s1:fonts", ["Inter"]);
+  });
+  return { page, problems };
+}
+
+test("pushed messages become events and invalidations here and in other tabs; bad ones are reported", async () => {
+  const context = await env.browser.newContext();
+  const a = await tab(context);
+  const b = await tab(context);
+  const port = wss.address().port;
+  await a.page.evaluate(async (port) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}`);
+    await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
+    window.disconnect = cache.connect(socket, (data) => {
+      if (data.type === "token-balance-updated") return { event: "token-balance-updated", detail: data };
+      if (data.type === "assets-changed") return { pattern: `assets:${data.shop}:*` };
+      if (data.type === "bad-target") return { nope: 1 };
+      if (data.type === "heartbeat") return undefined;
+      throw new Error(`unknown push ${JSON.stringify(data)}`);
+    });
+  }, port);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+
+  push({ type: "token-balance-updated", balance: 5 });
+  await b.page.waitForFunction(() => cache.peek("balance").state === "stale");
+  push({ type: "assets-changed", shop: "s1" });
+  await b.page.waitForFunction(() => cache.peek("assets:s1:fonts").state === "stale");
+  push({ type: "heartbeat" });
+  push({ type: "bad-target" });
+  push("not json at all");
+  await a.page.waitForFunction(() => window.errors.length >= 2);
+  const inA = await a.page.evaluate(() => ({
+    balance: cache.peek("balance").state,
+    fonts: cache.peek("assets:s1:fonts").state,
+    appEvents,
+    changes,
+    errors,
+  }));
+  assert.deepEqual(inA.appEvents, [5]);
+  assert.deepEqual([inA.balance, inA.fonts], ["stale", "stale"]);
+  assert.ok(inA.changes.includes("push invalidate balance"), inA.changes.join(" | "));
+  assert.ok(inA.changes.includes("push invalidate assets:s1:fonts"), inA.changes.join(" | "));
+  assert.deepEqual(inA.errors, ["PUSH_ERROR", "PUSH_ERROR"]);
+  const inB = await b.page.evaluate(() => ({ appEvents, changes }));
+  assert.deepEqual(inB.appEvents, [5], "the pushed event reached the other tab");
+  assert.ok(inB.changes.includes("tab invalidate balance"), inB.changes.join(" | "));
+
+  sockets.at(-1).close();
+  await a.page.waitForFunction(() => window.errors.includes("SOURCE_CLOSED"));
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await context.close();
+});
+
+test("the function connect returns disconnects", async () => {
+  const context = await env.browser.newContext();
+  const { page } = await tab(context);
+  const result = await page.evaluate(async () => {
+    const source = new EventTarget();
+    const stop = cache.connect(source, () => ({ tags: ["balance"] }));
+    source.dispatchEvent(new MessageEvent("message", { data: "{}" }));
+    const first = cache.peek("balance").state;
+    cache.set("balance", 1, { tags: ["balance"] });
+    stop();
+    source.dispatchEvent(new MessageEvent("message", { data: "{}" }));
+    return [first, cache.peek("balance").state];
+  });
+  assert.deepEqual(result, ["stale", "fresh"]);
+  await context.close();
+});
