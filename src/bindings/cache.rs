@@ -392,16 +392,30 @@ pub(crate) fn with_engine<T>(
     core: &Rc<Core>,
     f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>,
 ) -> Result<T, JsValue> {
-    let (result, changed, diagnostics, scope) = {
+    let result = {
         let mut engine = core.engine.try_borrow_mut().map_err(|_| to_js(REENTRANT))?;
-        let result = f(&mut engine);
-        (result, engine.has_changes(), engine.take_diagnostics(), engine.scope().clone())
+        f(&mut engine)
+    };
+    after_call(core);
+    result.map_err(to_js)
+}
+
+/// What follows every engine call: kept out of the generic [`with_engine`] so it exists once in
+/// the wasm rather than once per call site.
+#[inline(never)]
+fn after_call(core: &Rc<Core>) {
+    let (changed, diagnostics, scope) = {
+        let Ok(mut engine) = core.engine.try_borrow_mut() else { return };
+        let diagnostics = engine.take_diagnostics();
+        let scope = (!diagnostics.is_empty()).then(|| engine.scope().clone());
+        (engine.has_changes(), diagnostics, scope)
     };
     if changed {
         queue_announcement(core);
     }
-    events::report(diagnostics, &scope);
-    result.map_err(to_js)
+    if let Some(scope) = scope {
+        events::report(diagnostics, &scope);
+    }
 }
 
 /// Announces the changes recorded in this tick, in a microtask: consecutive changes of a kind

@@ -77,7 +77,7 @@ impl<R> Rules<R> {
 
 /// The family of an event name: the text through its first `:`, if it has one.
 fn family(name: &str) -> Option<&str> {
-    name.find(':').map(|at| &name[..=at])
+    name.find(':').and_then(|at| name.get(..=at))
 }
 
 #[cfg(test)]
