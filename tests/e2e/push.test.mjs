@@ -92,19 +92,22 @@ test("pushed messages become events and invalidations here and in other tabs; ba
   await context.close();
 });
 
-test("the function connect returns disconnects", async () => {
+test("a failing source is reported; the function connect returns disconnects", async () => {
   const context = await env.browser.newContext();
   const { page } = await tab(context);
   const result = await page.evaluate(async () => {
-    const source = new EventTarget();
+    const source = new EventTarget(); // stands for an EventSource: message and error events
     const stop = cache.connect(source, () => ({ tags: ["balance"] }));
     source.dispatchEvent(new MessageEvent("message", { data: "{}" }));
     const first = cache.peek("balance").state;
+    source.dispatchEvent(new Event("error"));
     cache.set("balance", 1, { tags: ["balance"] });
     stop();
     source.dispatchEvent(new MessageEvent("message", { data: "{}" }));
-    return [first, cache.peek("balance").state];
+    source.dispatchEvent(new Event("error"));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return { states: [first, cache.peek("balance").state], errors };
   });
-  assert.deepEqual(result, ["stale", "fresh"]);
+  assert.deepEqual(result, { states: ["stale", "fresh"], errors: ["SOURCE_ERROR"] });
   await context.close();
 });
