@@ -3,30 +3,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createApi } from "./api.mjs";
-import { startPackageServer, useBrowser } from "./harness.mjs";
+import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
 
 const api = createApi();
 const env = useBrowser(() => startPackageServer({ api }));
 
 /** A page in `context` with `window.cache` (namespace `ns`, `user`), recording `window.changes` and `window.errors`. */
-async function tab(context, ns, user = "alice") {
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(env.server.url);
-  await page.evaluate(
-    async ({ ns, user }) => {
-      window.changes = [];
-      window.errors = [];
-      addEventListener("cachebus:change", (e) => changes.push(`${e.detail.origin} ${e.detail.kind} ${e.detail.keys.sort()}`));
-      addEventListener("cachebus:error", (e) => errors.push(`${e.detail.code} ${e.detail.event}`));
-      window.cachebus = await import("/pkg/index.js");
-      window.cache = await window.cachebus.createCache({ namespace: ns, user });
-      window.settle = () => new Promise((resolve) => setTimeout(resolve, 30));
-    },
-    { ns, user },
-  );
-  return { page, problems };
+function tab(context, ns, user = "alice") {
+  const record = () => {
+    window.changes = [];
+    window.errors = [];
+    addEventListener("cachebus:change", (e) => changes.push(`${e.detail.origin} ${e.detail.kind} ${e.detail.keys.sort()}`));
+    addEventListener("cachebus:error", (e) => errors.push(`${e.detail.code} ${e.detail.event}`));
+    window.settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+  };
+  return openCachePage(context, env.server.url, { namespace: ns, user }, record);
 }
 
 test("emit dispatches a real CustomEvent; on handlers run, are isolated and removable", async () => {

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createApi } from "./api.mjs";
-import { startPackageServer, useBrowser } from "./harness.mjs";
+import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
 
 const api = createApi();
 const env = useBrowser(() => startPackageServer({ api }));
@@ -10,17 +10,11 @@ const env = useBrowser(() => startPackageServer({ api }));
 /** A fresh page with `window.cachebus`, `window.cache` (user alice) and `window.events` (change details). */
 async function open(ns) {
   const context = await env.browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(env.server.url);
-  await page.evaluate(async (ns) => {
+  const recordChanges = () => {
     window.events = [];
     addEventListener("cachebus:change", (event) => window.events.push(event.detail));
-    window.cachebus = await import("/pkg/index.js");
-    window.cache = await window.cachebus.createCache({ namespace: ns, user: "alice" });
-  }, ns);
-  return { page, context, problems };
+  };
+  return { context, ...(await openCachePage(context, env.server.url, { namespace: ns, user: "alice" }, recordChanges)) };
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));

@@ -3,23 +3,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createApi } from "./api.mjs";
-import { startPackageServer, useBrowser } from "./harness.mjs";
+import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
 
 const api = createApi();
 const env = useBrowser(() => startPackageServer({ api }));
 
-/** A fresh page with `window.cachebus` and `window.cache` (namespace `ns`), storage empty. */
+/** A fresh page (empty storage) with `window.cachebus` and `window.cache` (namespace `ns`, user alice). */
 async function open(ns) {
   const context = await env.browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(env.server.url);
-  await page.evaluate(async (ns) => {
-    window.cachebus = await import("/pkg/index.js");
-    window.cache = await window.cachebus.createCache({ namespace: ns, user: "alice" });
-  }, ns);
-  return { page, context, problems };
+  return { context, ...(await openCachePage(context, env.server.url, { namespace: ns, user: "alice" })) };
 }
 
 const served = (path) => api.requests.filter((r) => r.path === path);

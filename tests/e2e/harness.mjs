@@ -148,3 +148,22 @@ export function useBrowser(startServer) {
   });
   return env;
 }
+
+/**
+ * Opens a page of `context` on the package server's empty page, with `window.cachebus` (the
+ * package) and `window.cache = await createCache(options)`; then runs `setup` (a page function,
+ * optional) in the page. Resolves with the page and `problems` (page errors, for the test to
+ * assert empty).
+ */
+export async function openCachePage(context, url, options, setup) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(url);
+  await page.evaluate(async (options) => {
+    window.cachebus = await import("/pkg/index.js");
+    window.cache = await window.cachebus.createCache(options);
+  }, options);
+  if (setup) await page.evaluate(setup);
+  return { page, problems };
+}

@@ -1,23 +1,18 @@
 // cache.mutate in real Chromium: optimistic values at once, commit results, rollbacks, ordering.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startPackageServer, useBrowser } from "./harness.mjs";
+import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
 
+/** A fresh page with `window.cache` (user alice) and `later(ms, value, fail?)`, a delayed answer. */
 async function open(ns) {
   const context = await env.browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(env.server.url);
-  await page.evaluate(async (ns) => {
-    window.cachebus = await import("/pkg/index.js");
-    window.cache = await window.cachebus.createCache({ namespace: ns, user: "alice" });
+  const defineLater = () => {
     window.later = (ms, value, fail) =>
       new Promise((resolve, reject) => setTimeout(() => (fail ? reject(new Error(value)) : resolve(value)), ms));
-  }, ns);
-  return { page, context, problems };
+  };
+  return { context, ...(await openCachePage(context, env.server.url, { namespace: ns, user: "alice" }, defineLater)) };
 }
 
 test("the optimistic value shows at once; the commit's result is stored; the updater gets the previous value", async () => {

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { WebSocketServer } from "ws";
-import { startPackageServer, useBrowser } from "./harness.mjs";
+import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
 let sockets;
@@ -23,25 +23,20 @@ after(() => {
 
 const push = (message) => sockets.at(-1).send(typeof message === "string" ? message : JSON.stringify(message));
 
-async function tab(context) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(env.server.url);
-  await page.evaluate(async () => {
+/** A page with `window.cache` (namespace push, user alice) holding a balance and an asset list. */
+function tab(context) {
+  const setup = () => {
     window.changes = [];
     window.errors = [];
     window.appEvents = [];
     addEventListener("cachebus:change", (e) => changes.push(`${e.detail.origin} ${e.detail.kind} ${e.detail.keys.sort()}`));
     addEventListener("cachebus:error", (e) => errors.push(e.detail.code));
     addEventListener("token-balance-updated", (e) => appEvents.push(e.detail.balance));
-    window.cachebus = await import("/pkg/index.js");
-    window.cache = await window.cachebus.createCache({ namespace: "push", user: "alice" });
     cache.rules({ "token-balance-updated": { tags: ["balance"] } });
     cache.set("balance", 100, { tags: ["balance"] });
     cache.set("assets:s1:fonts", ["Inter"]);
-  });
-  return { page, problems };
+  };
+  return openCachePage(context, env.server.url, { namespace: "push", user: "alice" }, setup);
 }
 
 test("pushed messages become events and invalidations here and in other tabs; bad ones are reported", async () => {

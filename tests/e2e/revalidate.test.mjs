@@ -3,28 +3,19 @@
 // refreshIntervalMs, and cache.revalidate(target). All go through dedup; each is opt-out.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startPackageServer, useBrowser } from "./harness.mjs";
+import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
 
 /** A fresh page; `window.calls[key]` counts fetcher calls of `window.fetcherFor(key)`. */
 async function open(ns, options = {}) {
   const context = await env.browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  await page.goto(env.server.url);
-  await page.evaluate(
-    async ({ ns, options }) => {
-      window.cachebus = await import("/pkg/index.js");
-      window.cache = await window.cachebus.createCache({ namespace: ns, ...options });
-      window.calls = {};
-      window.fetcherFor = (key) => async () => (window.calls[key] = (window.calls[key] ?? 0) + 1);
-      window.settle = () => new Promise((resolve) => setTimeout(resolve, 20));
-    },
-    { ns, options },
-  );
-  return { page, context, problems };
+  const helpers = () => {
+    window.calls = {};
+    window.fetcherFor = (key) => async () => (window.calls[key] = (window.calls[key] ?? 0) + 1);
+    window.settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+  };
+  return { context, ...(await openCachePage(context, env.server.url, { namespace: ns, ...options }, helpers)) };
 }
 
 test("focus and visibility revalidate subscribed keys that opted in, throttled", async () => {
