@@ -350,6 +350,8 @@ impl WasmCache {
 
     /// Drops every entry from memory and closes IndexedDB; later calls throw `CLOSED`.
     pub fn close(&self) {
+        // The facade's callback is a GC root that holds the facade: let go of it.
+        self.engine.on_change.borrow_mut().take();
         bus::close(&self.engine);
         if let Ok(mut engine) = self.engine.engine.try_borrow_mut() {
             engine.close();

@@ -88,6 +88,26 @@ pub struct Stores<V> {
     pub idb: Box<dyn Store<V>>,
 }
 
+impl<V> Stores<V> {
+    /// The store of `tier`; `None` for memory.
+    fn of(&mut self, tier: Tier) -> Option<&mut dyn Store<V>> {
+        match tier {
+            Tier::Memory => None,
+            Tier::Local => Some(self.local.as_mut()),
+            Tier::Idb => Some(self.idb.as_mut()),
+        }
+    }
+
+    /// Rewrites the persisted metadata of `slot` (freshness after an invalidation or a 304).
+    /// It can only fail the way the first write could; the memory copy, which readers see, is
+    /// already up to date.
+    fn rewrite_meta(&mut self, scope: &Scope, key: &str, slot: &Slot<V>) {
+        if let Some(store) = self.of(slot.meta.tier) {
+            let _ = store.put(scope, key, slot.value.as_ref(), &slot.meta);
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Slot<V> {
     value: Option<V>,
@@ -291,14 +311,7 @@ impl<V, C: Clock> Engine<V, C> {
         slot.meta.freshness =
             Freshness::starting(now, options.ttl.unwrap_or(defaults.ttl), options.stale.unwrap_or(defaults.stale));
         slot.error = None;
-        if slot.meta.tier != Tier::Memory {
-            let store = match slot.meta.tier {
-                Tier::Local => &mut self.stores.local,
-                _ => &mut self.stores.idb,
-            };
-            // As with invalidation: the memory copy is what readers see if persisting fails.
-            let _ = store.put(&self.options.scope, key, slot.value.as_ref(), &slot.meta);
-        }
+        self.stores.rewrite_meta(&self.options.scope, key, slot);
         let generation = self.generation(key);
         self.fetches.finish(key, id, now, Some(generation));
         true
@@ -385,16 +398,8 @@ impl<V, C: Clock> Engine<V, C> {
             }
             let Some(slot) = self.slots.get_mut(&key) else { continue };
             slot.meta.freshness.mark_stale(now);
-            let tier = slot.meta.tier;
-            if persist && tier != Tier::Memory {
-                let scope = &self.options.scope;
-                let store = match tier {
-                    Tier::Local => &mut self.stores.local,
-                    _ => &mut self.stores.idb,
-                };
-                // Persisting the staleness can only fail the way the first write could; the
-                // memory copy is already stale, which is what readers see.
-                let _ = store.put(scope, &key, slot.value.as_ref(), &slot.meta);
+            if persist {
+                self.stores.rewrite_meta(&self.options.scope, &key, slot);
             }
             self.changes.record(ChangeKind::Invalidate, self.origin, self.options.scope.user(), &key, &slot.meta.tags);
             self.bump_generation(&key);
@@ -577,20 +582,15 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     fn store_put(&mut self, key: &str, value: &V, meta: &EntryMeta) -> Result<usize, StoreError> {
-        let scope = &self.options.scope;
-        match meta.tier {
-            Tier::Memory => Ok(meta.size),
-            Tier::Local => self.stores.local.put(scope, key, Some(value), meta),
-            Tier::Idb => self.stores.idb.put(scope, key, Some(value), meta),
+        match self.stores.of(meta.tier) {
+            Some(store) => store.put(&self.options.scope, key, Some(value), meta),
+            None => Ok(meta.size),
         }
     }
 
     fn store_delete(&mut self, tier: Tier, key: &str) {
-        let scope = &self.options.scope;
-        match tier {
-            Tier::Memory => {}
-            Tier::Local => self.stores.local.delete(scope, key),
-            Tier::Idb => self.stores.idb.delete(scope, key),
+        if let Some(store) = self.stores.of(tier) {
+            store.delete(&self.options.scope, key);
         }
     }
 
