@@ -29,6 +29,7 @@ test: setup
 	node_modules/.bin/tsc -p tests/types
 	node_modules/.bin/tsc -p www
 	@echo "━━ 4/4 browser, JS: npm pack + Playwright in headless Chromium"
+	node_modules/.bin/vite build --config tests/react/vite.config.js
 	node --test tests/package/ tests/e2e/
 
 ## measure: quick per-tier timings of set, get hit, get miss, invalidate prefix in Chromium

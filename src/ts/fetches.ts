@@ -116,15 +116,35 @@ export class Fetches {
         return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
       }
     }
-    const kept =
-      answer === notModified
-        ? this.#inner.confirmFetched(key, id, options)
-        : this.#inner.storeFetched(key, id, answer, { ...options, etag });
-    if (kept) return (answer === notModified ? this.#inner.get(key) : answer) as T;
+    // An answer equal to the cached value (and its etag) is a "not modified": the cached object
+    // stays, its lifetime restarts, and subscribers are not woken for nothing.
+    const unchanged =
+      answer === notModified ||
+      (held !== undefined && (etag === undefined || etag === held.etag) && sameValue(context.previous, answer));
+    const kept = unchanged
+      ? this.#inner.confirmFetched(key, id, options)
+      : this.#inner.storeFetched(key, id, answer, { ...options, etag });
+    if (kept) return (unchanged ? this.#inner.get(key) : answer) as T;
     if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;
     // Overtaken by a change of the key: callers get the answer of a fetch started after it.
     return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
   }
+}
+
+/** Deep equality of JSON-like values (plain objects, arrays, primitives); anything else by identity. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  }
+  const plain = (o: object) => Object.getPrototypeOf(o) === Object.prototype || Object.getPrototypeOf(o) === null;
+  if (!plain(a) || !plain(b) || Array.isArray(b)) return false;
+  const keys = Object.keys(a);
+  return (
+    keys.length === Object.keys(b).length &&
+    keys.every((k) => Object.hasOwn(b, k) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 function retryOf(options: FetchOptions): { count: number; baseDelayMs: number } {

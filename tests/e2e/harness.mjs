@@ -81,7 +81,19 @@ export async function openPage(browser, url, beforeLoad = () => {}) {
   return { page, problems };
 }
 
-const contentTypes = { ".js": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
+const contentTypes = {
+  ".js": "text/javascript",
+  ".wasm": "application/wasm",
+  ".html": "text/html",
+  ".css": "text/css",
+};
+
+/** URL prefixes served from folders of the repository. */
+const staticFolders = {
+  "/pkg/": "pkg",
+  // The hooks fixture (tests/react), built by the test command.
+  "/react/": "tests/react/dist",
+};
 
 const blankPage = '<!doctype html><link rel="icon" href="data:,"><title>cachebus package</title>';
 const pages = {
@@ -93,7 +105,7 @@ const pages = {
 
 /**
  * Serves the built package folder `pkg/` unbundled at `/pkg/` (with CORS, so sandboxed frames can
- * load it), an empty page at `/`, and `/sandbox`, a page holding a sandboxed frame, on a free
+ * load it), the hooks fixture at `/react/`, an empty page at `/`, and `/sandbox`, a page holding a sandboxed frame, on a free
  * 127.0.0.1 port in this process: the package as an ESM/CDN consumer loads it. `api` (from
  * `createApi()` in api.mjs) is served on the same origin under `/api/`.
  * Resolves with the base URL and a stop function.
@@ -107,8 +119,10 @@ export function startPackageServer({ api } = {}) {
       response.end(pages[path]);
       return;
     }
-    const file = normalize(join(root, decodeURIComponent(path)));
-    if (!path.startsWith("/pkg/") || !file.startsWith(join(root, "pkg"))) {
+    const folder = Object.entries(staticFolders).find(([prefix]) => path.startsWith(prefix));
+    const relative = decodeURIComponent(path.slice(folder?.[0].length ?? 0)) || "index.html";
+    const file = folder && normalize(join(root, folder[1], relative));
+    if (!file || !file.startsWith(join(root, folder[1]))) {
       response.writeHead(404).end();
       return;
     }

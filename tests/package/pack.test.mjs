@@ -46,4 +46,13 @@ test("the manifest is an ES module package whose exports put types first", () =>
   assert.equal(Object.keys(main)[0], "types", "TypeScript reads the first matching condition");
   assert.equal(main.types, "./pkg/index.d.ts");
   assert.equal(main.default, "./pkg/index.js");
+  const react = manifest.exports["./react"];
+  assert.equal(Object.keys(react)[0], "types");
+  assert.deepEqual(react, { types: "./pkg/react.d.ts", default: "./pkg/react.js" });
+  assert.equal(manifest.peerDependenciesMeta.react.optional, true, "React is an optional peer");
+});
+
+test("the hooks module is a client module", () => {
+  const hooks = readFileSync(`${root}pkg/react.js`, "utf8");
+  assert.match(hooks, /^"use client";/);
 });

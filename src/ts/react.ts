@@ -1,0 +1,189 @@
+"use client";
+/**
+ * cachebus for React: a provider that owns the cache, and hooks built on
+ * `useSyncExternalStore` (no tearing; stale data shown while revalidating).
+ *
+ * ```tsx
+ * <CacheProvider namespace="shop" user={userId}>
+ *   <Balance />
+ * </CacheProvider>
+ *
+ * function Balance() {
+ *   const { data, isStale } = useCached("balance", httpJson("/api/balance"), { tier: "local", ttlMs: 30_000 });
+ *   return <p>{data?.tokens}{isStale ? " (refreshing)" : ""}</p>;
+ * }
+ * ```
+ */
+import {
+  createContext,
+  createElement,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from "react";
+import { createCache, type Cache } from "./index.js";
+import type { Fetcher, FetchOptions } from "./fetch.js";
+import type { CacheOptions, CacheStats, EntryInfo, MutateOptions, Target } from "./types.js";
+
+const CacheContext = createContext<Cache | null>(null);
+
+/** Props of {@link CacheProvider}: the options of `createCache`, children, and what to show meanwhile. */
+export interface CacheProviderProps extends CacheOptions {
+  children?: ReactNode;
+  /** Rendered until the cache is ready (default nothing). */
+  fallback?: ReactNode;
+}
+
+/**
+ * Creates the cache for its subtree (once per namespace) and switches user when the `user` prop
+ * changes: the previous user's entries are invisible at once.
+ */
+export function CacheProvider({ children, fallback = null, ...options }: CacheProviderProps) {
+  const [cache, setCache] = useState<Cache | null>(null);
+  const initial = useRef(options);
+  useEffect(() => {
+    let alive = true;
+    let created: Cache | undefined;
+    createCache({ ...initial.current, namespace: options.namespace }).then((c) => {
+      if (alive) setCache((created = c));
+      else c.close();
+    });
+    return () => {
+      alive = false;
+      created?.close();
+    };
+  }, [options.namespace]);
+  useEffect(() => {
+    if (cache && cache.user !== options.user) void cache.switchUser(options.user);
+  }, [cache, options.user]);
+  return createElement(CacheContext.Provider, { value: cache }, cache ? children : fallback);
+}
+
+/** The cache of the nearest {@link CacheProvider}. */
+export function useCache(): Cache {
+  const cache = useContext(CacheContext);
+  if (!cache) throw new Error("cachebus: useCache and the hooks need a <CacheProvider> above them");
+  return cache;
+}
+
+/** What {@link useCached} returns. */
+export interface Cached<T> {
+  /** The cached value (stale ones too, while revalidating). */
+  data: T | undefined;
+  /** The error of the last failed fetch, until a new value arrives. */
+  error: unknown;
+  /** The value is stale (invalidated, or older than `staleMs`). */
+  isStale: boolean;
+  /** A fetch this hook started is in flight. */
+  isFetching: boolean;
+  /** When the value was written (`Date.now()` ms). */
+  updatedAt: number | undefined;
+  /** Fetches again now (bypassing the dedup window). */
+  refresh: () => Promise<void>;
+}
+
+/**
+ * The value of `key` through the cache: fetched with `fetcher` when missing or stale, shared by
+ * every component that asks, re-rendered when it changes (not when a 304 or an equal value
+ * arrives).
+ */
+export function useCached<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Cached<T> {
+  const cache = useCache();
+  const [isFetching, setFetching] = useState(false);
+  const latest = useRef({ fetcher, options });
+  latest.current = { fetcher, options };
+  const run = useCallback(
+    async (force: boolean) => {
+      setFetching(true);
+      try {
+        await cache.fetch(key, latest.current.fetcher, { ...latest.current.options, force });
+      } catch {
+        // shown through `error` (peek)
+      } finally {
+        setFetching(false);
+      }
+    },
+    [cache, key],
+  );
+  const entry = useEntry<T>(cache, key);
+  useEffect(() => {
+    if (entry.info === undefined || entry.info.state === "stale") void run(false);
+  }, [run, entry.info === undefined, entry.info?.state]);
+  const refresh = useCallback(() => run(true), [run]);
+  return {
+    data: entry.data,
+    error: entry.info?.error,
+    isStale: entry.info?.state === "stale",
+    isFetching,
+    updatedAt: entry.info?.updatedAt,
+    refresh,
+  };
+}
+
+interface Entry<T> {
+  data: T | undefined;
+  info: EntryInfo | undefined;
+}
+
+/** The value and metadata of `key`, as one snapshot that keeps its identity while unchanged. */
+function useEntry<T>(cache: Cache, key: string): Entry<T> {
+  const snapshot = useRef<Entry<T>>({ data: undefined, info: undefined });
+  const subscribe = useCallback((onChange: () => void) => cache.subscribe(key, onChange), [cache, key]);
+  const read = () => {
+    const info = cache.peek(key);
+    const data = info ? cache.get<T>(key) : undefined;
+    const previous = snapshot.current;
+    const same =
+      previous.data === data &&
+      previous.info?.state === info?.state &&
+      previous.info?.error === info?.error &&
+      (previous.info === undefined) === (info === undefined);
+    if (!same) snapshot.current = { data, info };
+    return snapshot.current;
+  };
+  return useSyncExternalStore(subscribe, read, read);
+}
+
+/** Calls `handler` on every `name` event on `window` while mounted (the latest handler). */
+export function useCacheEvent<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): void {
+  const cache = useCache();
+  const latest = useRef(handler);
+  latest.current = handler;
+  useEffect(() => cache.on<D>(name, (event) => latest.current(event)), [cache, name]);
+}
+
+/** `invalidate(target)` of the provider's cache. */
+export function useInvalidate(): (target: Target) => number {
+  const cache = useCache();
+  return useCallback((target: Target) => cache.invalidate(target), [cache]);
+}
+
+/** `mutate(key, valueOrUpdater, options)` of the provider's cache. */
+export function useMutate(): <T>(
+  key: string,
+  valueOrUpdater: T | ((previous: T | undefined) => T),
+  options?: MutateOptions<T>,
+) => Promise<T> {
+  const cache = useCache();
+  return useCallback((key, valueOrUpdater, options) => cache.mutate(key, valueOrUpdater, options), [cache]);
+}
+
+/** The cache's `stats()`, refreshed on every change (`cachebus:change`) and every `intervalMs`. */
+export function useCacheStats(intervalMs = 1_000): CacheStats {
+  const cache = useCache();
+  const [stats, setStats] = useState(() => cache.stats());
+  useEffect(() => {
+    const update = () => setStats(cache.stats());
+    const off = cache.on("cachebus:change", update);
+    const timer = setInterval(update, intervalMs);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [cache, intervalMs]);
+  return stats;
+}

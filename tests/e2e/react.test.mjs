@@ -1,0 +1,142 @@
+// The React hooks rendered in real Chromium (React 19 from the tests/react fixture).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startPackageServer, useBrowser } from "./harness.mjs";
+
+const env = useBrowser(startPackageServer);
+
+/** A fresh page with React, the hooks and `mount(element)` (renders into #root inside act). */
+async function open() {
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
+  await page.goto(`${env.server.url}react/`);
+  await page.waitForFunction(() => window.fixtureReady);
+  await page.evaluate(() => {
+    window.IS_REACT_ACT_ENVIRONMENT = false;
+    window.root = createRoot(document.getElementById("root"));
+    window.text = () => document.getElementById("root").textContent;
+    window.waitFor = async (check, ms = 2000) => {
+      const until = Date.now() + ms;
+      while (!check()) {
+        if (Date.now() > until) throw new Error(`timed out; page shows: ${text()}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+  });
+  return { page, context, problems };
+}
+
+test("useCached: one fetch for two components, stale shown while revalidating, no render for an equal answer", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached, useCache } = hooks;
+    let calls = 0;
+    let version = 1;
+    let renders = 0;
+    window.fetcher = async () => {
+      calls++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return { version };
+    };
+    let cacheRef;
+    function Balance({ label }) {
+      renders++;
+      cacheRef = useCache();
+      const { data, isStale } = useCached("balance", window.fetcher, { dedupMs: 0 });
+      return h("p", null, `${label}:${data ? data.version : "…"}${isStale ? " (stale)" : ""}`);
+    }
+    root.render(h(CacheProvider, { namespace: "hooks", user: "alice" }, h(Balance, { label: "a" }), h(Balance, { label: "b" })));
+    await waitFor(() => text() === "a:1b:1");
+    const afterLoad = { calls, text: text() };
+
+    cacheRef.set("other", 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const rendersBefore = renders;
+    cacheRef.subscribe("balance", () => {}); // so revalidate() applies to the key
+    cacheRef.revalidate("balance"); // the server answers the same value
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const equalAnswer = { calls, extraRenders: renders - rendersBefore };
+
+    version = 2;
+    cacheRef.invalidate("balance");
+    await waitFor(() => text().includes("(stale)"));
+    const whileStale = text();
+    await waitFor(() => text() === "a:2b:2");
+    return { afterLoad, equalAnswer, whileStale, calls };
+  });
+  assert.deepEqual(result.afterLoad, { calls: 1, text: "a:1b:1" });
+  assert.deepEqual(result.equalAnswer, { calls: 2, extraRenders: 0 });
+  assert.equal(result.whileStale, "a:1 (stale)b:1 (stale)");
+  assert.equal(result.calls, 3);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("CacheProvider switches user with the prop; the previous user's value is never shown", async () => {
+  const { page, context } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached, useCache } = hooks;
+    const seen = [];
+    function Balance() {
+      const cache = useCache();
+      const { data } = useCached("balance", async () => `${cache.user}'s balance`, { dedupMs: 0 });
+      seen.push(data ?? "…");
+      return h("p", null, data ?? "…");
+    }
+    const app = (user) => h(CacheProvider, { namespace: "hooks-users", user }, h(Balance));
+    root.render(app("alice"));
+    await waitFor(() => text() === "alice's balance");
+    root.render(app("bob"));
+    await waitFor(() => text() === "bob's balance");
+    const afterSwitch = seen.slice(seen.lastIndexOf("alice's balance") + 1);
+    return { afterSwitch };
+  });
+  assert.ok(!result.afterSwitch.includes("alice's balance"), result.afterSwitch.join(" | "));
+  assert.equal(result.afterSwitch.at(-1), "bob's balance");
+  await context.close();
+});
+
+test("useCacheEvent, useInvalidate, useMutate and useCacheStats", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h, useState } = React;
+    const { CacheProvider, useCached, useCacheEvent, useInvalidate, useMutate, useCacheStats, useCache } = hooks;
+    let api;
+    function Panel() {
+      const cache = useCache();
+      const [events, setEvents] = useState([]);
+      useCacheEvent("ai-asset-created", (event) => setEvents((list) => [...list, event.detail.type]));
+      const { data } = useCached("title", async () => "draft");
+      const stats = useCacheStats(50);
+      api = { cache, invalidate: useInvalidate(), mutate: useMutate() };
+      return h("p", null, `${data ?? "…"}|${events.join(",")}|hits>0:${stats.hits > 0}`);
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-misc" }, h(Panel)));
+    await waitFor(() => text().startsWith("draft|"));
+    api.cache.emit("ai-asset-created", { type: "font" });
+    await waitFor(() => text().includes("|font|"));
+    const saving = api.mutate("title", "published", { commit: () => new Promise((r) => setTimeout(() => r("published!"), 30)) });
+    await waitFor(() => text().startsWith("published|"));
+    await saving;
+    await waitFor(() => text().startsWith("published!|"));
+    const invalidated = api.invalidate("title"); // stale: useCached refetches "draft"
+    await waitFor(() => text().startsWith("draft|") && text().includes("hits>0:true"));
+    const final = api.cache.get("title");
+    root.unmount();
+    let afterUnmount = "open";
+    try {
+      api.cache.get("title");
+    } catch (error) {
+      afterUnmount = error.code;
+    }
+    return { invalidated, final, afterUnmount };
+  });
+  assert.deepEqual(result, { invalidated: 1, final: "draft", afterUnmount: "CLOSED" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
