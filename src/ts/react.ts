@@ -44,6 +44,9 @@ export interface CacheProviderProps extends CacheOptions {
  */
 export function CacheProvider({ children, fallback = null, ...options }: CacheProviderProps) {
   const [cache, setCache] = useState<Cache | null>(null);
+  // The user whose entries the cache holds; until a switch completes, children are not rendered
+  // (they would show the previous user's data for a frame).
+  const [activeUser, setActiveUser] = useState(options.user);
   const initial = useRef(options);
   useEffect(() => {
     let alive = true;
@@ -58,9 +61,16 @@ export function CacheProvider({ children, fallback = null, ...options }: CachePr
     };
   }, [options.namespace]);
   useEffect(() => {
-    if (cache && cache.user !== options.user) void cache.switchUser(options.user);
+    if (!cache) return;
+    let current = true;
+    const switching = cache.user === options.user ? Promise.resolve() : cache.switchUser(options.user);
+    void switching.then(() => current && setActiveUser(options.user));
+    return () => {
+      current = false;
+    };
   }, [cache, options.user]);
-  return createElement(CacheContext.Provider, { value: cache }, cache ? children : fallback);
+  const ready = cache !== null && activeUser === options.user && cache.user === options.user;
+  return createElement(CacheContext.Provider, { value: cache }, ready ? children : fallback);
 }
 
 /** The cache of the nearest {@link CacheProvider}. */

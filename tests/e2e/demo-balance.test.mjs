@@ -1,0 +1,59 @@
+// The token-balance seed page (seed 003) driven as a person would, in two tabs.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { screenshotDir, startDemoServer, useBrowser } from "./harness.mjs";
+
+const env = useBrowser(startDemoServer);
+
+async function tab(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
+  await page.goto(`${env.server.url}balance.html`);
+  return { page, problems };
+}
+
+test("a balance spent in one tab updates every tab; switching user never shows the previous balance", async () => {
+  const context = await env.browser.newContext();
+  await context.addInitScript(() => {
+    // What the app's older code left behind, before cachebus.
+    if (!sessionStorage.getItem("planted")) {
+      localStorage.setItem("tokenBalanceCache_alice", '{"balance":999}');
+      localStorage.setItem("tokenBalance", "999");
+      sessionStorage.setItem("planted", "1");
+    }
+  });
+  const a = await tab(context);
+  const balanceA = a.page.getByTestId("balance");
+  await balanceA.filter({ hasText: "alice: 100 tokens" }).waitFor();
+  assert.equal(await a.page.getByTestId("legacy").textContent(), "legacy keys cleaned at start: 2");
+  const b = await tab(context);
+  const balanceB = b.page.getByTestId("balance");
+  await balanceB.filter({ hasText: "alice: 100 tokens" }).waitFor();
+  await a.page.getByTestId("requests").filter({ hasText: "served: 1" }).waitFor();
+
+  await a.page.getByTestId("spend").click();
+  await balanceA.filter({ hasText: "alice: 90 tokens" }).waitFor({ timeout: 3_000 });
+  await balanceB.filter({ hasText: "alice: 90 tokens" }).waitFor({ timeout: 3_000 });
+  await b.page.screenshot({ path: `${screenshotDir}/demo-balance-second-tab.png` });
+
+  // Record every text the page shows from the click on: none may hold alice's balance.
+  await a.page.evaluate(async () => {
+    window.shown = [];
+    const main = document.querySelector("main");
+    const observer = new MutationObserver(() => window.shown.push(main.textContent));
+    observer.observe(main, { subtree: true, childList: true, characterData: true });
+    document.querySelector("[data-testid=user-bob]").click();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // React flushes a click's update in a microtask
+    window.shown.push(main.textContent); // what the page shows once it has reacted to the click
+  });
+  await balanceA.filter({ hasText: "bob: 50 tokens" }).waitFor();
+  const shown = await a.page.evaluate(() => window.shown);
+  assert.ok(shown.length > 0);
+  assert.ok(!shown.some((text) => text.includes("alice: ")), `alice's balance shown after the switch: ${shown.find((t) => t.includes("alice: "))}`);
+  await a.page.screenshot({ path: `${screenshotDir}/demo-balance-bob.png` });
+  assert.equal(await balanceB.textContent(), "alice: 90 tokens", "the other tab stays signed in as alice");
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await context.close();
+});
