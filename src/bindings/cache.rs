@@ -201,7 +201,7 @@ impl WasmCache {
                 return Ok(value);
             }
             let loaded = match tier {
-                Some(Tier::Local) => local.load(&scope, &key).map(|(value, _)| value),
+                Some(Tier::Local) => Ok(local.load(&scope, &key).map(|(value, _)| value)),
                 Some(Tier::Idb) => idb.read(&scope, &key).await,
                 _ => return Ok(JsValue::UNDEFINED),
             };
@@ -210,11 +210,16 @@ impl WasmCache {
                     return Ok(JsValue::UNDEFINED); // the user switched while reading
                 }
                 match loaded {
-                    Some(value) => {
+                    Ok(Some(value)) => {
                         engine.fill(&key, value);
                         Ok(engine.get(&key)?.cloned().unwrap_or(JsValue::UNDEFINED))
                     }
-                    None => {
+                    Err(_) => {
+                        // The storage is closed or gone: nothing to say about the entry; keep it.
+                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), &key);
+                        Ok(JsValue::UNDEFINED)
+                    }
+                    Ok(None) => {
                         // Indexed but unreadable: drop it everywhere and count it.
                         if tier == Some(Tier::Local) {
                             local.remove_corrupt(&scope, &key);

@@ -489,6 +489,16 @@ impl<V, C: Clock> Engine<V, C> {
         self.stats.rejected_messages += 1;
     }
 
+    /// Reports that `key`'s persisted value could not be read because its storage is missing or
+    /// closed; the entry itself is kept.
+    pub fn note_unreadable(&mut self, tier: Tier, key: &str) {
+        self.diagnostics.push(Diagnostic {
+            code: ErrorCode::StorageUnavailable,
+            key: Some(key.to_owned()),
+            tier: Some(tier),
+        });
+    }
+
     /// Records a persisted entry found unreadable or foreign (already removed by the caller).
     pub fn note_corrupt(&mut self, tier: Tier, key: Option<String>) {
         self.stats.corrupt += 1;

@@ -436,7 +436,7 @@ fn a_fetch_stores_its_answer_then_serves_it_and_the_window_covers_staleness() {
 }
 
 #[test]
-fn an_invalidation_or_write_during_a_fetch_keeps_its_answer_out_and_asks_for_abort() {
+fn an_invalidation_write_or_removal_during_a_fetch_keeps_its_answer_out_and_asks_for_abort() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "old".into(), SetOptions::default()).unwrap();
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
@@ -452,6 +452,12 @@ fn an_invalidation_or_write_during_a_fetch_keeps_its_answer_out_and_asks_for_abo
     cache.set("k", "written".into(), SetOptions::default()).unwrap();
     assert!(!cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap());
     assert_eq!(get(&mut cache, "k").as_deref(), Some("written"));
+
+    let id = cache.start_fetch("k");
+    cache.remove(&Target::key("k").unwrap()).unwrap();
+    assert_eq!(cache.outdated_fetches(), [("k".to_owned(), id)]);
+    assert!(!cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap());
+    assert_eq!(get(&mut cache, "k"), None, "a removed key is not brought back by a late answer");
 }
 
 #[test]

@@ -1,4 +1,5 @@
 // Internal: background revalidation of subscribed keys on focus, reconnect and intervals.
+import type { FetchOptions } from "./fetch.js";
 import type { Fetches } from "./fetches.js";
 import type { Subscriptions } from "./subscriptions.js";
 
@@ -65,7 +66,7 @@ export class Revalidator {
     this.#revalidateSubscribed((options) => options.revalidateOnReconnect !== false);
   };
 
-  #revalidateSubscribed(optedIn: (options: NonNullable<ReturnType<Fetches["known"]>>["options"]) => boolean): void {
+  #revalidateSubscribed(optedIn: (options: FetchOptions) => boolean): void {
     for (const key of this.#subscriptions.keys()) {
       const known = this.#fetches.known(key);
       if (known && optedIn(known.options)) this.#fetches.revalidate(key);

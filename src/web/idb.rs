@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Promise};
+use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
@@ -123,13 +123,17 @@ impl IdbStore {
         loaded
     }
 
-    /// The value of `scope`'s entry under `key`; `None` when missing or unreadable.
-    pub async fn read(&self, scope: &Scope, key: &str) -> Option<JsValue> {
-        let db = self.shared.db.as_ref()?;
-        let request =
-            db.transaction_with_str(VALUES).ok()?.object_store(VALUES).ok()?.get(&entry_key(scope, key)).ok()?;
-        let value = request_result(&request).await.ok()?;
-        (!value.is_undefined()).then_some(value)
+    /// The value of `scope`'s entry under `key`: `Ok(None)` when it is missing, `Err` when
+    /// IndexedDB could not be read (missing, or the connection was closed).
+    pub async fn read(&self, scope: &Scope, key: &str) -> Result<Option<JsValue>, StoreError> {
+        let db = self.shared.db.as_ref().ok_or(StoreError::Unavailable)?;
+        let request = db
+            .transaction_with_str(VALUES)
+            .and_then(|tx| tx.object_store(VALUES))
+            .and_then(|store| store.get(&entry_key(scope, key)))
+            .map_err(|_| StoreError::Unavailable)?;
+        let value = request_result(&request).await.map_err(|_| StoreError::Unavailable)?;
+        Ok((!value.is_undefined()).then_some(value))
     }
 
     /// Closes the database connection.
@@ -140,7 +144,8 @@ impl IdbStore {
     }
 
     async fn migrate(&self, scope: &Scope, key: &str, meta: EntryMeta, version: &JsValue) -> Option<EntryMeta> {
-        let value = self.read(scope, key).await;
+        // Unreadable now: leave it on disk, unloaded, rather than drop it.
+        let value = self.read(scope, key).await.ok()?;
         let verdict = value.map_or(Verdict::Drop, |value| self.shared.versioning.judge(version, &value));
         match verdict {
             Verdict::Migrated(value) => {
@@ -280,7 +285,12 @@ async fn open_database(namespace: &str) -> Result<IdbDatabase, JsValue> {
     let result = request_result(&request).await;
     request.set_onupgradeneeded(None);
     drop(upgrade);
-    result?.dyn_into::<IdbDatabase>()
+    let db = result?.dyn_into::<IdbDatabase>()?;
+    // Another tab deleting or upgrading the database must not wait on this connection: close it;
+    // later writes then fall back to memory with a diagnostic, like any unavailable storage.
+    let close = Reflect::get(&db, &JsValue::from_str("close"))?.dyn_into::<Function>()?;
+    db.set_onversionchange(Some(&close.bind0(&db)));
+    Ok(db)
 }
 
 /// Awaits a request's `success` (its result) or `error` (its error).

@@ -439,3 +439,46 @@ test("a localBytes budget keeps our localStorage use under it by evicting least 
   assert.equal(result.stats.evictions, 2);
   await context.close();
 });
+
+test("a closed IndexedDB (deleted by another tab) does not block it; writes fall back to memory and nothing held is lost", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "closed-idb", user: "alice" });
+  await run(page, async () => {
+    cache.set("onDisk", "persisted", { tier: "idb" });
+    await cache.flush();
+  });
+  await reload();
+  await open({ namespace: "closed-idb", user: "alice" });
+  const result = await run(page, async () => {
+    cache.set("held", "in memory too", { tier: "idb" });
+    await cache.flush();
+    // Another tab deletes the database: it must not wait on this cache's open connection.
+    const deleted = await new Promise((resolve) => {
+      const request = indexedDB.deleteDatabase("cachebus:closed-idb");
+      request.onsuccess = () => resolve("deleted");
+      request.onblocked = () => setTimeout(() => resolve("blocked"), 500);
+    });
+    cache.set("after", "kept", { tier: "idb" });
+    const onDisk = await cache.read("onDisk");
+    return {
+      deleted,
+      after: [cache.get("after"), cache.peek("after").tier],
+      held: cache.get("held"),
+      onDisk: onDisk ?? "unreadable",
+      onDiskStillIndexed: cache.peek("onDisk") !== undefined,
+      corrupt: cache.stats().corrupt,
+      codes: window.diagnostics.map((d) => `${d.code} ${d.key}`),
+    };
+  });
+  assert.deepEqual(result, {
+    deleted: "deleted",
+    after: ["kept", "memory"],
+    held: "in memory too",
+    onDisk: "unreadable",
+    onDiskStillIndexed: true,
+    corrupt: 0,
+    codes: ["STORAGE_UNAVAILABLE after", "STORAGE_UNAVAILABLE onDisk"],
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
