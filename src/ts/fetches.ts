@@ -1,5 +1,6 @@
 import { CacheError } from "./errors.js";
 import { notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./fetch.js";
+import type { FetchStats } from "./types.js";
 import type { WasmCache } from "./wasm/cachebus.js";
 
 // Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
@@ -23,6 +24,7 @@ export class Fetches {
   readonly #flights = new Map<number, Flight>();
   /** The fetcher and options each key was last fetched with, for background revalidation. */
   readonly #known = new Map<string, { fetcher: Fetcher<unknown>; options: FetchOptions }>();
+  readonly #counts: FetchStats = { started: 0, joined: 0, served: 0 };
 
   /** `notifyError(key)` is told when a fetch of `key` failed and `peek` now shows the error. */
   constructor(
@@ -42,6 +44,11 @@ export class Fetches {
     return promise;
   }
 
+  /** How calls were answered so far (a copy). */
+  counts(): FetchStats {
+    return { ...this.#counts };
+  }
+
   /** The fetcher and options `key` was last fetched with. */
   known(key: string): { fetcher: Fetcher<unknown>; options: FetchOptions } | undefined {
     return this.#known.get(key);
@@ -59,9 +66,18 @@ export class Fetches {
 
   #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean): Promise<T> {
     const plan = this.#inner.planFetch(key, options, revalidate);
-    if (plan === 0) return Promise.resolve(this.#inner.get(key) as T);
+    // Served and joined count callers' calls, not background revalidations or overtake retries.
+    const call = overtakes === 0 && !revalidate;
+    if (plan === 0) {
+      if (call) this.#counts.served += 1;
+      return Promise.resolve(this.#inner.get(key) as T);
+    }
     const flight = plan > 0 ? this.#flights.get(plan) : undefined;
-    if (flight) return flight.promise as Promise<T>;
+    if (flight) {
+      if (call) this.#counts.joined += 1;
+      return flight.promise as Promise<T>;
+    }
+    this.#counts.started += 1;
     const retry = retryOf(options);
     const id = this.#inner.startFetch(key);
     const controller = new AbortController();

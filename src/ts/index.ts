@@ -53,6 +53,11 @@ export interface Cache {
   /** Freshness and metadata of the live entry under `key`, without counting a read. */
   peek(key: string): EntryInfo | undefined;
   /**
+   * The current user's live keys that `target` matches (default: all of them), in key order,
+   * without counting a read: with `peek`, what an inspector lists.
+   */
+  keys(target?: Target): string[];
+  /**
    * The value of `key` through the cache: fresh (or fetched less than `dedupMs` ago) from the
    * cache, else from `fetcher`, whose answer is stored. Concurrent calls share one fetcher call.
    * A fetch overtaken by a change of its key stores nothing; its callers get a later answer.
@@ -108,7 +113,7 @@ export interface Cache {
   cleanLegacy(keysOrPrefixes: string | string[]): number;
   /** Resolves when every pending IndexedDB write has committed. */
   flush(): Promise<void>;
-  /** Hit, miss and eviction counters, and entries and bytes per tier. */
+  /** Hit, miss and eviction counters, fetch counters, and entries and bytes per tier. */
   stats(): CacheStats;
   /** Drops every entry from memory and closes IndexedDB; any later call throws `CLOSED`. */
   close(): void;
@@ -169,6 +174,10 @@ class BoundCache implements Cache {
 
   peek(key: string): EntryInfo | undefined {
     return this.#inner.peek(key) as EntryInfo | undefined;
+  }
+
+  keys(target: Target = { all: true }): string[] {
+    return this.#inner.matchingKeys(target);
   }
 
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T> {
@@ -251,7 +260,7 @@ class BoundCache implements Cache {
   }
 
   stats(): CacheStats {
-    return this.#inner.stats() as CacheStats;
+    return { ...(this.#inner.stats() as Omit<CacheStats, "fetches">), fetches: this.#fetches.counts() };
   }
 
   close(): void {

@@ -94,6 +94,16 @@ export interface TierStats {
   bytes: number;
 }
 
+/** How `cache.fetch` calls were answered since the cache was created. */
+export interface FetchStats {
+  /** Fetcher runs started (a retry of a run is not counted again). */
+  started: number;
+  /** Calls that joined a fetch already in flight for their key. */
+  joined: number;
+  /** Calls answered from the cache: a fresh entry, or one fetched less than `dedupMs` ago. */
+  served: number;
+}
+
 /** What `cache.stats` reports. */
 export interface CacheStats {
   hits: number;
@@ -107,6 +117,8 @@ export interface CacheStats {
   storageUnavailable: number;
   /** Messages from other tabs refused as malformed, foreign or oversized. */
   rejectedMessages: number;
+  /** `fetch` calls: `joined + served` are the requests that deduplication and the cache saved. */
+  fetches: FetchStats;
   tiers: Record<Tier, TierStats>;
 }
 

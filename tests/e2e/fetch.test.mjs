@@ -28,9 +28,16 @@ test("1,000 concurrent fetches of a key make one fetcher call; a fresh hit makes
     const answers = await Promise.all(Array.from({ length: 1000 }, () => cache.fetch("k", fetcher)));
     const same = answers.every((a) => a === answers[0]);
     const again = await cache.fetch("k", fetcher);
-    return { calls, same, first: answers[0], againSame: again === answers[0] };
+    return { calls, same, first: answers[0], againSame: again === answers[0], fetches: cache.stats().fetches };
   });
-  assert.deepEqual(result, { calls: 1, same: true, first: { n: 1 }, againSame: true });
+  assert.deepEqual(result, {
+    calls: 1,
+    same: true,
+    first: { n: 1 },
+    againSame: true,
+    // one run; 999 callers joined it; the later call was served from the fresh entry
+    fetches: { started: 1, joined: 999, served: 1 },
+  });
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -50,7 +57,8 @@ test("a finished fetch serves stale callers within dedupMs; invalidate, set and 
     const forced = await cache.fetch("k", fetcher, { ...options, force: true });
     const shortWindow = { staleMs: 0, dedupMs: 0 };
     const noWindow = await cache.fetch("k", fetcher, shortWindow);
-    return { first, staleButDeduped, afterInvalidate, afterSet, forced, noWindow, calls };
+    const fetches = cache.stats().fetches;
+    return { first, staleButDeduped, afterInvalidate, afterSet, forced, noWindow, calls, fetches };
   });
   assert.deepEqual(result, {
     first: 1,
@@ -60,6 +68,7 @@ test("a finished fetch serves stale callers within dedupMs; invalidate, set and 
     forced: 4,
     noWindow: 5,
     calls: 5,
+    fetches: { started: 5, joined: 0, served: 1 },
   });
   await context.close();
 });

@@ -482,3 +482,44 @@ test("a closed IndexedDB (deleted by another tab) does not block it; writes fall
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("keys lists the current user's live keys a target matches, without counting reads", async () => {
+  const { page, context, problems, open } = await freshPage();
+  await open({ namespace: "keys", user: "alice" });
+  const result = await run(page, async () => {
+    cache.set("assets:shop1:fonts", 1, { tier: "local", tags: ["fonts"] });
+    cache.set("assets:shop1:colors", 2, { tier: "idb" });
+    cache.set("clients:list", 3);
+    cache.set("short", 4, { ttlMs: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const before = cache.stats();
+    const listed = {
+      all: cache.keys(),
+      prefix: cache.keys({ prefix: "assets:" }),
+      tag: cache.keys({ tags: ["fonts"] }),
+      pattern: cache.keys({ pattern: "*:list" }),
+    };
+    const after = cache.stats();
+    let badTarget;
+    try {
+      cache.keys({ nope: 1 });
+    } catch (error) {
+      badTarget = error.code;
+    }
+    await cache.switchUser("bob");
+    return { listed, readsCounted: after.hits + after.misses - (before.hits + before.misses), badTarget, bob: cache.keys() };
+  });
+  assert.deepEqual(result, {
+    listed: {
+      all: ["assets:shop1:colors", "assets:shop1:fonts", "clients:list"], // "short" has expired
+      prefix: ["assets:shop1:colors", "assets:shop1:fonts"],
+      tag: ["assets:shop1:fonts"],
+      pattern: ["clients:list"],
+    },
+    readsCounted: 0,
+    badTarget: "INVALID_TARGET",
+    bob: [],
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -31,6 +31,8 @@ export async function correctUse(): Promise<number | undefined> {
   void stale;
   const targets: Target[] = ["balance", { prefix: "assets:" }, { pattern: "assets:*:fonts" }, { tags: ["a"] }, { all: true }];
   for (const target of targets) cache.invalidate(target);
+  const listed: string[] = [...cache.keys(), ...cache.keys({ prefix: "assets:" })];
+  void listed;
   const removed: number = await cache.remove({ key: "balance" });
   void removed;
   await cache.switchUser("u_77");
@@ -40,7 +42,8 @@ export async function correctUse(): Promise<number | undefined> {
   await cache.flush();
   const stats: CacheStats = cache.stats();
   const localBytes: number = stats.tiers.local.bytes;
-  void localBytes;
+  const saved: number = stats.fetches.joined + stats.fetches.served;
+  void [localBytes, saved];
   window.addEventListener("cachebus:error", (event) => {
     const code: DiagnosticCode = event.detail.code;
     void code;
@@ -76,6 +79,8 @@ export async function mistakes() {
   // @ts-expect-error: budgets are spelt memoryBytes, localBytes, idbBytes
   await createCache({ namespace: "shop", budgets: { memory: 1 } });
   const cache = await createCache({ namespace: "shop" });
+  // @ts-expect-error: keys takes a target, not a bare number
+  cache.keys(5);
   // @ts-expect-error: ttl is spelt ttlMs
   cache.set("k", 1, { ttl: 5 });
   // @ts-expect-error: there is no "session" tier
