@@ -185,6 +185,13 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.get(&key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
     }
 
+    /// What `get` returns, without counting a read: for the facade's own reads (a render, a
+    /// fetch's `previous`, a mutation's rollback value).
+    pub fn observe(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        with_engine(&self.engine, |engine| Ok(engine.observe(&key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
+    }
+
     /// The value under `key` from memory, then localStorage, then IndexedDB.
     pub fn read(&self, key_value: JsValue) -> Promise {
         let engine = self.engine.clone();

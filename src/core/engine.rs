@@ -236,22 +236,30 @@ impl<V, C: Clock> Engine<V, C> {
     /// The value under `key` from memory: `None` when missing, expired, or persisted but not
     /// loaded (see [`Engine::unloaded_tier`]). Counts a hit, stale hit or miss.
     pub fn get(&mut self, key: &str) -> Result<Option<&V>, CacheError> {
+        self.lookup(key, true)
+    }
+
+    /// What [`Engine::get`] returns, without counting a read: for observers (a render showing
+    /// the value) whose reads are not the application's. Still marks the entry used.
+    pub fn observe(&mut self, key: &str) -> Result<Option<&V>, CacheError> {
+        self.lookup(key, false)
+    }
+
+    fn lookup(&mut self, key: &str, count: bool) -> Result<Option<&V>, CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
-        let Some(state) = self.live_state(key) else {
-            self.stats.misses += 1;
-            return Ok(None);
-        };
+        let state = self.live_state(key);
         let tick = self.next_tick();
-        let Some(slot) = self.slots.get_mut(key).filter(|slot| slot.value.is_some()) else {
-            self.stats.misses += 1;
-            return Ok(None);
-        };
-        slot.last_used = tick;
-        match state {
-            State::Stale => self.stats.stale_hits += 1,
-            _ => self.stats.hits += 1,
+        let slot = self.slots.get_mut(key).filter(|slot| state.is_some() && slot.value.is_some());
+        if count {
+            match (&slot, state) {
+                (None, _) => self.stats.misses += 1,
+                (Some(_), Some(State::Stale)) => self.stats.stale_hits += 1,
+                (Some(_), _) => self.stats.hits += 1,
+            }
         }
+        let Some(slot) = slot else { return Ok(None) };
+        slot.last_used = tick;
         Ok(slot.value.as_ref())
     }
 

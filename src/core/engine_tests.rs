@@ -102,6 +102,20 @@ fn stale_entries_are_served_and_counted_as_stale_hits() {
 }
 
 #[test]
+fn observing_a_value_counts_no_read() {
+    let Harness { mut cache, clock, .. } = harness();
+    let options = SetOptions { stale: Some(Ttl::Millis(10)), ..SetOptions::default() };
+    cache.set("k", "v".into(), options).unwrap();
+    assert_eq!(cache.observe("k").unwrap().map(String::as_str), Some("v"));
+    clock.advance(10);
+    assert_eq!(cache.observe("k").unwrap().map(String::as_str), Some("v"), "stale values are observed too");
+    assert_eq!(cache.observe("nope").unwrap(), None);
+    assert_eq!(cache.observe("").unwrap_err().code, ErrorCode::InvalidKey);
+    let stats = cache.stats();
+    assert_eq!((stats.hits, stats.stale_hits, stats.misses), (0, 0, 0));
+}
+
+#[test]
 fn peek_reports_metadata_without_counting() {
     let Harness { mut cache, .. } = harness();
     let options = SetOptions { etag: Some("\"v1\"".into()), tier: Some(Tier::Idb), ..tagged(&["balance"]) };

@@ -111,7 +111,7 @@ export class Fetches {
     const context: FetchContext<T> = {
       signal: controller.signal,
       etag: held?.etag,
-      previous: held ? (this.#inner.get(key) as T | undefined) : undefined,
+      previous: held ? (this.#inner.observe(key) as T | undefined) : undefined,
       setEtag: (value) => void (etag = value),
     };
     let answer: T | NotModified;
@@ -140,7 +140,7 @@ export class Fetches {
     const kept = unchanged
       ? this.#inner.confirmFetched(key, id, options)
       : this.#inner.storeFetched(key, id, answer, { ...options, etag });
-    if (kept) return (unchanged ? this.#inner.get(key) : answer) as T;
+    if (kept) return (unchanged ? this.#inner.observe(key) : answer) as T;
     if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;
     // Overtaken by a change of the key: callers get the answer of a fetch started after it.
     return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);

@@ -11,6 +11,7 @@ import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
 import { Fetches } from "./fetches.js";
 import { Mutations } from "./mutations.js";
+import { registerObservable } from "./observe.js";
 import { connect } from "./push.js";
 import { DEFAULT_FOCUS_THROTTLE_MS, Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
@@ -142,6 +143,7 @@ class BoundCache implements Cache {
 
   constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number, focusThrottleMs: number) {
     this.#inner = inner;
+    registerObservable(this, inner);
     this.#fetches = new Fetches(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
     this.#mutations = new Mutations(inner, () => this.#fetches.abortOutdated());
     this.#revalidator = new Revalidator(this.#fetches, this.#subscriptions, focusThrottleMs);

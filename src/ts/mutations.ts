@@ -20,7 +20,7 @@ export class Mutations {
     const held = this.#inner.peek(key) as EntryInfo | undefined;
     // Keep the entry where it lives unless told otherwise.
     const writeOptions: SetOptions = { tier: held?.tier, tags: held?.tags, ...setOptions };
-    const previous = this.#inner.get(key) as T | undefined;
+    const previous = this.#inner.observe(key) as T | undefined;
     const next =
       typeof valueOrUpdater === "function" ? (valueOrUpdater as (previous: T | undefined) => T)(previous) : valueOrUpdater;
     const id = this.#inner.beginMutation(key);

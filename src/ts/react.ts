@@ -27,6 +27,7 @@ import {
 } from "react";
 import { createCache, type Cache } from "./index.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
+import { observe } from "./observe.js";
 import type { CacheOptions, CacheStats, EntryInfo, MutateOptions, Target } from "./types.js";
 
 const CacheContext = createContext<Cache | null>(null);
@@ -145,7 +146,7 @@ function useEntry<T>(cache: Cache, key: string): Entry<T> {
   const subscribe = useCallback((onChange: () => void) => cache.subscribe(key, onChange), [cache, key]);
   const read = () => {
     const info = cache.peek(key);
-    const data = info ? cache.get<T>(key) : undefined;
+    const data = info ? observe<T>(cache, key) : undefined; // a render is not a read to count
     const previous = snapshot.current;
     const same =
       previous.data === data &&
