@@ -1,11 +1,22 @@
-import { fileURLToPath } from "node:url";
+import { readdirSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { defineConfig } from "vite";
-import { balanceApi } from "./api/balance.mjs";
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
+// Every `www/*.html` is a page; every `www/api/*.mjs` default-exports a Vite plugin serving one
+// page's API (shared plumbing lives in `www/api/lib/`). Adding a page touches no shared file.
+const pages = Object.fromEntries(
+  readdirSync(here(".")).filter((name) => name.endsWith(".html")).map((name) => [name.slice(0, -5), here(name)]),
+);
+const apis = await Promise.all(
+  readdirSync(here("api"))
+    .filter((name) => name.endsWith(".mjs"))
+    .map(async (name) => (await import(pathToFileURL(here(`api/${name}`)).href)).default()),
+);
+
 // The demo imports "cachebus" and "cachebus/react" exactly as an app would; here they resolve to
-// the local build in pkg/. Each page is an entry; the seed pages' APIs are served by plugins.
+// the local build in pkg/. CACHEBUS_DEMO_DIST builds (and previews) another folder than dist/.
 export default defineConfig({
   root: here("."),
   resolve: {
@@ -14,12 +25,12 @@ export default defineConfig({
       { find: /^cachebus\/react$/, replacement: here("../pkg/react.js") },
     ],
   },
-  plugins: [balanceApi()],
+  plugins: apis,
   build: {
-    outDir: "dist",
+    outDir: process.env.CACHEBUS_DEMO_DIST ?? "dist",
     emptyOutDir: true,
     target: "es2022",
-    rollupOptions: { input: { tiers: here("index.html"), balance: here("balance.html") } },
+    rollupOptions: { input: pages },
   },
   server: { host: "127.0.0.1", port: 5173 },
   preview: { host: "127.0.0.1", port: 4173, strictPort: true },

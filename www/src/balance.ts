@@ -1,7 +1,8 @@
-import { createElement as h, useEffect, useState } from "react";
-import { createRoot } from "react-dom/client";
+import { createElement as h, Fragment, useEffect, useState } from "react";
 import { httpJson } from "cachebus";
-import { CacheProvider, useCache, useCached, useCacheEvent, useCacheStats } from "cachebus/react";
+import { CacheProvider, useCache, useCached } from "cachebus/react";
+import { Inspector } from "./inspector.js";
+import { mountDemo } from "./shell.js";
 
 interface Balance {
   user: string;
@@ -18,7 +19,7 @@ function App() {
     setUser(next);
   };
   return h(
-    "div",
+    Fragment,
     null,
     h(
       "section",
@@ -94,21 +95,12 @@ function ServerCounter() {
   return h("section", { className: "card" }, h("h2", null, "Server"), h("p", { "data-testid": "requests" }, `balance requests served: ${count}`));
 }
 
-/** Recent cachebus:change events and the hit rate. */
-function Inspector() {
-  const [events, setEvents] = useState<string[]>([]);
-  useCacheEvent<{ origin: string; kind: string; keys: string[] }>("cachebus:change", (event) =>
-    setEvents((list) => [`${event.detail.origin} ${event.detail.kind} ${event.detail.keys.join(",")}`, ...list].slice(0, 8)),
-  );
-  const stats = useCacheStats(500);
-  const reads = stats.hits + stats.staleHits + stats.misses;
-  return h(
-    "section",
-    { className: "card" },
-    h("h2", null, "Cache inspector"),
-    h("p", { className: "stats" }, `hit rate ${reads ? Math.round((100 * (stats.hits + stats.staleHits)) / reads) : 0}% · local entries ${stats.tiers.local.entries}`),
-    h("ul", { "data-testid": "events" }, ...events.map((text, i) => h("li", { key: i }, text))),
-  );
-}
-
-createRoot(document.getElementById("app")!).render(h(App));
+mountDemo(
+  "balance",
+  "Token balance",
+  "Seed 003: the balance lives in localStorage with a 30 s TTL and a 1 s dedup window, per user. " +
+    "Spending pushes token-balance-updated over a WebSocket; a rule invalidates the balance tag, and every " +
+    "open tab refetches at once. Open this page in two tabs, spend in one, watch the other; switch user and " +
+    "the previous user's balance is never shown.",
+  h(App),
+);
