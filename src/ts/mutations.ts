@@ -18,8 +18,8 @@ export class Mutations {
   async mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options: MutateOptions<T> = {}) {
     const { commit, rollbackOnError = true, ...setOptions } = options;
     const held = this.#inner.peek(key) as EntryInfo | undefined;
-    // Keep the entry where it lives unless told otherwise.
-    const writeOptions: SetOptions = { tier: held?.tier, tags: held?.tags, ...setOptions };
+    // Keep the entry where it lives, and its lifetimes, unless told otherwise.
+    const writeOptions: SetOptions = { ...(held && placeOf(held)), ...setOptions };
     const previous = this.#inner.observe(key) as T | undefined;
     const next =
       typeof valueOrUpdater === "function" ? (valueOrUpdater as (previous: T | undefined) => T)(previous) : valueOrUpdater;
@@ -47,7 +47,7 @@ export class Mutations {
     key: string,
     id: number,
     next: T,
-    commit: (() => Promise<T> | T) | undefined,
+    commit: MutateOptions<T>["commit"],
     rollbackOnError: boolean,
     writeOptions: SetOptions,
     earlier: Promise<void> | undefined,
@@ -66,4 +66,10 @@ export class Mutations {
     if (failure) throw failure.error;
     return value;
   }
+}
+
+/** The tier, tags and lifetimes (`ttlMs`, `staleMs`, from when it was written) of a held entry. */
+function placeOf(held: EntryInfo): SetOptions {
+  const since = (instant: number | null) => (instant === null ? Infinity : Math.max(0, instant - held.updatedAt));
+  return { tier: held.tier, tags: held.tags, ttlMs: since(held.expiresAt), staleMs: since(held.staleAt) };
 }

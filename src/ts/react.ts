@@ -124,6 +124,12 @@ export function useCached<T>(key: string, fetcher: Fetcher<T>, options?: FetchOp
   useEffect(() => {
     if (entry.info === undefined || entry.info.state === "stale") void run(false);
   }, [run, entry.info === undefined, entry.info?.state]);
+  // A mount that a fresh entry serves is a fetch call the cache answered without a request:
+  // going through `fetch` counts it (`stats().fetches.served`, a hit) and remembers the fetcher.
+  useEffect(() => {
+    if (cache.peek(key)?.state !== "fresh") return;
+    cache.fetch(key, latest.current.fetcher, latest.current.options).catch(() => {});
+  }, [cache, key]);
   const refresh = useCallback(() => run(true), [run]);
   return {
     data: entry.data,

@@ -67,8 +67,11 @@ export interface SetOptions {
 
 /** Options of `cache.mutate`. */
 export interface MutateOptions<T> extends SetOptions {
-  /** Sends the change to the server; its result (unless `undefined`) becomes the cached value. */
-  commit?: () => Promise<T> | T;
+  /**
+   * Sends the change to the server; its result becomes the cached value, or, when it returns
+   * nothing, the optimistic value stays.
+   */
+  commit?: () => Promise<T | void> | T | void;
   /** On a failed commit, restore the value from before (default `true`). */
   rollbackOnError?: boolean;
 }

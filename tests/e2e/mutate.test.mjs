@@ -32,6 +32,31 @@ test("the optimistic value shows at once; the commit's result is stored; the upd
   await context.close();
 });
 
+test("a mutation keeps the entry's lifetimes; a commit that returns nothing keeps the optimistic value", async () => {
+  const { page, context, problems } = await open("lifetimes");
+  const result = await page.evaluate(async () => {
+    cache.set("counts", { pending: 6 }, { tier: "local", ttlMs: 120_000, staleMs: 5_000 });
+    const lifetimes = () => {
+      const { updatedAt, staleAt, expiresAt } = cache.peek("counts");
+      return [staleAt - updatedAt, expiresAt - updatedAt];
+    };
+    const resolved = await cache.mutate("counts", (c) => ({ pending: c.pending + 1 }), { commit: () => later(5, undefined) });
+    const afterMutate = lifetimes();
+    cache.set("forever", 1);
+    await cache.mutate("forever", 2);
+    const { staleAt, expiresAt } = cache.peek("forever");
+    return { resolved, stored: cache.get("counts"), afterMutate, forever: [staleAt, expiresAt] };
+  });
+  assert.deepEqual(result, {
+    resolved: { pending: 7 },
+    stored: { pending: 7 },
+    afterMutate: [5_000, 120_000],
+    forever: [null, null],
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("a failed commit restores the previous value and rethrows its error", async () => {
   const { page, context } = await open("rollback");
   const result = await page.evaluate(async () => {

@@ -81,6 +81,33 @@ test("useCached: one fetch for two components, stale shown while revalidating, n
   await context.close();
 });
 
+test("useCached mounted over a fresh entry makes no request and counts a served call and a hit", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached, useCache } = hooks;
+    let calls = 0;
+    let cacheRef;
+    const fetcher = async () => ++calls;
+    function Count({ label }) {
+      cacheRef = useCache();
+      const { data } = useCached("count", fetcher, { staleMs: 60_000 });
+      return h("p", null, `${label}:${data ?? "…"}`);
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-served" }, h(Count, { label: "a" })));
+    await waitFor(() => text() === "a:1");
+    const before = cacheRef.stats();
+    root.render(h(CacheProvider, { namespace: "hooks-served" }, h(Count, { label: "a" }), h(Count, { label: "b" })));
+    await waitFor(() => text() === "a:1b:1");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const after = cacheRef.stats();
+    return { calls, served: after.fetches.served - before.fetches.served, hits: after.hits - before.hits };
+  });
+  assert.deepEqual(result, { calls: 1, served: 1, hits: 1 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("CacheProvider switches user with the prop; no render under the new user sees the previous user's value", async () => {
   const { page, context } = await open();
   const result = await page.evaluate(async () => {

@@ -31,6 +31,9 @@ export async function correctUse(): Promise<number | undefined> {
   void stale;
   const targets: Target[] = ["balance", { prefix: "assets:" }, { pattern: "assets:*:fonts" }, { tags: ["a"] }, { all: true }];
   for (const target of targets) cache.invalidate(target);
+  // A commit that returns nothing keeps the optimistic value.
+  const kept: { tokens: number } = await cache.mutate("balance", { tokens: 1 }, { commit: async () => {} });
+  void kept;
   const listed: string[] = [...cache.keys(), ...cache.keys({ prefix: "assets:" })];
   void listed;
   const removed: number = await cache.remove({ key: "balance" });
