@@ -1,6 +1,6 @@
 import { CacheError } from "./errors.js";
 import { notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./fetch.js";
-import type { FetchStats } from "./types.js";
+import type { EntryInfo, FetchStats } from "./types.js";
 import type { WasmCache } from "./wasm/cachebus.js";
 
 // Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
@@ -20,21 +20,24 @@ const MAX_OVERTAKES = 3;
 export class Fetches {
   readonly #inner: WasmCache;
   readonly #retryDelay: (attempt: number, baseDelayMs: number) => number;
-  readonly #notifyError: (key: string) => void;
+  readonly #notify: (key: string) => void;
   readonly #flights = new Map<number, Flight>();
   /** The fetcher and options each key was last fetched with, for background revalidation. */
   readonly #known = new Map<string, { fetcher: Fetcher<unknown>; options: FetchOptions }>();
   readonly #counts: FetchStats = { started: 0, joined: 0, served: 0 };
 
-  /** `notifyError(key)` is told when a fetch of `key` failed and `peek` now shows the error. */
+  /**
+   * `notify(key)` is told what the change feed does not announce: a fetch of `key` failed (`peek`
+   * shows the error), or a "not modified" made a stale entry fresh again.
+   */
   constructor(
     inner: WasmCache,
     retryDelay: (attempt: number, baseDelayMs: number) => number,
-    notifyError: (key: string) => void,
+    notify: (key: string) => void,
   ) {
     this.#inner = inner;
     this.#retryDelay = retryDelay;
-    this.#notifyError = notifyError;
+    this.#notify = notify;
   }
 
   /** The cached value when fresh (or deduplicated), else the answer of one shared fetch. */
@@ -106,7 +109,7 @@ export class Fetches {
     controller: AbortController,
     overtakes: number,
   ): Promise<T> {
-    const held = this.#inner.peek(key) as { etag?: string } | undefined;
+    const held = this.#inner.peek(key) as EntryInfo | undefined;
     let etag: string | undefined;
     const context: FetchContext<T> = {
       signal: controller.signal,
@@ -125,7 +128,7 @@ export class Fetches {
           continue;
         }
         if (this.#inner.failFetch(key, id, error)) {
-          this.#notifyError(key);
+          this.#notify(key);
           throw error;
         }
         if (overtakes >= MAX_OVERTAKES) throw error;
@@ -140,6 +143,8 @@ export class Fetches {
     const kept = unchanged
       ? this.#inner.confirmFetched(key, id, options)
       : this.#inner.storeFetched(key, id, answer, { ...options, etag });
+    // A stale entry made fresh again by a "not modified" is no change of value, but news to its subscribers.
+    if (kept && unchanged && held?.state === "stale" && this.#inner.peek(key)?.state === "fresh") this.#notify(key);
     if (kept) return (unchanged ? this.#inner.observe(key) : answer) as T;
     if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;
     // Overtaken by a change of the key: callers get the answer of a fetch started after it.

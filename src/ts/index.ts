@@ -15,6 +15,7 @@ import { registerObservable } from "./observe.js";
 import { connect } from "./push.js";
 import { DEFAULT_FOCUS_THROTTLE_MS, Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
+import { Transitions } from "./transitions.js";
 import { loadBindings } from "./loader.js";
 import type {
   CacheOptions,
@@ -65,8 +66,8 @@ export interface Cache {
    */
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T>;
   /**
-   * Calls `listener` on every change of `key` (written, invalidated, removed, expired, cleared
-   * by a user switch, or a fetch of it failed). A `304 Not Modified` is not a change. Returns
+   * Calls `listener` on every change of `key` (written, invalidated, removed, turned stale or
+   * expired with time, cleared by a user switch, or a fetch of it failed). A `304 Not Modified` is not a change. Returns
    * the function that unsubscribes.
    */
   subscribe(key: string, listener: () => void): () => void;
@@ -140,6 +141,7 @@ class BoundCache implements Cache {
   readonly #fetches: Fetches;
   readonly #mutations: Mutations;
   readonly #revalidator: Revalidator;
+  readonly #transitions: Transitions;
 
   constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number, focusThrottleMs: number) {
     this.#inner = inner;
@@ -147,9 +149,11 @@ class BoundCache implements Cache {
     this.#fetches = new Fetches(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
     this.#mutations = new Mutations(inner, () => this.#fetches.abortOutdated());
     this.#revalidator = new Revalidator(this.#fetches, this.#subscriptions, focusThrottleMs);
+    this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
     inner.onChange((detail: ChangeEventDetail) => {
       this.#fetches.abortOutdated(); // changes from other tabs overtake fetches too
       this.#subscriptions.notify(detail.keys);
+      for (const key of detail.keys) this.#transitions.sync(key);
     });
   }
 
@@ -223,9 +227,11 @@ class BoundCache implements Cache {
     if (typeof listener !== "function") throw new CacheError("INVALID_OPTIONS", "listener must be a function");
     const remove = this.#subscriptions.add(key, listener);
     this.#revalidator.sync(key);
+    this.#transitions.sync(key);
     return () => {
       remove();
       this.#revalidator.sync(key);
+      this.#transitions.sync(key);
     };
   }
 
@@ -267,6 +273,7 @@ class BoundCache implements Cache {
 
   close(): void {
     this.#revalidator.stop();
+    this.#transitions.stop();
     this.#inner.close();
   }
 }

@@ -71,6 +71,25 @@ test("subscribe: the listener runs on each change of its key only, and stops whe
   await context.close();
 });
 
+test("subscribe: the listener runs when its entry turns stale and when it expires, with no call in between", async () => {
+  const { page, context, problems } = await open("transitions");
+  const result = await page.evaluate(async () => {
+    const seen = [];
+    cache.set("quote", 1, { staleMs: 40, ttlMs: 120 });
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the set's own notification has passed
+    const off = cache.subscribe("quote", () => seen.push(cache.peek("quote")?.state ?? "gone"));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    off();
+    cache.set("quote", 2, { staleMs: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return seen;
+  });
+  // stale at 40 ms, gone at 120 ms; nothing after unsubscribing
+  assert.deepEqual(result, ["stale", "gone"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("subscribe: a fetch that stores or fails notifies; a 304 does not", async () => {
   const { page, context } = await open("subscribe-fetch");
   const result = await page.evaluate(async () => {
@@ -87,6 +106,25 @@ test("subscribe: a fetch that stores or fails notifies; a 304 does not", async (
     return seen;
   });
   assert.deepEqual(result, ["value", "error"]);
+  await context.close();
+});
+
+test("subscribe: a 304 that makes an invalidated entry fresh again notifies", async () => {
+  const { page, context } = await open("subscribe-fresh-again");
+  const result = await page.evaluate(async () => {
+    const seen = [];
+    cache.subscribe("item", () => seen.push(cache.peek("item").state));
+    const wait = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const options = { staleMs: 60_000, dedupMs: 0 };
+    await cache.fetch("item", cachebus.httpJson("/api/items/s2"), options);
+    await wait();
+    cache.invalidate("item");
+    await wait();
+    await cache.fetch("item", cachebus.httpJson("/api/items/s2"), options); // 304
+    await wait();
+    return seen;
+  });
+  assert.deepEqual(result, ["fresh", "stale", "fresh"]);
   await context.close();
 });
 
