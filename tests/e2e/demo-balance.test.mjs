@@ -1,18 +1,11 @@
 // The token-balance seed page (seed 003) driven as a person would, in two tabs.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { screenshotDir, startDemoServer, useBrowser } from "./harness.mjs";
+import { openDemoTab, screenshotDir, startDemoServer, useBrowser } from "./harness.mjs";
 
 const env = useBrowser(startDemoServer);
 
-async function tab(context) {
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
-  await page.goto(`${env.server.url}balance.html`);
-  return { page, problems };
-}
+const tab = (context) => openDemoTab(context, env.server.url, "balance.html");
 
 test("a balance spent in one tab updates every tab; switching user never shows the previous balance", async () => {
   const context = await env.browser.newContext();

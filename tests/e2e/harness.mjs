@@ -81,6 +81,21 @@ export async function openPage(browser, url, beforeLoad = () => {}) {
   return { page, problems };
 }
 
+/**
+ * Opens `path` of the demo server (`startDemoServer`) in a new page of `context`. `problems`
+ * collects page errors and console errors, for the test to assert empty; `beforeLoad(page)` may
+ * attach listeners before navigation.
+ */
+export async function openDemoTab(context, serverUrl, path, beforeLoad = () => {}) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
+  beforeLoad(page);
+  await page.goto(`${serverUrl}${path}`);
+  return { page, problems };
+}
+
 const contentTypes = {
   ".js": "text/javascript",
   ".wasm": "application/wasm",

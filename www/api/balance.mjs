@@ -4,13 +4,13 @@ import { apiPlugin, createPushHub, sendJson } from "./lib/http.mjs";
 
 const START = { alice: 100, bob: 50 };
 
-/** Serves `/api/balance/:user`, `POST /api/balance/:user/spend`, `/api/stats` and `/ws`. */
+/** Serves `/api/balance/:user`, `POST /api/balance/:user/spend`, `/api/balance/stats` and `/ws`. */
 export default function balanceApi() {
   const balances = new Map(Object.entries(START));
   const requests = { balance: 0 };
   const hub = createPushHub();
   const handle = (request, response, url) => {
-    if (url.pathname === "/api/stats") return void sendJson(request, response, requests);
+    if (url.pathname === "/api/balance/stats") return void sendJson(request, response, requests);
     const balance = url.pathname.match(/^\/api\/balance\/(\w+)(\/spend)?$/);
     if (!balance) return false;
     const user = balance[1];

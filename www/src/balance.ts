@@ -2,6 +2,7 @@ import { createElement as h, Fragment, useEffect, useState } from "react";
 import { httpJson } from "cachebus";
 import { CacheProvider, useCache, useCached } from "cachebus/react";
 import { Inspector } from "./inspector.js";
+import { useServerStats } from "./server-stats.js";
 import { mountDemo } from "./shell.js";
 
 interface Balance {
@@ -85,14 +86,8 @@ function BalanceCard() {
 
 /** How many balance requests reached the server (dedup and the shared localStorage copy at work). */
 function ServerCounter() {
-  const [count, setCount] = useState(0);
-  useEffect(() => {
-    const poll = () => fetch("/api/stats").then((r) => r.json()).then((s: { balance: number }) => setCount(s.balance));
-    const timer = setInterval(poll, 300);
-    void poll();
-    return () => clearInterval(timer);
-  }, []);
-  return h("section", { className: "card" }, h("h2", null, "Server"), h("p", { "data-testid": "requests" }, `balance requests served: ${count}`));
+  const { stats } = useServerStats<{ balance: number }>("/api/balance/stats");
+  return h("section", { className: "card" }, h("h2", null, "Server"), h("p", { "data-testid": "requests" }, `balance requests served: ${stats?.balance ?? 0}`));
 }
 
 mountDemo(
