@@ -76,8 +76,9 @@ pub(crate) fn off(core: &Core, id: u32) {
     core.bus.listeners.borrow_mut().remove(&id);
 }
 
-/// Adds rules: `{ [name]: target | target[] | (detail) => target | target[] }`, and the fallback.
-pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Result<(), CacheError> {
+/// Adds a group of rules: `{ [name]: target | target[] | (detail) => target | target[] }`, and
+/// the fallback of their families; returns the group's id, for [`remove_rules`].
+pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Result<u32, CacheError> {
     if !table.is_object() {
         return Err(BAD_RULES);
     }
@@ -95,8 +96,12 @@ pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Resu
         check_rule(&fallback)?;
         Some(fallback)
     };
-    core.bus.rules.borrow_mut().extend(rules, fallback);
-    Ok(())
+    Ok(core.bus.rules.borrow_mut().extend(rules, fallback))
+}
+
+/// Takes back the rules and fallback added as group `id`.
+pub(crate) fn remove_rules(core: &Core, id: u32) {
+    core.bus.rules.borrow_mut().remove(id);
 }
 
 /// `emit`: dispatches `new CustomEvent(name, { detail })` on `window`, applies the matching rule

@@ -355,9 +355,15 @@ impl WasmCache {
         bus::pushed(&self.engine, &result)
     }
 
-    /// Adds event rules and (when given) the fallback of their families.
-    pub fn rules(&self, table: JsValue, fallback: JsValue) -> Result<(), JsValue> {
+    /// Adds event rules and (when given) the fallback of their families; returns their group id.
+    pub fn rules(&self, table: JsValue, fallback: JsValue) -> Result<u32, JsValue> {
         bus::set_rules(&self.engine, &table, fallback).map_err(to_js)
+    }
+
+    /// Takes back the rules (and fallback) of group `id`.
+    #[wasm_bindgen(js_name = removeRules)]
+    pub fn remove_rules(&self, id: u32) {
+        bus::remove_rules(&self.engine, id);
     }
 
     /// Drops every entry from memory and closes IndexedDB; later calls throw `CLOSED`.

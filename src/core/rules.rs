@@ -1,29 +1,48 @@
 //! Which invalidation an app event triggers.
 //!
-//! A rules table maps event names to rules (the caller's type `R`: targets or functions of the
-//! event detail). Lookup order for an event name:
-//! 1. a rule for exactly that name;
-//! 2. a rule whose name is a `*` pattern matching it (`"ai-asset-*"`);
-//! 3. the fallback, when the name belongs to a declared family: the text up to and including
-//!    its first `:` is the prefix of some rule's name (`action:create_client` declares
-//!    `action:`, so `action:unknown` falls back: the seeds' "refresh every common list");
+//! Each `rules` call adds a group: names mapped to rules (the caller's type `R`: targets or
+//! functions of the event detail) and, optionally, a fallback. Lookup order for an event name:
+//! 1. a rule for exactly that name (the newest group's, when several have one);
+//! 2. a rule whose name is a `*` pattern matching it (`"ai-asset-*"`), newest group first;
+//! 3. a fallback, when the name belongs to a family its group declares: the text up to and
+//!    including the name's first `:` is the prefix of one of that group's rule names
+//!    (`action:create_client` declares `action:`, so `action:unknown` falls back: the seeds'
+//!    "refresh every common list"); newest group first;
 //! 4. nothing.
+//!
+//! Removing a group takes back exactly its rules and fallback; older ones show through again.
 
 use std::collections::HashMap;
 
 use super::target::Pattern;
 
-/// Event-name rules and a fallback.
+/// Names one `extend` call, for [`Rules::remove`].
+pub type GroupId = u32;
+
+/// Event-name rules and fallbacks, in groups.
 #[derive(Debug)]
 pub struct Rules<R> {
+    groups: Vec<Group<R>>,
+    next_id: GroupId,
+}
+
+#[derive(Debug)]
+struct Group<R> {
+    id: GroupId,
     exact: HashMap<String, R>,
     patterns: Vec<(String, Pattern, R)>,
     fallback: Option<R>,
 }
 
+impl<R> Group<R> {
+    fn declares(&self, family: &str) -> bool {
+        self.exact.keys().chain(self.patterns.iter().map(|(name, _, _)| name)).any(|name| name.starts_with(family))
+    }
+}
+
 impl<R> Default for Rules<R> {
     fn default() -> Self {
-        Rules { exact: HashMap::new(), patterns: Vec::new(), fallback: None }
+        Rules { groups: Vec::new(), next_id: 1 }
     }
 }
 
@@ -39,39 +58,45 @@ pub enum Found<'a, R> {
 }
 
 impl<R> Rules<R> {
-    /// Adds `rules` (a later rule for the same name replaces the earlier) and, when given,
-    /// replaces the fallback.
-    pub fn extend(&mut self, rules: Vec<(String, R)>, fallback: Option<R>) {
+    /// Adds a group of `rules` (within it, a later rule for the same name replaces the earlier)
+    /// and its `fallback`; returns the group's id.
+    pub fn extend(&mut self, rules: Vec<(String, R)>, fallback: Option<R>) -> GroupId {
+        let mut group = Group { id: self.next_id, exact: HashMap::new(), patterns: Vec::new(), fallback };
+        self.next_id = self.next_id.wrapping_add(1);
         for (name, rule) in rules {
             if name.contains('*') {
-                self.patterns.retain(|(existing, _, _)| *existing != name);
+                group.patterns.retain(|(existing, _, _)| *existing != name);
                 let pattern = Pattern::new(&name);
-                self.patterns.push((name, pattern, rule));
+                group.patterns.push((name, pattern, rule));
             } else {
-                self.exact.insert(name, rule);
+                group.exact.insert(name, rule);
             }
         }
-        if fallback.is_some() {
-            self.fallback = fallback;
-        }
+        let id = group.id;
+        self.groups.push(group);
+        id
+    }
+
+    /// Takes back the rules and fallback of group `id` (nothing when it is gone already).
+    pub fn remove(&mut self, id: GroupId) {
+        self.groups.retain(|group| group.id != id);
     }
 
     /// The rule `name` triggers.
     pub fn find(&self, name: &str) -> Found<'_, R> {
-        if let Some(rule) = self.exact.get(name) {
+        let newest_first = || self.groups.iter().rev();
+        if let Some(rule) = newest_first().find_map(|group| group.exact.get(name)) {
             return Found::Rule(rule);
         }
-        if let Some((_, _, rule)) = self.patterns.iter().find(|(_, pattern, _)| pattern.matches(name)) {
+        let pattern = newest_first()
+            .find_map(|group| group.patterns.iter().find(|(_, pattern, _)| pattern.matches(name)).map(|(_, _, rule)| rule));
+        if let Some(rule) = pattern {
             return Found::Rule(rule);
         }
-        match (&self.fallback, family(name)) {
-            (Some(fallback), Some(family)) if self.declares(family) => Found::Fallback(fallback),
-            _ => Found::Nothing,
-        }
-    }
-
-    fn declares(&self, family: &str) -> bool {
-        self.exact.keys().chain(self.patterns.iter().map(|(name, _, _)| name)).any(|name| name.starts_with(family))
+        let Some(family) = family(name) else { return Found::Nothing };
+        newest_first()
+            .find_map(|group| group.fallback.as_ref().filter(|_| group.declares(family)))
+            .map_or(Found::Nothing, Found::Fallback)
     }
 }
 
@@ -113,6 +138,27 @@ mod tests {
         assert_eq!(rules.find("action:delete_everything"), Found::Fallback(&"all lists"));
         assert_eq!(rules.find("ui:toggle"), Found::Nothing, "no rule declares ui:");
         assert_eq!(rules.find("page-view"), Found::Nothing, "no family at all");
+    }
+
+    #[test]
+    fn each_fallback_serves_the_families_of_its_own_group() {
+        let mut rules = rules();
+        rules.extend(vec![("chat:asked".into(), "chat")], Some("chat history"));
+        assert_eq!(rules.find("chat:unknown"), Found::Fallback(&"chat history"));
+        assert_eq!(rules.find("action:unknown"), Found::Fallback(&"all lists"), "the newer fallback is chat:'s only");
+    }
+
+    #[test]
+    fn removing_a_group_takes_back_its_rules_and_fallback_only() {
+        let mut rules = rules();
+        let newer = rules.extend(vec![("action:create_client".into(), "clients v2"), ("ui:*".into(), "ui")], Some("ui fallback"));
+        assert_eq!(rules.find("action:create_client"), Found::Rule(&"clients v2"));
+        rules.remove(newer);
+        assert_eq!(rules.find("action:create_client"), Found::Rule(&"clients"), "the older rule shows through again");
+        assert_eq!(rules.find("ui:toggle"), Found::Nothing);
+        assert_eq!(rules.find("action:other"), Found::Fallback(&"all lists"));
+        rules.remove(newer);
+        assert_eq!(rules.find("ai-asset-created"), Found::Rule(&"assets"), "removing twice changes nothing");
     }
 
     #[test]

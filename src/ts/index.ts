@@ -94,8 +94,12 @@ export interface Cache {
    * and (unless `crossTab: false`) does the same in the other tabs of this namespace.
    */
   emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void;
-  /** Adds rules mapping app event names (or `*` patterns) to invalidations. */
-  rules(table: Record<string, Rule>, options?: RulesOptions): void;
+  /**
+   * Adds rules mapping app event names (or `*` patterns) to invalidations, and a fallback for
+   * unknown events of the families they declare. Returns the function that takes exactly these
+   * rules back (earlier rules for the same names apply again): an effect's cleanup.
+   */
+  rules(table: Record<string, Rule>, options?: RulesOptions): () => void;
   /**
    * Server push: for each `message` of `source` (a WebSocket, an EventSource, any EventTarget),
    * `map(data)` (JSON text is parsed first) returns `{ event, detail }` to emit, a target to
@@ -203,8 +207,9 @@ class BoundCache implements Cache {
     this.#fetches.abortOutdated();
   }
 
-  rules(table: Record<string, Rule>, options?: RulesOptions): void {
-    this.#inner.rules(table, options?.fallback);
+  rules(table: Record<string, Rule>, options?: RulesOptions): () => void {
+    const id = this.#inner.rules(table, options?.fallback);
+    return () => this.#inner.removeRules(id);
   }
 
   connect(source: EventTarget, map: (data: unknown) => PushResult): () => void {

@@ -168,8 +168,9 @@ export type Rule = Target | Target[] | ((detail: any) => Target | Target[] | nul
 /** Options of `cache.rules`. */
 export interface RulesOptions {
   /**
-   * Applied to an event with no rule whose name belongs to a declared family: `action:` is
-   * declared by any rule named `action:...`, so `action:unknown` falls back.
+   * Applied to an event with no rule whose name belongs to a family these rules declare:
+   * `action:` is declared by a rule named `action:...`, so `action:unknown` falls back. Each
+   * `rules` call's fallback serves its own families (the newest call's first).
    */
   fallback?: Target | Target[];
 }

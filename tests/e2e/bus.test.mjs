@@ -44,6 +44,32 @@ test("emit dispatches a real CustomEvent; on handlers run, are isolated and remo
   await context.close();
 });
 
+test("rules return their remover: it takes back exactly those rules and their fallback", async () => {
+  const context = await env.browser.newContext();
+  const { page } = await tab(context, "rules-remove");
+  const result = await page.evaluate(async () => {
+    const keys = ["clients:list", "clients:v2", "sessions:list"];
+    const reset = () => keys.forEach((key) => cache.set(key, 1));
+    const stale = () => keys.filter((key) => cache.peek(key).state === "stale");
+    const emitted = (name) => {
+      reset();
+      cache.emit(name);
+      return stale();
+    };
+    cache.rules({ "action:create_client": { key: "clients:list" } }, { fallback: { key: "sessions:list" } });
+    const remove = cache.rules({ "action:create_client": { key: "clients:v2" } }, { fallback: { key: "clients:v2" } });
+    const layered = [emitted("action:create_client"), emitted("action:unknown")];
+    remove();
+    const afterRemove = [emitted("action:create_client"), emitted("action:unknown")];
+    return { layered, afterRemove };
+  });
+  assert.deepEqual(result, {
+    layered: [["clients:v2"], ["clients:v2"]], // the newer rules and fallback win
+    afterRemove: [["clients:list"], ["sessions:list"]], // the older ones apply again
+  });
+  await context.close();
+});
+
 test("rules turn app events into invalidations; unknown actions of a declared family fall back", async () => {
   const context = await env.browser.newContext();
   const { page } = await tab(context, "rules");

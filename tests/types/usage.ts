@@ -58,7 +58,7 @@ export async function correctUse(): Promise<number | undefined> {
   const off = cache.on<{ shop: string }>("ai-asset-created", (event) => void event.detail.shop);
   off();
   cache.emit("ai-asset-created", { shop: "shop1" }, { crossTab: false });
-  cache.rules(
+  const removeRules: () => void = cache.rules(
     {
       "ai-asset-created": (detail: { shop: string }) => ({ pattern: `assets:${detail.shop}:*` }),
       "action:create_client": [{ prefix: "clients" }],
@@ -66,6 +66,7 @@ export async function correctUse(): Promise<number | undefined> {
     },
     { fallback: [{ prefix: "clients" }, { prefix: "sessions" }] },
   );
+  removeRules();
   cache.close();
   return balance?.tokens;
 }

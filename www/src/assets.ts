@@ -89,9 +89,7 @@ function App() {
  */
 function AssetRules() {
   const cache = useCache();
-  useEffect(() => {
-    cache.rules({ "ai-asset-*": (detail: AssetEventDetail) => ({ pattern: `assets:${detail.shop}:*` }) });
-  }, [cache]);
+  useEffect(() => cache.rules({ "ai-asset-*": (detail: AssetEventDetail) => ({ pattern: `assets:${detail.shop}:*` }) }), [cache]);
   return null;
 }
 

@@ -45,7 +45,7 @@ function App() {
 function Push() {
   const cache = useCache();
   useEffect(() => {
-    cache.rules({ "token-balance-updated": { tags: ["balance"] } });
+    const removeRules = cache.rules({ "token-balance-updated": { tags: ["balance"] } });
     const socket = new WebSocket(`ws://${location.host}/ws`);
     const disconnect = cache.connect(socket, (message) => {
       const update = message as { type?: string; user?: string };
@@ -56,6 +56,7 @@ function Push() {
     return () => {
       disconnect();
       socket.close();
+      removeRules();
     };
   }, [cache]);
   return null;

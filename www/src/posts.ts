@@ -132,9 +132,7 @@ function useWrite(invalidate: boolean): (write: Write) => Promise<Post> {
 /** Every tab applies the same rule: a changed post invalidates everything tagged `posts`. */
 function PostChangedRule() {
   const cache = useCache();
-  useEffect(() => {
-    cache.rules({ [POST_CHANGED]: { tags: [POSTS_TAG] } });
-  }, [cache]);
+  useEffect(() => cache.rules({ [POST_CHANGED]: { tags: [POSTS_TAG] } }), [cache]);
   return null;
 }
 
