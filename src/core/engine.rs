@@ -144,7 +144,8 @@ pub struct Engine<V, C> {
     diagnostics: Vec<Diagnostic>,
     changes: ChangeLog,
     fetches: FetchTable,
-    mutations: Mutations<V>,
+    /// Pending mutations; the value from before them carries its metadata, restored on rollback.
+    mutations: Mutations<(V, Option<EntryMeta>)>,
     /// Who the calls being made come from (another tab's messages, a server push, or this tab).
     origin: Origin,
     closed: bool,
@@ -191,13 +192,18 @@ impl<V, C: Clock> Engine<V, C> {
             options.ttl.unwrap_or(defaults.ttl),
             options.stale.unwrap_or(defaults.stale),
         );
-        let mut meta = EntryMeta {
+        let meta = EntryMeta {
             tier: options.tier.unwrap_or(defaults.tier),
             freshness,
             tags: options.tags,
             etag: options.etag,
             size: options.size,
         };
+        self.write(key, value, meta)
+    }
+
+    /// Stores `value` under `key` with `meta` as it is (see [`Engine::set`]).
+    fn write(&mut self, key: &str, value: V, mut meta: EntryMeta) -> Result<(), CacheError> {
         if meta.tier != Tier::Memory {
             self.persist(key, &value, &mut meta)?;
         }
@@ -702,12 +708,13 @@ impl<V: Clone, C: Clock> Engine<V, C> {
         self.ensure_open()?;
         validate_key(key)?;
         self.live_state(key);
-        let current = self.slots.get(key).and_then(|slot| slot.value.clone());
+        let current = self.slots.get(key).and_then(|slot| Some((slot.value.clone()?, Some(slot.meta.clone()))));
         Ok(self.mutations.begin(key, current))
     }
 
-    /// Mutation `id` of `key` settled (in start order): shows the committed or restored value
-    /// with `options`, or leaves a later optimistic value in place.
+    /// Mutation `id` of `key` settled (in start order): shows the committed value with `options`,
+    /// restores the value from before the mutations with its own metadata (tier, tags, etag,
+    /// instants), or leaves a later optimistic value in place.
     pub fn settle_mutation(
         &mut self,
         key: &str,
@@ -716,9 +723,14 @@ impl<V: Clone, C: Clock> Engine<V, C> {
         options: SetOptions,
     ) -> Result<(), CacheError> {
         self.ensure_open()?;
+        let outcome = match outcome {
+            Outcome::Committed(value) => Outcome::Committed((value, None)),
+            Outcome::Failed { rollback } => Outcome::Failed { rollback },
+        };
         match self.mutations.settle(key, id, outcome) {
             Show::Keep => Ok(()),
-            Show::Value(Some(value)) => self.set(key, value, options),
+            Show::Value(Some((value, Some(original)))) => self.write(key, value, original),
+            Show::Value(Some((value, None))) => self.set(key, value, options),
             Show::Value(None) => self.remove(&Target::key(key)?).map(|_| ()),
         }
     }

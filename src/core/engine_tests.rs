@@ -542,6 +542,34 @@ fn overlapping_mutations_settle_in_order_and_roll_back_to_the_confirmed_value() 
 }
 
 #[test]
+fn a_rollback_restores_the_original_entry_with_its_metadata_a_commit_takes_the_options() {
+    let Harness { mut cache, clock, local, .. } = harness();
+    let original = SetOptions {
+        tier: Some(Tier::Local),
+        tags: vec!["posts".into()],
+        etag: Some("\"v1\"".into()),
+        stale: Some(Ttl::Millis(100)),
+        ..SetOptions::default()
+    };
+    cache.set("k", "before".into(), original).unwrap();
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    let before = cache.peek("k").unwrap().unwrap().meta.clone();
+    clock.advance(50);
+    let id = cache.begin_mutation("k").unwrap();
+    cache.set("k", "optimistic".into(), opts(Tier::Local)).unwrap();
+    cache.settle_mutation("k", id, Outcome::Failed { rollback: true }, opts(Tier::Local)).unwrap();
+    let restored = cache.peek("k").unwrap().unwrap();
+    assert_eq!((restored.state, restored.meta), (State::Stale, &before), "etag, tags, instants and staleness as before");
+    let persisted = local.contents.borrow().get("shop:alice:k").and_then(|(_, value)| value.clone());
+    assert_eq!(persisted.as_deref(), Some("before"), "persisted again");
+
+    let id = cache.begin_mutation("k").unwrap();
+    cache.settle_mutation("k", id, Outcome::Committed("server".into()), opts(Tier::Local)).unwrap();
+    let committed = cache.peek("k").unwrap().unwrap();
+    assert_eq!((committed.state, committed.meta.etag.as_deref()), (State::Fresh, None), "a commit is a new value");
+}
+
+#[test]
 fn a_user_switch_drops_pending_mutations() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "alice".into(), SetOptions::default()).unwrap();
