@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 export CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: setup build demo test size measure
+.PHONY: setup build demo test size measure bench
 
 ## setup: install what is missing (chromium, wasm32 target, pinned wasm-bindgen CLI, npm ci)
 setup:
@@ -39,3 +39,7 @@ measure: build
 ## size: raw, gzip and brotli bytes of the wasm, the JS glue and the facade
 size: build
 	@node scripts/size.mjs
+
+## bench: cachebus against its peers in headless Chromium; prints medians and ratios, writes docs/benchmarks.{json,svg}
+bench: build
+	@node bench/run.mjs

@@ -1,0 +1,274 @@
+// The benchmark command (`make bench`): builds the workload page and every subject's size entry
+// with Vite (bench/vite.config.js), serves the page on 127.0.0.1, drives headless Chromium
+// through the workloads, prints the medians with each peer's ratio to cachebus, and writes
+// docs/benchmarks.json and docs/benchmarks.svg. Exits 1 when a subject gives a wrong answer,
+// 2 when the run takes more than 5 minutes. Never a test: nothing here asserts a timing.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { cpus, loadavg } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { build } from "vite";
+import { launchBrowser } from "../tests/e2e/harness.mjs";
+import { median } from "./lib.js";
+import { svg, table, verdicts, withRatios } from "./report.mjs";
+
+const LIMIT_MS = 5 * 60_000;
+const root = fileURLToPath(new URL("..", import.meta.url));
+const here = (path) => join(root, "bench", path);
+const SIZE_SUBJECTS = { cachebus: "cachebus", tanstack: "TanStack", swr: "SWR", "idb-keyval": "idb-keyval", localforage: "localForage" };
+const startedAt = Date.now();
+const loadAtStart = loadavg(); // other processes on the machine make medians noisier
+
+const deadline = setTimeout(() => {
+  console.error("bench: stopped after 5 minutes (the run is bounded)");
+  process.exit(2); // playwright kills the browser it launched when this process exits
+}, LIMIT_MS);
+
+const rows = [];
+const failures = [];
+const log = (text) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(0).padStart(3)} s] ${text}`);
+
+/** Runs one subject of a workload; a thrown error (a wrong answer) is recorded, the run goes on. */
+async function subject(workload, name, body) {
+  try {
+    const got = await body();
+    rows.push(...got.map((row) => ({ workload, ...row })));
+    log(`${workload} · ${name}`);
+  } catch (error) {
+    failures.push({ workload, subject: name, error: error.message.split("\n")[0] });
+    log(`${workload} · ${name}: FAILED ${error.message.split("\n")[0]}`);
+  }
+}
+
+/** A row computed here from raw samples. */
+const sampled = (metric, name, samples, unit, value = median(samples), note) =>
+  ({ metric, subject: name, unit, value, rounds: samples, ...(note ? { note } : {}) });
+
+// ── build and serve ───────────────────────────────────────────────────────────────────────
+log("vite build: workload page and size entries");
+const configFile = here("vite.config.js");
+await build({ configFile, mode: "production" });
+for (const name of Object.keys(SIZE_SUBJECTS)) await build({ configFile, mode: `size-${name}` });
+
+/** Serves bench/dist/page cross-origin isolated (so performance.now() is precise to 5 µs). */
+function serve(folder) {
+  const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+  const httpServer = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url, "http://x").pathname);
+    const file = normalize(join(folder, path === "/" ? "index.html" : path));
+    let body;
+    try {
+      body = file.startsWith(folder) ? readFileSync(file) : undefined;
+    } catch {}
+    if (!body) return response.writeHead(404).end();
+    response.writeHead(200, {
+      "content-type": types[extname(file)] ?? "application/octet-stream",
+      "cross-origin-opener-policy": "same-origin",
+      "cross-origin-embedder-policy": "require-corp",
+      "cache-control": "no-store",
+    });
+    response.end(body);
+  });
+  return new Promise((resolve) => httpServer.listen(0, "127.0.0.1", () => resolve(httpServer)));
+}
+const server = await serve(here("dist/page/"));
+const url = `http://127.0.0.1:${server.address().port}/`;
+const browser = await launchBrowser();
+const context = await browser.newContext();
+const page = await context.newPage();
+page.on("pageerror", (error) => log(`page error: ${error.message}`));
+
+/** Loads a fresh benchmark page (same origin: storage persists unless reset). */
+async function load(target = page, reset = true) {
+  await target.goto(url);
+  await target.waitForFunction(() => window.bench !== undefined);
+  if (reset) await target.evaluate(() => window.bench.resetStorage());
+}
+const inPage = (fn, arg, target = page) => target.evaluate(fn, arg);
+
+// ── 1. set, get hit, get miss per tier ────────────────────────────────────────────────────
+for (const tier of ["memory", "local", "idb"]) {
+  await load();
+  for (const name of await inPage((t) => window.bench.tiers.subjectsOf(t), tier)) {
+    await subject("1 tiers", `${tier} ${name}`, async () => {
+      await load();
+      return inPage(([t, n]) => window.bench.tiers.run(t, n), [tier, name]);
+    });
+  }
+}
+
+// ── 2. idb: 10,000 writes in one tick, cold reads after a reload ──────────────────────────
+await load();
+const idbSubjects = await inPage(() => ({ write: window.bench.idb.writeSubjects, read: window.bench.idb.readSubjects }));
+for (const name of idbSubjects.write) {
+  await subject("2 idb batch", name, async () => {
+    await load();
+    const written = await inPage((n) => window.bench.idb.write(n), name);
+    if (!idbSubjects.read.includes(name)) return written;
+    await load(page, false); // the reload: nothing in memory, everything in IndexedDB
+    return [...written, ...(await inPage((n) => window.bench.idb.coldRead(n), name))];
+  });
+}
+
+// ── 3. invalidate / remove one prefix per tier ────────────────────────────────────────────
+for (const tier of ["memory", "local", "idb"]) {
+  await load();
+  for (const name of await inPage((t) => window.bench.invalidate.subjectsOf(t), tier)) {
+    await subject("3 invalidate", `${tier} ${name}`, async () => {
+      await load();
+      return inPage(([t, n]) => window.bench.invalidate.run(t, n), [tier, name]);
+    });
+  }
+}
+
+// ── 4. dedup, 5a. cached-hit fetch, 5b. React re-render ───────────────────────────────────
+await load();
+const fetchSubjects = await inPage(() => [window.bench.fetch.subjects4, window.bench.fetch.subjects5]);
+for (const name of fetchSubjects[0]) {
+  await subject("4 dedup", name, async () => (await load(), inPage((n) => window.bench.fetch.dedup(n), name)));
+}
+for (const name of fetchSubjects[1]) {
+  await subject("5 fetch hit", name, async () => (await load(), inPage((n) => window.bench.fetch.cachedHit(n), name)));
+}
+for (const name of await inPage(() => window.bench.react.subjectsOf())) {
+  await subject("5 react", name, async () => (await load(), inPage((n) => window.bench.react.run(n), name)));
+}
+
+// ── 6. cross-tab latency: two pages of one context ────────────────────────────────────────
+for (const name of await inPage(() => window.bench.crosstab.subjectsOf())) {
+  await subject("6 cross-tab", name, async () => {
+    const tabs = await browser.newContext();
+    try {
+      const [sender, receiver] = [await tabs.newPage(), await tabs.newPage()];
+      for (const tab of [sender, receiver]) await load(tab);
+      for (const tab of [sender, receiver]) await inPage((n) => window.bench.crosstab.setup(n), name, tab);
+      const count = await inPage(() => window.bench.crosstab.MESSAGES, undefined, receiver);
+      const sent = [];
+      for (let i = 0; i < count; i++) {
+        sent.push(await inPage((n) => window.bench.crosstab.sendChange(n), i, sender));
+        await receiver.waitForFunction((n) => window.arrivals.length > n, i, { timeout: 5_000 });
+      }
+      const arrivals = await inPage(() => window.arrivals, undefined, receiver);
+      const wrong = arrivals.findIndex((arrival, i) => arrival.i !== i || !arrival.ok);
+      if (wrong !== -1) throw new Error(`wrong result: change ${wrong} arrived as ${JSON.stringify(arrivals[wrong])}`);
+      const delays = arrivals.map((arrival, i) => arrival.at - sent[i]);
+      return [
+        sampled(`cross-tab: median of ${count}`, name, delays, "ms"),
+        sampled(`cross-tab: worst of ${count}`, name, delays, "ms", Math.max(...delays)),
+      ];
+    } finally {
+      await tabs.close();
+    }
+  });
+}
+
+// ── 7. start-up and hydration ─────────────────────────────────────────────────────────────
+const START_ROUNDS = 7;
+for (const name of await inPage(() => window.bench.startup.subjectsOf())) {
+  await subject("7 start-up", name, async () => {
+    const starts = [];
+    for (let round = 0; round < START_ROUNDS; round++) {
+      const cold = await browser.newContext(); // a new HTTP cache and no compiled wasm
+      try {
+        const tab = await cold.newPage();
+        await load(tab, false);
+        starts.push(await inPage((n) => window.bench.startup.start(n), name, tab));
+      } finally {
+        await cold.close();
+      }
+    }
+    await load();
+    await inPage((n) => window.bench.startup.seed(n), name);
+    const hydrations = [];
+    for (let round = 0; round < START_ROUNDS; round++) {
+      await load(page, false);
+      hydrations.push(await inPage((n) => window.bench.startup.hydrate(n), name));
+    }
+    const hit = "start-up: get hit after hydration";
+    const detail = (metric, samples, unit) => (samples.includes(undefined) ? [] : [sampled(metric, name, samples, unit)]);
+    return [
+      sampled("start-up: createCache → first get", name, starts.map((s) => s.ms), "ms", undefined, "new browser context each round"),
+      ...detail("start-up, of which: wasm fetch + compile + init", starts.map((s) => s.wasm), "ms"),
+      sampled("start-up: hydrate 1,000 local entries", name, hydrations.map((h) => h.ms), "ms", undefined, "wasm already loaded"),
+      ...detail("start-up: createCache, empty namespace", hydrations.map((h) => h.empty), "ms"),
+      sampled(hit, name, hydrations.map((h) => h.hit), "µs/op"),
+      ...(hydrations[0].memoryHit === undefined ? [] : [sampled(hit, `${name} (memory entry)`, hydrations.map((h) => h.memoryHit), "µs/op")]),
+    ];
+  });
+}
+
+// ── 8. memory after 10,000 entries ────────────────────────────────────────────────────────
+const MEMORY_ROUNDS = 3;
+for (const name of await inPage(() => window.bench.memory.subjectsOf())) {
+  await subject("8 memory", name, async () => {
+    const perEntry = [];
+    for (let round = 0; round < MEMORY_ROUNDS; round++) {
+      const tab = await context.newPage();
+      const cdp = await context.newCDPSession(tab);
+      try {
+        await load(tab);
+        await inPage(() => window.bench.memory.prepare(), undefined, tab);
+        const heap = async () => {
+          for (let i = 0; i < 2; i++) await cdp.send("HeapProfiler.collectGarbage");
+          return (await cdp.send("Runtime.getHeapUsage")).usedSize;
+        };
+        const before = await heap();
+        const wasmBytes = await inPage((n) => window.bench.memory.fill(n), name, tab);
+        const after = await heap();
+        const entries = await inPage(() => window.bench.memory.ENTRIES, undefined, tab);
+        perEntry.push((after - before + wasmBytes) / entries);
+      } finally {
+        await cdp.detach();
+        await tab.close();
+      }
+    }
+    return [sampled("memory: JS heap + wasm per entry", name, perEntry, "B/entry", undefined, "10,000 entries of 1 KB; values not counted")];
+  });
+}
+
+// ── 9. size of what an app ships ──────────────────────────────────────────────────────────
+for (const [folder, name] of Object.entries(SIZE_SUBJECTS)) {
+  await subject("9 size", name, async () => {
+    const dir = here(`dist/size/${folder}/assets`);
+    const files = readdirSync(dir).map((file) => readFileSync(join(dir, file)));
+    const sum = (measure) => files.reduce((total, bytes) => total + measure(bytes), 0);
+    const note = `${files.length} file(s), each compressed alone`;
+    return [
+      sampled("size: raw", name, [sum((b) => b.length)], "B"),
+      sampled("size: gzip", name, [sum((b) => gzipSync(b, { level: 9 }).length)], "B", undefined, note),
+      sampled("size: brotli", name, [sum((b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length)], "B", undefined, note),
+    ];
+  });
+}
+
+// ── report ────────────────────────────────────────────────────────────────────────────────
+const chromium = browser.version();
+await browser.close();
+server.close();
+clearTimeout(deadline);
+
+const results = withRatios(rows);
+const seconds = (Date.now() - startedAt) / 1000;
+const judged = verdicts(results);
+console.log(`\nmedians of rounds; peer/cachebus > 1: cachebus is faster (or smaller) by that factor\n`);
+for (const line of table(results)) console.log(line);
+console.log("\ntargets:");
+for (const { target, met, measured } of judged) console.log(`  ${met ? "met   " : "MISSED"}  ${target}: ${measured}`);
+
+const version = (name) => JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
+const peers = ["@tanstack/query-core", "@tanstack/react-query", "@tanstack/react-query-persist-client", "@tanstack/query-sync-storage-persister",
+  "@tanstack/query-broadcast-client-experimental", "swr", "idb-keyval", "localforage", "react", "vite"];
+const machine = { cpus: cpus().length, model: cpus()[0]?.model, chromium, node: process.version, loadAverage: { start: loadAtStart, end: loadavg() } };
+writeFileSync(join(root, "docs/benchmarks.json"), `${JSON.stringify({
+  date: new Date().toISOString(), seconds, machine, versions: Object.fromEntries(peers.map((p) => [p, version(p)])),
+  failures, targets: judged, results,
+}, null, 2)}\n`);
+writeFileSync(join(root, "docs/benchmarks.svg"), svg(results, `cachebus benchmark, ${machine.model}, ${machine.cpus} cores, Chromium ${chromium}`));
+console.log(`\nwrote docs/benchmarks.json and docs/benchmarks.svg; ${seconds.toFixed(0)} s`);
+if (failures.length > 0) {
+  console.error(`\nwrong results (the run fails):`);
+  for (const f of failures) console.error(`  ${f.workload} · ${f.subject}: ${f.error}`);
+  process.exit(1);
+}

@@ -1,0 +1,150 @@
+// Workload 1: set, get hit and get miss per tier, cachebus against the peers of that tier.
+// memory: 10,000 entries; local: 4,000 (localStorage holds ~5 M characters); idb: one awaited
+// operation at a time, 500 entries (each op is its own IndexedDB transaction, ~0.4 ms).
+import { createCache } from "cachebus";
+import { QueryClient } from "@tanstack/query-core";
+import * as idbKeyval from "idb-keyval";
+import localforage from "localforage";
+import { LOCAL_ENTRIES, ROUNDS, check, makeKeys, makeValue, openRaw, prefixOf, request, row, time, transaction } from "../lib.js";
+
+const TTL = 600_000;
+export const ENTRIES = { memory: 10_000, local: LOCAL_ENTRIES, idb: 500 };
+
+/**
+ * Adapters: `set(key, value, i)` and `get(key)` (sync when `sync`, else awaited one at a time),
+ * or `setAll(keys, values)` / `getAll(keys)` for subjects that batch; `verify(keys)` checks
+ * what was persisted.
+ */
+const subjects = {
+  memory: {
+    cachebus: async (n) => {
+      const cache = await createCache({ namespace: "bench-memory" });
+      return {
+        sync: true,
+        set: (key, value, i) => cache.set(key, value, { ttlMs: TTL, tags: [prefixOf(i, n)] }),
+        get: (key) => cache.get(key),
+      };
+    },
+    "JS Map": async (n) => {
+      const map = new Map();
+      return {
+        sync: true,
+        set: (key, value, i) => map.set(key, { value, expiresAt: Date.now() + TTL, tags: [prefixOf(i, n)] }),
+        get: (key) => {
+          const entry = map.get(key);
+          return entry && entry.expiresAt > Date.now() ? entry.value : undefined;
+        },
+      };
+    },
+    TanStack: async (n) => {
+      const client = new QueryClient({ defaultOptions: { queries: { staleTime: TTL, gcTime: TTL } } });
+      const queryKeys = new Map(makeKeys(n).map((key, i) => [key, [prefixOf(i, n), key]]));
+      return {
+        sync: true,
+        set: (key, value) => client.setQueryData(queryKeys.get(key), value),
+        get: (key) => client.getQueryData(queryKeys.get(key) ?? ["missing", key]),
+      };
+    },
+  },
+  local: {
+    cachebus: async (n) => {
+      const cache = await createCache({ namespace: "bench-local" });
+      return {
+        sync: true,
+        set: (key, value, i) => cache.set(key, value, { tier: "local", ttlMs: TTL, tags: [prefixOf(i, n)] }),
+        get: (key) => cache.get(key),
+        verify: async (keys) => {
+          const reloaded = await createCache({ namespace: "bench-local" });
+          check(reloaded.keys().length === keys.length && reloaded.get(keys[7]).id === 7, "local entries after a reload");
+          reloaded.close();
+        },
+      };
+    },
+    "localStorage+JSON": async (n) => ({
+      sync: true,
+      set: (key, value, i) => localStorage.setItem(`raw:${key}`, JSON.stringify({ value, expiresAt: Date.now() + TTL, tags: [prefixOf(i, n)] })),
+      get: (key) => {
+        const text = localStorage.getItem(`raw:${key}`);
+        const entry = text === null ? undefined : JSON.parse(text);
+        return entry && entry.expiresAt > Date.now() ? entry.value : undefined;
+      },
+      verify: async (keys) => check(Object.keys(localStorage).filter((k) => k.startsWith("raw:")).length === keys.length, "stored keys"),
+    }),
+  },
+  idb: {
+    cachebus: async (n) => {
+      const cache = await createCache({ namespace: "bench-idb" });
+      return {
+        set: (key, value, i) => (cache.set(key, value, { tier: "idb", ttlMs: TTL, tags: [prefixOf(i, n)] }), cache.flush()),
+        get: (key) => cache.read(key),
+        verify: async (keys) => {
+          const reloaded = await createCache({ namespace: "bench-idb" });
+          check(reloaded.keys().length === keys.length && (await reloaded.read(keys[7])).id === 7, "idb entries after a reload");
+          reloaded.close();
+        },
+      };
+    },
+    "IDB txn/op": async () => {
+      const db = await openRaw("bench-raw");
+      return {
+        set: (key, value) => transaction(db, "readwrite", (store) => store.put(value, key)),
+        get: (key) => request(db.transaction("kv").objectStore("kv").get(key)),
+      };
+    },
+    "IDB batched": async () => {
+      const db = await openRaw("bench-raw-batched");
+      return {
+        setAll: (keys, values) => transaction(db, "readwrite", (store) => keys.forEach((key, i) => store.put(values[i], key))),
+        getAll: (keys) => {
+          const store = db.transaction("kv").objectStore("kv");
+          return Promise.all(keys.map((key) => request(store.get(key))));
+        },
+      };
+    },
+    "idb-keyval": async () => {
+      const store = idbKeyval.createStore("bench-keyval", "kv");
+      return { set: (key, value) => idbKeyval.set(key, value, store), get: (key) => idbKeyval.get(key, store) };
+    },
+    localForage: async () => {
+      const store = localforage.createInstance({ name: "bench-localforage" });
+      return { set: (key, value) => store.setItem(key, value), get: async (key) => (await store.getItem(key)) ?? undefined };
+    },
+  },
+};
+
+export const subjectsOf = (tier) => Object.keys(subjects[tier]);
+
+/** Rows of one subject of one tier: set, get hit, get miss (µs per operation, median of rounds). */
+export async function run(tier, subject) {
+  const n = ENTRIES[tier];
+  const keys = makeKeys(n);
+  const values = keys.map((_, i) => makeValue(i));
+  const missing = keys.map((key) => `missing:${key}`);
+  const adapter = await subjects[tier][subject](n);
+  const setAll = adapter.setAll ?? (adapter.sync
+    ? (ks, vs) => ks.forEach((key, i) => adapter.set(key, vs[i], i))
+    : async (ks, vs) => { for (let i = 0; i < ks.length; i++) await adapter.set(ks[i], vs[i], i); });
+  const getAll = adapter.getAll ?? (adapter.sync
+    ? (ks) => ks.map((key) => adapter.get(key))
+    : async (ks) => { const out = []; for (const key of ks) out.push(await adapter.get(key)); return out; });
+  const timings = { set: [], hit: [], miss: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    timings.set.push(await time(n, () => setAll(keys, values)));
+    let got;
+    timings.hit.push(await time(n, async () => { got = await getAll(keys); }));
+    check(got.every((value, i) => value?.id === i && value.text === values[i].text), `${tier} get hit: right values`);
+    timings.miss.push(await time(n, async () => { got = await getAll(missing); }));
+    check(got.every((value) => value === undefined), `${tier} get miss: nothing found`);
+  }
+  await adapter.verify?.(keys);
+  const note = {
+    memory: "10,000 entries",
+    local: "4,000 entries (localStorage holds ~5 MB); cachebus get answers from memory",
+    idb: "500 entries, one awaited op at a time; cachebus: set + flush(), read()",
+  }[tier];
+  return [
+    row(`${tier}: set (ttl+tags)`, subject, timings.set, "µs/op", note),
+    row(`${tier}: get hit`, subject, timings.hit, "µs/op", note),
+    row(`${tier}: get miss`, subject, timings.miss, "µs/op", note),
+  ];
+}
