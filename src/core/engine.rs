@@ -103,7 +103,7 @@ impl<V> Stores<V> {
     /// already up to date.
     fn rewrite_meta(&mut self, scope: &Scope, key: &str, slot: &Slot<V>) {
         if let Some(store) = self.of(slot.meta.tier) {
-            let _ = store.put(scope, key, slot.value.as_ref(), &slot.meta);
+            let _ = store.put_meta(scope, key, slot.value.as_ref(), &slot.meta);
         }
     }
 }

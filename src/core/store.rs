@@ -25,6 +25,14 @@ pub trait Store<V> {
     /// metadata changes). Returns the bytes the entry takes.
     fn put(&mut self, scope: &Scope, key: &str, value: Option<&V>, meta: &EntryMeta) -> Result<usize, StoreError>;
 
+    /// Persists a change of `meta` alone (an invalidation): the stored value is unchanged.
+    /// `loaded` is the value held in memory, if any: a store that keeps value and metadata in
+    /// one record rewrites it from there (the default); one that keeps them apart writes `meta`
+    /// only.
+    fn put_meta(&mut self, scope: &Scope, key: &str, loaded: Option<&V>, meta: &EntryMeta) -> Result<usize, StoreError> {
+        self.put(scope, key, loaded, meta)
+    }
+
     /// Deletes the entry of `scope` under `key`, if any.
     fn delete(&mut self, scope: &Scope, key: &str);
 

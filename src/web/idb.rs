@@ -243,6 +243,11 @@ impl Store<JsValue> for IdbStore {
         Ok(meta.size)
     }
 
+    /// Values and metadata are separate records: only the metadata record is rewritten.
+    fn put_meta(&mut self, scope: &Scope, key: &str, _: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+        self.put(scope, key, None, meta)
+    }
+
     fn delete(&mut self, scope: &Scope, key: &str) {
         let id = entry_key(scope, key);
         let _ = self.with_batch(key, |batch| {

@@ -150,14 +150,16 @@ test("invalidation marks persisted copies stale; removal deletes them, both by p
     const states = Object.fromEntries(
       ["assets:shop1:fonts", "assets:shop1:colors", "assets:shop2:fonts"].map((k) => [k, cache.peek(k).state]),
     );
+    const invalidatedValue = await cache.read("assets:shop1:colors"); // its value was not rewritten, and is intact
     const removed = await cache.remove({ tags: ["colors"] });
-    return { states, removed, keys: Object.keys(localStorage).sort() };
+    return { states, invalidatedValue, removed, keys: Object.keys(localStorage).sort() };
   });
   assert.deepEqual(afterReload.states, {
     "assets:shop1:fonts": "stale",
     "assets:shop1:colors": "stale",
     "assets:shop2:fonts": "fresh",
   });
+  assert.deepEqual(afterReload.invalidatedValue, ["shop1", "colors"]);
   assert.equal(afterReload.removed, 2);
   await reload();
   await open({ namespace: "inv", user: "alice" });
