@@ -6,7 +6,7 @@
 //! the user's value rides along inside `d` untouched by Rust. Anything without exactly this shape
 //! is corrupt. IndexedDB's `meta` store holds the same object without `d`.
 
-use js_sys::{Array, Object, JSON};
+use js_sys::{Array, JsString, Object, JSON};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{EntryMeta, Freshness, Millis, StoreError, Tier};
@@ -86,18 +86,30 @@ pub fn to_object(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Envelo
     envelope
 }
 
-/// The localStorage text for an entry; a value JSON cannot encode is [`StoreError::Unencodable`].
-pub fn encode(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Result<String, StoreError> {
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` of a JS string as it is (js-sys's takes `&str`, which would copy the text
+    /// into wasm and back out).
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    fn parse_text(text: &JsString) -> Result<JsValue, JsValue>;
+}
+
+/// The localStorage text for an entry, left a JS string (it only goes back to `setItem`); a
+/// value JSON cannot encode is [`StoreError::Unencodable`].
+pub fn encode(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Result<JsString, StoreError> {
     if value.is_function() || value.is_symbol() || value.is_undefined() {
         return Err(StoreError::Unencodable); // JSON would silently drop it
     }
     let text = JSON::stringify(&to_object(meta, version, value)).map_err(|_| StoreError::Unencodable)?;
-    text.as_string().ok_or(StoreError::Unencodable)
+    if text.is_undefined() {
+        return Err(StoreError::Unencodable); // a `toJSON` that returned nothing
+    }
+    Ok(text)
 }
 
 /// Parses localStorage text; `None` when it is not an intact envelope.
-pub fn decode(text: &str, tier: Tier) -> Option<Decoded> {
-    let parsed = JSON::parse(text).ok()?;
+pub fn decode(text: &JsString, tier: Tier) -> Option<Decoded> {
+    let parsed = parse_text(text).ok()?;
     let decoded = from_object(&parsed, tier)?;
     if decoded.value.is_undefined() {
         return None; // an envelope without its value is truncated

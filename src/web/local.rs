@@ -5,12 +5,26 @@
 //! Keys without our scope prefix are never read, rewritten or removed, except the legacy keys a
 //! caller names in [`LocalStore::clean_legacy`].
 
+use js_sys::JsString;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DomException, Storage};
 
 use super::envelope::{decode, encode, Decoded};
 use super::version::{Verdict, Versioning};
 use crate::core::{EntryMeta, Scope, Store, StoreError, Tier, STORAGE_PREFIX};
+
+#[wasm_bindgen]
+extern "C" {
+    /// `localStorage` seen through `getItem`/`setItem` that leave texts JS strings: entries are
+    /// parsed and written by `JSON`, never read in Rust, so copying ~1 KB into wasm and back per
+    /// entry was pure cost (a quarter of hydration, by the profile in docs/benchmarks.md).
+    type TextStorage;
+    #[wasm_bindgen(method, catch, js_name = getItem)]
+    fn get_text(this: &TextStorage, key: &str) -> Result<Option<JsString>, JsValue>;
+    #[wasm_bindgen(method, catch, js_name = setItem)]
+    fn set_text(this: &TextStorage, key: &str, value: &JsString) -> Result<(), JsValue>;
+}
 
 /// A handle on `localStorage` (cheap to clone).
 #[derive(Clone, Debug)]
@@ -90,7 +104,7 @@ impl LocalStore {
     fn load_key(&self, storage_key: &str) -> Option<(JsValue, EntryMeta)> {
         let text = self.get_item(storage_key)?;
         let Decoded { mut meta, version, value } = decode(&text, Tier::Local)?;
-        meta.size = storage_key.len() + text.len();
+        meta.size = weight(storage_key, &text);
         match self.versioning.judge(&version, &value) {
             Verdict::Current => Some((value, meta)),
             Verdict::Migrated(value) => {
@@ -111,15 +125,15 @@ impl LocalStore {
         (0..count).filter_map(|i| storage.key(i).ok().flatten()).collect()
     }
 
-    fn get_item(&self, storage_key: &str) -> Option<String> {
-        self.storage.as_ref()?.get_item(storage_key).ok().flatten()
+    fn get_item(&self, storage_key: &str) -> Option<JsString> {
+        self.storage.as_ref()?.unchecked_ref::<TextStorage>().get_text(storage_key).ok().flatten()
     }
 
-    fn set_item(&self, storage_key: &str, text: &str) -> Result<(), StoreError> {
+    fn set_item(&self, storage_key: &str, text: &JsString) -> Result<(), StoreError> {
         let storage = self.storage.as_ref().ok_or(StoreError::Unavailable)?;
-        storage.set_item(storage_key, text).map_err(|error| {
+        storage.unchecked_ref::<TextStorage>().set_text(storage_key, text).map_err(|error| {
             match error.dyn_ref::<DomException>().map(DomException::name).as_deref() {
-                Some("QuotaExceededError") => StoreError::Quota(storage_key.len() + text.len()),
+                Some("QuotaExceededError") => StoreError::Quota(weight(storage_key, text)),
                 _ => StoreError::Unavailable,
             }
         })
@@ -147,7 +161,7 @@ impl Store<JsValue> for LocalStore {
         };
         let text = encode(meta, &self.versioning.version, &value)?;
         self.set_item(&storage_key, &text)?;
-        Ok(storage_key.len() + text.len())
+        Ok(weight(&storage_key, &text))
     }
 
     fn delete(&mut self, scope: &Scope, key: &str) {
@@ -160,6 +174,12 @@ impl Store<JsValue> for LocalStore {
             self.remove_item(&key);
         }
     }
+}
+
+/// What an entry weighs in localStorage: its key's bytes and its text's UTF-16 units (browsers
+/// count the quota in characters; for ASCII envelopes both are bytes).
+fn weight(storage_key: &str, text: &JsString) -> usize {
+    storage_key.len() + text.length() as usize
 }
 
 fn storage_key(scope: &Scope, key: &str) -> String {
