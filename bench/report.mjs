@@ -75,6 +75,32 @@ const targets = [
 /** `[{ target, met, measured }]`; a target whose workload failed is "not measured". */
 export const verdicts = (rows) => targets.map(([target, judge]) => ({ target, ...(judge(rows) ?? { met: false, measured: "not measured" }) }));
 
+/**
+ * The results as Markdown for docs/benchmarks.md: the machine, the chart, the table of medians
+ * with ratios, and the verdict on each target.
+ */
+export function markdown(rows, judged, machine, seconds) {
+  const cell = (text) => String(text).replace(/\|/g, "\\|");
+  const load = (l) => l.map((n) => n.toFixed(1)).join(" / ");
+  return [
+    `One full run, ${seconds.toFixed(0)} s, ${new Date().toISOString().slice(0, 10)}: ${machine.cpus} × ${machine.model}, ` +
+      `Chromium ${machine.chromium}, Node ${machine.node}; load average (1 / 5 / 15 min) ${load(machine.loadAverage.start)} ` +
+      `at the start, ${load(machine.loadAverage.end)} at the end.`,
+    "",
+    "peer/cachebus is the peer's median divided by cachebus's: above 1, cachebus is faster (or smaller) by that factor; below 1, the peer is.",
+    "",
+    "![peer/cachebus ratios per metric, log scale](benchmarks.svg)",
+    "",
+    "| metric | subject | median | unit | peer/cachebus | note |",
+    "|---|---|--:|---|--:|---|",
+    ...rows.map((r) => `| ${[r.metric, r.subject, format(r.value), r.unit, formatRatio(r.ratio), r.note ?? ""].map(cell).join(" | ")} |`),
+    "",
+    "| target | verdict | measured |",
+    "|---|---|---|",
+    ...judged.map(({ target, met, measured }) => `| ${cell(target)} | ${met ? "met" : "**missed**"} | ${cell(measured)} |`),
+  ].join("\n");
+}
+
 const escape = (text) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /** A horizontal bar per peer row: log scale around 1× (right, green: cachebus better). */

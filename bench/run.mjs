@@ -12,7 +12,7 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { build } from "vite";
 import { launchBrowser } from "../tests/e2e/harness.mjs";
 import { median } from "./lib.js";
-import { svg, table, verdicts, withRatios } from "./report.mjs";
+import { markdown, svg, table, verdicts, withRatios } from "./report.mjs";
 
 const LIMIT_MS = 5 * 60_000;
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -266,7 +266,15 @@ writeFileSync(join(root, "docs/benchmarks.json"), `${JSON.stringify({
   failures, targets: judged, results,
 }, null, 2)}\n`);
 writeFileSync(join(root, "docs/benchmarks.svg"), svg(results, `cachebus benchmark, ${machine.model}, ${machine.cpus} cores, Chromium ${chromium}`));
-console.log(`\nwrote docs/benchmarks.json and docs/benchmarks.svg; ${seconds.toFixed(0)} s`);
+// The results section of docs/benchmarks.md is this run's; the analysis around it is written by hand.
+const doc = join(root, "docs/benchmarks.md");
+const [begin, end] = ["<!-- results:begin -->", "<!-- results:end -->"];
+const text = readFileSync(doc, "utf8");
+if (text.includes(begin) && text.includes(end)) {
+  const section = markdown(results, judged, machine, seconds);
+  writeFileSync(doc, `${text.slice(0, text.indexOf(begin) + begin.length)}\n${section}\n${text.slice(text.indexOf(end))}`);
+}
+console.log(`\nwrote docs/benchmarks.json, docs/benchmarks.svg and the results in docs/benchmarks.md; ${seconds.toFixed(0)} s`);
 if (failures.length > 0) {
   console.error(`\nwrong results (the run fails):`);
   for (const f of failures) console.error(`  ${f.workload} · ${f.subject}: ${f.error}`);
