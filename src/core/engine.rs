@@ -436,15 +436,34 @@ impl<V, C: Clock> Engine<V, C> {
     fn remove_in(&mut self, target: &Target, persist: bool) -> Result<usize, CacheError> {
         self.ensure_open()?;
         let mut count = 0;
+        // A prefix is deleted from each persistent tier in one call (a key range in IndexedDB).
+        let prefix = match target {
+            Target::Prefix(prefix) if persist => Some(prefix),
+            _ => None,
+        };
+        let mut by_prefix: [Vec<String>; 3] = Default::default();
         for key in self.index.matching(target) {
             let live = self.live_state(&key).is_some();
             if let Some(slot) = self.detach(&key) {
-                if persist {
-                    self.store_delete(slot.meta.tier, &key);
+                match (persist, prefix) {
+                    (true, Some(_)) => by_prefix[slot.meta.tier.index()].push(key.clone()),
+                    (true, None) => self.store_delete(slot.meta.tier, &key),
+                    (false, _) => {}
                 }
                 self.bump_generation(&key);
                 self.changes.record(ChangeKind::Remove, self.origin, self.options.scope.user(), &key, &slot.meta.tags);
                 count += usize::from(live);
+            }
+        }
+        if let Some(prefix) = prefix {
+            for tier in [Tier::Local, Tier::Idb] {
+                let keys = &by_prefix[tier.index()];
+                if keys.is_empty() {
+                    continue;
+                }
+                if let Some(store) = self.stores.of(tier) {
+                    store.delete_prefix(&self.options.scope, prefix, keys);
+                }
             }
         }
         Ok(count)

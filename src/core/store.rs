@@ -36,6 +36,16 @@ pub trait Store<V> {
     /// Deletes the entry of `scope` under `key`, if any.
     fn delete(&mut self, scope: &Scope, key: &str);
 
+    /// Deletes the entries of `scope` whose key starts with `prefix`; `keys` are those of them
+    /// the engine holds. The default deletes `keys` one by one; a store whose keys are ordered
+    /// deletes the whole key range at once (it may then also reach entries another tab wrote).
+    fn delete_prefix(&mut self, scope: &Scope, prefix: &str, keys: &[String]) {
+        let _ = prefix;
+        for key in keys {
+            self.delete(scope, key);
+        }
+    }
+
     /// Deletes every entry of `scope` (that namespace and user), and nothing else.
     fn clear_scope(&mut self, scope: &Scope);
 }

@@ -13,14 +13,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Promise, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use super::envelope::{from_object, to_object, Decoded};
 use super::version::{Verdict, Versioning};
-use crate::core::{EntryMeta, Scope, Store, StoreError, Tier};
+use crate::core::{prefix_upper_bound, EntryMeta, Scope, Store, StoreError, Tier};
 
 const META: &str = "meta";
 const VALUES: &str = "values";
@@ -257,6 +257,16 @@ impl Store<JsValue> for IdbStore {
         });
     }
 
+    /// One `delete(range)` per object store, from `[user, prefix]` up to the prefix's bound.
+    fn delete_prefix(&mut self, scope: &Scope, prefix: &str, _: &[String]) {
+        let Ok(range) = prefix_range(scope, prefix) else { return };
+        let _ = self.with_batch(prefix, |batch| {
+            batch.meta.delete(&range)?;
+            batch.values.delete(&range)?;
+            Ok(())
+        });
+    }
+
     fn clear_scope(&mut self, scope: &Scope) {
         let Ok(range) = scope_range(scope) else { return };
         let _ = self.with_batch("", |batch| {
@@ -317,6 +327,18 @@ fn entry_key(scope: &Scope, key: &str) -> JsValue {
 fn scope_range(scope: &Scope) -> Result<IdbKeyRange, JsValue> {
     let user = JsValue::from_str(scope.user().unwrap_or(""));
     IdbKeyRange::bound(&Array::of1(&user), &Array::of2(&user, &Array::new()))
+}
+
+/// The `[user, key]` keys whose key starts with `prefix`: from `[user, prefix]` (included) up to
+/// the prefix's upper bound (excluded), or to the end of the user's keys when it has none.
+fn prefix_range(scope: &Scope, prefix: &str) -> Result<IdbKeyRange, JsValue> {
+    let user = JsValue::from_str(scope.user().unwrap_or(""));
+    let lower = Array::of2(&user, &JsValue::from_str(prefix));
+    let upper = match prefix_upper_bound(prefix) {
+        Some(units) => Array::of2(&user, &JsString::from_char_code(&units)),
+        None => Array::of2(&user, &Array::new()), // arrays sort after every string
+    };
+    IdbKeyRange::bound_with_lower_open_and_upper_open(&lower, &upper, false, true)
 }
 
 fn error_name(error: &JsValue) -> Option<String> {

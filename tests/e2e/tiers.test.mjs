@@ -525,3 +525,44 @@ test("keys lists the current user's live keys a target matches, without counting
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("remove by prefix deletes exactly that key range from IndexedDB, for the current user only", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  const keys = ["assets", "assets:", "assets:x", "assets:😀", "assets:\uffff\uffffz", "assets;", "assetsX", "b"];
+  await open({ namespace: "idb-prefix", user: "bob" });
+  await run(page, async (keys) => {
+    for (const key of keys) cache.set(key, `bob ${key}`, { tier: "idb" });
+    await cache.flush();
+  }, keys);
+  await open({ namespace: "idb-prefix", user: "alice" });
+  const removed = await run(page, async (keys) => {
+    for (const key of keys) cache.set(key, key, { tier: "idb" });
+    await cache.flush();
+    return cache.remove({ prefix: "assets:" });
+  }, keys);
+  assert.equal(removed, 4);
+  await reload();
+  await open({ namespace: "idb-prefix", user: "alice" });
+  const left = await run(page, async (keys) => {
+    const alice = {};
+    for (const key of keys) alice[key] = (await cache.read(key)) ?? "gone";
+    await cache.switchUser("bob");
+    const bob = await Promise.all(keys.map((key) => cache.read(key)));
+    return { alice, bobIntact: bob.every((value, i) => value === `bob ${keys[i]}`) };
+  }, keys);
+  assert.deepEqual(left, {
+    alice: {
+      assets: "assets",
+      "assets:": "gone",
+      "assets:x": "gone",
+      "assets:😀": "gone",
+      "assets:\uffff\uffffz": "gone",
+      "assets;": "assets;",
+      assetsX: "assetsX",
+      b: "b",
+    },
+    bobIntact: true,
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
