@@ -4,7 +4,7 @@
 //! once: ten thousand writes in a loop are one `set` change. A change of another kind or user
 //! starts a new record, so the order of different kinds is kept.
 
-use std::collections::HashSet;
+use super::hash::FastSet;
 
 /// The kind of a change, as announced in `cachebus:change` events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub struct Change {
 #[derive(Debug, Default)]
 pub struct ChangeLog {
     changes: Vec<Change>,
-    last_keys: HashSet<String>,
+    last_keys: FastSet<String>,
 }
 
 impl ChangeLog {

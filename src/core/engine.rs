@@ -5,7 +5,7 @@
 //! or when the memory budget pushed it out); [`Engine::unloaded_tier`] tells the caller where to
 //! read it back from, and [`Engine::fill`] puts it back.
 
-use std::collections::HashMap;
+use super::hash::FastMap;
 
 use super::change::{Change, ChangeKind, ChangeLog, Origin};
 use super::clock::{Clock, Millis};
@@ -133,10 +133,10 @@ pub struct Engine<V, C> {
     options: EngineOptions,
     clock: C,
     stores: Stores<V>,
-    slots: HashMap<String, Slot<V>>,
+    slots: FastMap<String, Slot<V>>,
     index: KeyIndex,
     usage: [TierUsage; 3],
-    generations: HashMap<String, u64>,
+    generations: FastMap<String, u64>,
     scope_generation: u64,
     last_generation: u64,
     tick: u64,
@@ -158,10 +158,10 @@ impl<V, C: Clock> Engine<V, C> {
             options,
             clock,
             stores,
-            slots: HashMap::new(),
+            slots: FastMap::default(),
             index: KeyIndex::default(),
             usage: [TierUsage::default(); 3],
-            generations: HashMap::new(),
+            generations: FastMap::default(),
             scope_generation: 0,
             last_generation: 0,
             tick: 0,

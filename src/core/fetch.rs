@@ -10,7 +10,7 @@
 //!
 //! "Current" means the key's generation is still the one the fetch started at.
 
-use std::collections::HashMap;
+use super::hash::FastMap;
 
 use super::clock::Millis;
 use super::freshness::State;
@@ -56,8 +56,8 @@ struct Finished {
 /// In-flight fetches and recently finished ones, by key.
 #[derive(Debug, Default)]
 pub struct FetchTable {
-    in_flight: HashMap<String, InFlight>,
-    finished: HashMap<String, Finished>,
+    in_flight: FastMap<String, InFlight>,
+    finished: FastMap<String, Finished>,
     last_id: FetchId,
 }
 

@@ -3,7 +3,9 @@
 //! Keys are kept sorted, so a prefix (or the literal start of a `*` pattern) is a range scan;
 //! tags map to the keys that carry them.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use super::hash::FastMap;
 use std::ops::Bound;
 
 use super::target::Target;
@@ -12,7 +14,7 @@ use super::target::Target;
 #[derive(Debug, Default)]
 pub struct KeyIndex {
     keys: BTreeSet<String>,
-    tags: HashMap<String, BTreeSet<String>>,
+    tags: FastMap<String, BTreeSet<String>>,
 }
 
 impl KeyIndex {

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod error;
 pub mod fetch;
 pub mod freshness;
+pub mod hash;
 pub mod index;
 pub mod key;
 pub mod message;

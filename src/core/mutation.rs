@@ -7,7 +7,9 @@
 //! value (the last success, or the value before them all when every commit failed and asked to
 //! roll back).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use super::hash::FastMap;
 
 /// Identifies one mutation.
 pub type MutationId = u64;
@@ -42,13 +44,13 @@ struct Pending<V> {
 /// Pending mutations by key.
 #[derive(Debug)]
 pub struct Mutations<V> {
-    pending: HashMap<String, Pending<V>>,
+    pending: FastMap<String, Pending<V>>,
     last_id: MutationId,
 }
 
 impl<V> Default for Mutations<V> {
     fn default() -> Self {
-        Mutations { pending: HashMap::new(), last_id: 0 }
+        Mutations { pending: FastMap::default(), last_id: 0 }
     }
 }
 
