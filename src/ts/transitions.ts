@@ -21,7 +21,7 @@ export class Transitions {
 
   /** Sets, moves or clears the timer of `key` to match its subscribers and its entry. */
   sync(key: string): void {
-    const at = this.#subscriptions.has(key) ? nextChange(this.#peek(key)) : undefined;
+    const at = this.#subscriptions.has(key) ? nextChange(this.#info(key)) : undefined;
     const running = this.#timers.get(key);
     if (running?.at === at) return;
     if (running) clearTimeout(running.timer);
@@ -33,11 +33,20 @@ export class Transitions {
       this.#timers.delete(key);
       // Peeking an expired entry makes the engine announce its expiry (a change, which notifies
       // and re-syncs); a stale one it does not announce, so that is told here.
-      if (this.#peek(key) === undefined) return;
+      if (this.#info(key) === undefined) return;
       this.#subscriptions.notify([key]);
       this.sync(key);
     }, delay);
     this.#timers.set(key, { at, timer });
+  }
+
+  /** The entry's metadata; `undefined` once the cache is closed (a late unsubscribe, say). */
+  #info(key: string): EntryInfo | undefined {
+    try {
+      return this.#peek(key);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Clears every timer. */

@@ -108,6 +108,28 @@ test("useCached mounted over a fresh entry makes no request and counts a served 
   await context.close();
 });
 
+test("unmounting a provider whose components share a key closes the cache without errors", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached } = hooks;
+    const errors = [];
+    addEventListener("error", (event) => errors.push(event.message));
+    function Quote({ label }) {
+      const { data } = useCached("quote", async () => 7, { staleMs: 60_000 });
+      return h("p", null, `${label}:${data ?? "…"}`);
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-unmount" }, h(Quote, { label: "a" }), h(Quote, { label: "b" })));
+    await waitFor(() => text() === "a:7b:7");
+    root.unmount();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { errors, text: text() };
+  });
+  assert.deepEqual(result, { errors: [], text: "" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("CacheProvider switches user with the prop; no render under the new user sees the previous user's value", async () => {
   const { page, context } = await open();
   const result = await page.evaluate(async () => {
