@@ -30,7 +30,12 @@ export default defineConfig({
     outDir: process.env.CACHEBUS_DEMO_DIST ?? "dist",
     emptyOutDir: true,
     target: "es2022",
-    rollupOptions: { input: pages },
+    rollupOptions: {
+      input: pages,
+      // "use client" in cachebus/react is for React Server Components bundlers; a client-only
+      // bundle drops it on purpose.
+      onwarn: (warning, warn) => warning.code === "MODULE_LEVEL_DIRECTIVE" || warn(warning),
+    },
   },
   server: { host: "127.0.0.1", port: 5173 },
   preview: { host: "127.0.0.1", port: 4173, strictPort: true },

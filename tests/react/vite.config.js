@@ -15,6 +15,12 @@ export default defineConfig({
       { find: /^cachebus\/react$/, replacement: here("../../pkg/react.js") },
     ],
   },
-  build: { outDir: "dist", emptyOutDir: true, target: "es2022" },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    target: "es2022",
+    // "use client" in cachebus/react is for React Server Components bundlers; dropped on purpose here.
+    rollupOptions: { onwarn: (warning, warn) => warning.code === "MODULE_LEVEL_DIRECTIVE" || warn(warning) },
+  },
   logLevel: "warn",
 });
