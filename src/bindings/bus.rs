@@ -1,5 +1,6 @@
-//! The event bus: app events on `window`, rules that turn them into invalidations, and the
-//! channel that carries events, invalidations, removals and logouts to the other tabs.
+//! The event bus: app events on `window`, rules that turn them into invalidations, the channel
+//! that carries events, invalidations, removals and logouts to the other tabs, and the
+//! `storage` events through which localStorage tells of other tabs' writes.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -7,6 +8,7 @@ use std::rc::Rc;
 
 use gloo_events::EventListener;
 use js_sys::{Array, Function, Object, Reflect, JSON};
+use web_sys::StorageEvent;
 use wasm_bindgen::prelude::*;
 
 use super::cache::{with_engine, Core};
@@ -14,6 +16,7 @@ use super::errors::to_js;
 use super::options::target;
 use crate::core::{check, CacheError, ErrorCode, Found, Origin, Received, Request, Rules, Scope, Target};
 use crate::web::channel::TabChannel;
+use crate::web::local::LocalStore;
 use crate::web::events;
 
 const BAD_NAME: CacheError =
@@ -32,6 +35,7 @@ pub(crate) struct Bus {
     listeners: RefCell<HashMap<u32, EventListener>>,
     last_listener: Cell<u32>,
     channel: RefCell<Option<TabChannel>>,
+    storage: RefCell<Option<EventListener>>,
 }
 
 /// Opens the namespace's channel; messages reach [`receive`] while the cache lives.
@@ -45,9 +49,26 @@ pub(crate) fn open_channel(core: &Rc<Core>, namespace: &str) {
     *core.bus.channel.borrow_mut() = channel;
 }
 
+/// Adopts the current user's `local` entries that other tabs write: the `storage` event fires in
+/// every other tab of the origin, so a `set` needs no channel message, and this tab's memory
+/// never keeps an older copy than the storage it shares (only newer writes are taken).
+pub(crate) fn listen_to_storage(core: &Rc<Core>, local: LocalStore) {
+    let Some(window) = web_sys::window() else { return };
+    let weak = Rc::downgrade(core);
+    let listener = EventListener::new(&window, "storage", move |event| {
+        let (Some(core), Some(event)) = (weak.upgrade(), event.dyn_ref::<StorageEvent>()) else { return };
+        let Ok(current) = scope(&core) else { return };
+        if let Some((key, value, meta)) = local.written_elsewhere(&current, event) {
+            let _ = with_engine(&core, |engine| Ok(engine.with_origin(Origin::Tab, |engine| engine.adopt(&key, value, meta))));
+        }
+    });
+    *core.bus.storage.borrow_mut() = Some(listener);
+}
+
 /// Closes the channel and removes every handler.
 pub(crate) fn close(core: &Core) {
     core.bus.channel.borrow_mut().take();
+    core.bus.storage.borrow_mut().take();
     core.bus.listeners.borrow_mut().clear();
 }
 

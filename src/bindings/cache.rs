@@ -53,6 +53,7 @@ pub async fn open_cache(options: JsValue) -> Result<WasmCache, JsValue> {
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
     bus::open_channel(&engine, &namespace);
+    bus::listen_to_storage(&engine, local.clone());
     let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
     hydrate(&cache.engine, &cache.local, &cache.idb, &scope).await;

@@ -391,6 +391,36 @@ impl<V, C: Clock> Engine<V, C> {
         true
     }
 
+    /// Takes an entry another tab wrote to a shared persistent tier (seen through the tier's own
+    /// change notice): it replaces a quiet copy held here, fresh and not being fetched, when it
+    /// was written later, and is announced as a `set` (from `origin`). A stale or in-flight key
+    /// is left to its own refetch, which comes anyway: taking the write too would overtake that
+    /// fetch or race it, for no newer data. Nothing is persisted: the tier holds it already.
+    /// Returns whether it was taken.
+    pub fn adopt(&mut self, key: &str, value: V, meta: EntryMeta) -> bool {
+        if self.closed || validate_key(key).is_err() || meta.freshness.is_expired(self.clock.now()) {
+            return false;
+        }
+        if self.fetches.is_in_flight(key) || self.live_state(key) == Some(State::Stale) {
+            return false;
+        }
+        if self.slots.get(key).is_some_and(|held| held.meta.freshness.updated_at >= meta.freshness.updated_at) {
+            return false; // ours is as new (an invalidation or our own write echoed back)
+        }
+        let tier = meta.tier;
+        self.detach(key);
+        let tick = self.next_tick();
+        self.attach(key, Slot { value: Some(value), meta, last_used: tick, error: None });
+        self.bump_generation(key);
+        if let Some(slot) = self.slots.get(key) {
+            self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &slot.meta.tags);
+        }
+        if tier != Tier::Memory {
+            self.enforce_budget(Tier::Memory, key);
+        }
+        true
+    }
+
     /// Marks every live entry `target` matches as stale, in every tier; returns how many.
     pub fn invalidate(&mut self, target: &Target) -> Result<usize, CacheError> {
         self.invalidate_in(target, true)

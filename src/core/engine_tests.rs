@@ -570,6 +570,48 @@ fn a_rollback_restores_the_original_entry_with_its_metadata_a_commit_takes_the_o
 }
 
 #[test]
+fn another_tabs_newer_write_is_adopted_in_memory_an_older_or_equal_one_is_not() {
+    let Harness { mut cache, clock, local, .. } = harness();
+    cache.set("balance", "90".into(), opts(Tier::Local)).unwrap();
+    cache.take_changes();
+    let written_before = cache.peek("balance").unwrap().unwrap().meta.clone();
+    let puts_before = local.contents.borrow().len();
+    assert!(!cache.adopt("balance", "echo".into(), written_before.clone()), "the same write: ours");
+
+    clock.advance(5);
+    let mut newer = written_before.clone();
+    newer.freshness = Freshness::starting(START + 5, Ttl::Forever, Ttl::Forever);
+    newer.tags = vec!["balance".into()];
+    let generation = cache.generation("balance");
+    let adopted = cache.with_origin(Origin::Tab, |c| c.adopt("balance", "80".into(), newer.clone()));
+    assert!(adopted);
+    assert_eq!(get(&mut cache, "balance").as_deref(), Some("80"));
+    assert_ne!(cache.generation("balance"), generation, "fetches in flight are overtaken");
+    let tagged = cache.matching_keys(&Target::Tags(vec!["balance".into()])).unwrap();
+    assert_eq!(tagged, vec!["balance".to_owned()], "the index follows the adopted tags");
+    let changes = cache.take_changes();
+    assert_eq!((changes.len(), changes[0].kind, changes[0].origin), (1, ChangeKind::Set, Origin::Tab));
+    assert_eq!(local.contents.borrow().len(), puts_before, "nothing persisted: the tier has it");
+
+    let mut expired = newer.clone();
+    expired.freshness = Freshness::starting(START, Ttl::Millis(1), Ttl::Forever);
+    expired.freshness.updated_at = START + 6;
+    assert!(!cache.adopt("balance", "expired".into(), expired), "an expired write is not taken");
+
+    let later = |at: Millis| {
+        let mut meta = newer.clone();
+        meta.freshness.updated_at = at;
+        meta
+    };
+    let id = cache.start_fetch("balance");
+    assert!(!cache.adopt("balance", "70".into(), later(START + 7)), "a key being fetched gets its own answer");
+    cache.fail_fetch("balance", id, "down".into());
+    cache.invalidate(&Target::key("balance").unwrap()).unwrap();
+    assert!(!cache.adopt("balance", "70".into(), later(START + 8)), "a stale key is refetched by its own subscribers");
+    assert_eq!(get(&mut cache, "balance").as_deref(), Some("80"));
+}
+
+#[test]
 fn a_user_switch_drops_pending_mutations() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "alice".into(), SetOptions::default()).unwrap();

@@ -78,6 +78,11 @@ impl FetchTable {
         }
     }
 
+    /// Whether a fetch of `key` is in flight.
+    pub fn is_in_flight(&self, key: &str) -> bool {
+        self.in_flight.contains_key(key)
+    }
+
     /// Records a fetch of `key` starting at `generation`; it replaces any earlier one.
     pub fn start(&mut self, key: &str, generation: u64) -> FetchId {
         self.last_id += 1;

@@ -8,7 +8,7 @@
 use js_sys::JsString;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{DomException, Storage};
+use web_sys::{DomException, Storage, StorageEvent};
 
 use super::envelope::{decode, encode, Decoded};
 use super::version::{Verdict, Versioning};
@@ -82,6 +82,24 @@ impl LocalStore {
             self.remove_item(&storage_key);
         }
         corrupt
+    }
+
+    /// The entry another tab just wrote, from a `storage` event: its key (without the scope
+    /// prefix), value and metadata. `None` for another storage or scope, a removal, an unreadable
+    /// entry, or one of another version (never migrated here: the tab that wrote it owns it).
+    pub fn written_elsewhere(&self, scope: &Scope, event: &StorageEvent) -> Option<(String, JsValue, EntryMeta)> {
+        if event.storage_area() != self.storage {
+            return None;
+        }
+        let storage_key = event.key()?;
+        let key = storage_key.strip_prefix(&scope.storage_prefix())?.to_owned();
+        let text = JsString::from(event.new_value()?);
+        let Decoded { mut meta, version, value } = decode(&text, Tier::Local)?;
+        if !self.versioning.is_current(&version) {
+            return None;
+        }
+        meta.size = weight(&storage_key, &text);
+        Some((key, value, meta))
     }
 
     /// Removes keys left by code that predates cachebus: each name is an exact key, or a prefix

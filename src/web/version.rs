@@ -24,9 +24,14 @@ pub enum Verdict {
 }
 
 impl Versioning {
+    /// Whether an entry written under `written_version` is of this version.
+    pub fn is_current(&self, written_version: &JsValue) -> bool {
+        js_sys::Object::is(written_version, &self.version)
+    }
+
     /// Decides about `value` written under `written_version`.
     pub fn judge(&self, written_version: &JsValue, value: &JsValue) -> Verdict {
-        if js_sys::Object::is(written_version, &self.version) {
+        if self.is_current(written_version) {
             return Verdict::Current;
         }
         let Some(migrate) = &self.migrate else {

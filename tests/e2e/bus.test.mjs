@@ -143,8 +143,47 @@ test("an invalidation in one tab reaches the other (origin tab, no echo), which 
   assert.deepEqual(inB.refetched, [{ id: "t1", version: 2 }]);
   assert.deepEqual(inB.value, { id: "t1", version: 2 });
   assert.ok(inB.changes.includes("tab invalidate item"), inB.changes.join(" | "));
+  // No echo back to the sender; and b's refetched write does not replace a's stale copy, which
+  // is left to a's own refetch (a has no subscriber here, so none comes).
   assert.ok(!inA.some((c) => c.startsWith("tab ")), `no echo back to the sender: ${inA.join(" | ")}`);
   assert.deepEqual([...a.problems, ...b.problems], []);
+  await context.close();
+});
+
+test("a local entry written in one tab replaces the other tabs' older copy; memory entries and other users stay apart", async () => {
+  const context = await env.browser.newContext();
+  const a = await tab(context, "shared-writes");
+  const b = await tab(context, "shared-writes");
+  const bob = await tab(context, "shared-writes", "bob");
+  await b.page.evaluate(() => {
+    cache.set("balance", { tokens: 100 }, { tier: "local", tags: ["balance"] });
+    window.heard = 0;
+    cache.subscribe("balance", () => heard++);
+  });
+  await a.page.evaluate(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 5)); // a later write than b's
+    cache.set("balance", { tokens: 90 }, { tier: "local", tags: ["balance"] });
+    cache.set("draft", "only in a's memory");
+    await settle();
+    cache.invalidate("balance"); // rewrites the entry's metadata: not a newer write
+  });
+  await b.page.waitForFunction(() => cache.get("balance")?.tokens === 90);
+  const inB = await b.page.evaluate(async () => {
+    await settle();
+    return { balance: cache.get("balance"), state: cache.peek("balance").state, draft: cache.get("draft") ?? "none", changes, heard };
+  });
+  assert.deepEqual(inB, {
+    balance: { tokens: 90 },
+    state: "stale",
+    draft: "none",
+    changes: ["local set balance", "tab set balance", "tab invalidate balance"],
+    heard: 3, // its own set (announced after subscribing), a's write, a's invalidation
+  });
+  const inA = await a.page.evaluate(async () => (await settle(), changes));
+  // b's first write reached a too; a's own writes never come back to it
+  assert.deepEqual(inA, ["tab set balance", "local set balance,draft", "local invalidate balance"]);
+  assert.equal(await bob.page.evaluate(() => cache.get("balance") ?? "none"), "none");
+  assert.deepEqual([...a.problems, ...b.problems, ...bob.problems], []);
   await context.close();
 });
 

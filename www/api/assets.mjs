@@ -1,7 +1,7 @@
 // The assets seed's server (seed 000): each shop's assets (font groups, colour palettes, images),
 // lists per type with ETags, an "AI chat" that creates and deletes assets from plain English, and
 // how many list requests it served per type.
-import { apiPlugin, createCounter, readJson, sendJson } from "./lib/http.mjs";
+import { apiPlugin, createCounter, readJson, READ_LATENCY_MS, sendJson, sleep } from "./lib/http.mjs";
 
 /** The types of asset a shop holds; a list is asked for one of them or `all`. */
 const TYPES = ["font", "color", "image"];
@@ -31,6 +31,7 @@ export default function assetsApi() {
       if (!store.has(shop) || !(type === "all" || TYPES.includes(type))) {
         return void sendJson(request, response, { error: "no such shop or type" }, 404);
       }
+      await sleep(READ_LATENCY_MS);
       lists.note(type, sendJson(request, response, store.list(shop, type)));
       return;
     }

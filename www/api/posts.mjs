@@ -2,7 +2,7 @@
 // scheduled and published. Its dashboard reads the counts per status and the pending queue (with
 // ETags); writes create, approve and schedule posts; `/api/posts/stats` tells how many GETs each
 // route served, so the page (and its test) can show what the 120 s cache and its invalidation cost.
-import { apiPlugin, createCounter, readJson, sendJson } from "./lib/http.mjs";
+import { apiPlugin, createCounter, readJson, READ_LATENCY_MS, sendJson, sleep } from "./lib/http.mjs";
 
 const STATUSES = ["pending", "approved", "scheduled", "published"];
 
@@ -48,7 +48,11 @@ const TRANSITIONS = {
 export default function postsApi() {
   const posts = seedPosts();
   const served = createCounter();
-  const answer = (request, response, url, body) => served.note(url.pathname, sendJson(request, response, body));
+  /** Answers a GET after the read latency, with the data as it is then, and counts it. */
+  const answer = async (request, response, url, read) => {
+    await sleep(READ_LATENCY_MS);
+    served.note(url.pathname, sendJson(request, response, read()));
+  };
 
   const summary = () => {
     const counts = Object.fromEntries(STATUSES.map((status) => [status, 0]));
@@ -77,11 +81,11 @@ export default function postsApi() {
     const path = url.pathname;
     if (request.method === "GET") {
       if (path === "/api/posts/stats") return void sendJson(request, response, served.counts);
-      if (path === "/api/posts/summary") return void answer(request, response, url, summary());
+      if (path === "/api/posts/summary") return answer(request, response, url, summary);
       if (path === "/api/posts/list") {
         const wanted = url.searchParams.get("status");
         if (!STATUSES.includes(wanted)) return void sendJson(request, response, { error: "unknown status" }, 400);
-        return void answer(request, response, url, list(wanted));
+        return answer(request, response, url, () => list(wanted));
       }
       return false;
     }

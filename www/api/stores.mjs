@@ -1,7 +1,7 @@
 // The store-analytics seed's server (seed 004): a store list and per-store analytics with ETags
 // (so unchanged data is a 304), a slow store sync that changes the numbers (or fails with 500
 // when the page armed "fail next"), and the GET requests it answered, per route and status.
-import { apiPlugin, createCounter, readJson, sendJson } from "./lib/http.mjs";
+import { apiPlugin, createCounter, readJson, sendJson, sleep } from "./lib/http.mjs";
 
 /** The stores at start: the last sync is the seed's date, before anyone pressed "Sync". */
 const STORES = [
@@ -20,7 +20,6 @@ const SYNC_MS = 300;
 /** How long the analytics query takes, so a revalidation is visible on the page. */
 const ANALYTICS_QUERY_MS = 150;
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Serves `GET /api/stores/list`, `GET /api/stores/:id/analytics`, `POST /api/stores/:id/sync`,

@@ -3,6 +3,16 @@
 import { createHash } from "node:crypto";
 import { WebSocketServer } from "ws";
 
+/**
+ * How long the seed APIs take to read a list, as a real database would: long enough that a tab
+ * told of a change (by the channel, in under a millisecond) sends its own request before another
+ * tab's answer lands in the shared localStorage, so the demo tests can count requests exactly.
+ */
+export const READ_LATENCY_MS = 30;
+
+/** Resolves after `ms`. */
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** The strong ETag of a JSON body: a short hash of its text. */
 export function etagOf(text) {
   return `"${createHash("sha1").update(text).digest("base64url").slice(0, 16)}"`;
