@@ -8,16 +8,16 @@ use std::rc::Rc;
 
 use gloo_events::EventListener;
 use js_sys::{Array, Function, Object, Reflect, JSON};
-use web_sys::StorageEvent;
 use wasm_bindgen::prelude::*;
+use web_sys::StorageEvent;
 
 use super::cache::{with_engine, Core};
 use super::errors::to_js;
 use super::options::target;
 use crate::core::{check, CacheError, ErrorCode, Found, Origin, Received, Request, Rules, Scope, Target};
 use crate::web::channel::TabChannel;
-use crate::web::local::LocalStore;
 use crate::web::events;
+use crate::web::local::LocalStore;
 
 const BAD_NAME: CacheError =
     CacheError::new(ErrorCode::InvalidOptions, "an event name must be a string of 1-256 characters");
@@ -59,7 +59,9 @@ pub(crate) fn listen_to_storage(core: &Rc<Core>, local: LocalStore) {
         let (Some(core), Some(event)) = (weak.upgrade(), event.dyn_ref::<StorageEvent>()) else { return };
         let Ok(current) = scope(&core) else { return };
         if let Some((key, value, meta)) = local.written_elsewhere(&current, event) {
-            let _ = with_engine(&core, |engine| Ok(engine.with_origin(Origin::Tab, |engine| engine.adopt(&key, value, meta))));
+            let _ = with_engine(&core, |engine| {
+                Ok(engine.with_origin(Origin::Tab, |engine| engine.adopt(&key, value, meta)))
+            });
         }
     });
     *core.bus.storage.borrow_mut() = Some(listener);

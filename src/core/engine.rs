@@ -208,6 +208,18 @@ impl<V, C: Clock> Engine<V, C> {
             self.persist(key, &value, &mut meta)?;
         }
         let tier = meta.tier;
+        self.install(key, value, meta);
+        self.enforce_budget(tier, key);
+        if tier != Tier::Memory {
+            self.enforce_budget(Tier::Memory, key);
+        }
+        Ok(())
+    }
+
+    /// Puts a new value under `key` in memory (its tier already holds it), in place of what was
+    /// held, and announces it as a `set`. Budgets are the caller's.
+    fn install(&mut self, key: &str, value: V, meta: EntryMeta) {
+        let tier = meta.tier;
         let slot = Slot { value: Some(value), meta, last_used: self.next_tick(), error: None };
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
@@ -232,11 +244,6 @@ impl<V, C: Clock> Engine<V, C> {
         if let Some(slot) = self.slots.get(key) {
             self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &slot.meta.tags);
         }
-        self.enforce_budget(tier, key);
-        if tier != Tier::Memory {
-            self.enforce_budget(Tier::Memory, key);
-        }
-        Ok(())
     }
 
     /// The value under `key` from memory: `None` when missing, expired, or persisted but not
@@ -408,13 +415,7 @@ impl<V, C: Clock> Engine<V, C> {
             return false; // ours is as new (an invalidation or our own write echoed back)
         }
         let tier = meta.tier;
-        self.detach(key);
-        let tick = self.next_tick();
-        self.attach(key, Slot { value: Some(value), meta, last_used: tick, error: None });
-        self.bump_generation(key);
-        if let Some(slot) = self.slots.get(key) {
-            self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &slot.meta.tags);
-        }
+        self.install(key, value, meta);
         if tier != Tier::Memory {
             self.enforce_budget(Tier::Memory, key);
         }

@@ -559,7 +559,11 @@ fn a_rollback_restores_the_original_entry_with_its_metadata_a_commit_takes_the_o
     cache.set("k", "optimistic".into(), opts(Tier::Local)).unwrap();
     cache.settle_mutation("k", id, Outcome::Failed { rollback: true }, opts(Tier::Local)).unwrap();
     let restored = cache.peek("k").unwrap().unwrap();
-    assert_eq!((restored.state, restored.meta), (State::Stale, &before), "etag, tags, instants and staleness as before");
+    assert_eq!(
+        (restored.state, restored.meta),
+        (State::Stale, &before),
+        "etag, tags, instants and staleness as before"
+    );
     let persisted = local.contents.borrow().get("shop:alice:k").and_then(|(_, value)| value.clone());
     assert_eq!(persisted.as_deref(), Some("before"), "persisted again");
 

@@ -62,7 +62,8 @@ mod tests {
     #[test]
     fn equal_keys_hash_equal_and_nearby_keys_differ() {
         assert_eq!(hash("assets:shop1:fonts"), hash("assets:shop1:fonts"));
-        let keys = ["", "a", "b", "assets:1", "assets:2", "assets:shop1:fonts", "assets:shop1:fontt", "12345678", "123456789"];
+        let keys =
+            ["", "a", "b", "assets:1", "assets:2", "assets:shop1:fonts", "assets:shop1:fontt", "12345678", "123456789"];
         let hashes: FastSet<u64> = keys.iter().map(|k| hash(k)).collect();
         assert_eq!(hashes.len(), keys.len());
         let mut map = FastMap::default();

@@ -88,8 +88,9 @@ impl<R> Rules<R> {
         if let Some(rule) = newest_first().find_map(|group| group.exact.get(name)) {
             return Found::Rule(rule);
         }
-        let pattern = newest_first()
-            .find_map(|group| group.patterns.iter().find(|(_, pattern, _)| pattern.matches(name)).map(|(_, _, rule)| rule));
+        let pattern = newest_first().find_map(|group| {
+            group.patterns.iter().find(|(_, pattern, _)| pattern.matches(name)).map(|(_, _, rule)| rule)
+        });
         if let Some(rule) = pattern {
             return Found::Rule(rule);
         }
@@ -151,7 +152,8 @@ mod tests {
     #[test]
     fn removing_a_group_takes_back_its_rules_and_fallback_only() {
         let mut rules = rules();
-        let newer = rules.extend(vec![("action:create_client".into(), "clients v2"), ("ui:*".into(), "ui")], Some("ui fallback"));
+        let newer = rules
+            .extend(vec![("action:create_client".into(), "clients v2"), ("ui:*".into(), "ui")], Some("ui fallback"));
         assert_eq!(rules.find("action:create_client"), Found::Rule(&"clients v2"));
         rules.remove(newer);
         assert_eq!(rules.find("action:create_client"), Found::Rule(&"clients"), "the older rule shows through again");

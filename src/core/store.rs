@@ -29,7 +29,13 @@ pub trait Store<V> {
     /// `loaded` is the value held in memory, if any: a store that keeps value and metadata in
     /// one record rewrites it from there (the default); one that keeps them apart writes `meta`
     /// only.
-    fn put_meta(&mut self, scope: &Scope, key: &str, loaded: Option<&V>, meta: &EntryMeta) -> Result<usize, StoreError> {
+    fn put_meta(
+        &mut self,
+        scope: &Scope,
+        key: &str,
+        loaded: Option<&V>,
+        meta: &EntryMeta,
+    ) -> Result<usize, StoreError> {
         self.put(scope, key, loaded, meta)
     }
 
@@ -39,8 +45,7 @@ pub trait Store<V> {
     /// Deletes the entries of `scope` whose key starts with `prefix`; `keys` are those of them
     /// the engine holds. The default deletes `keys` one by one; a store whose keys are ordered
     /// deletes the whole key range at once (it may then also reach entries another tab wrote).
-    fn delete_prefix(&mut self, scope: &Scope, prefix: &str, keys: &[String]) {
-        let _ = prefix;
+    fn delete_prefix(&mut self, scope: &Scope, _prefix: &str, keys: &[String]) {
         for key in keys {
             self.delete(scope, key);
         }

@@ -244,7 +244,13 @@ impl Store<JsValue> for IdbStore {
     }
 
     /// Values and metadata are separate records: only the metadata record is rewritten.
-    fn put_meta(&mut self, scope: &Scope, key: &str, _: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+    fn put_meta(
+        &mut self,
+        scope: &Scope,
+        key: &str,
+        _: Option<&JsValue>,
+        meta: &EntryMeta,
+    ) -> Result<usize, StoreError> {
         self.put(scope, key, None, meta)
     }
 
@@ -260,7 +266,8 @@ impl Store<JsValue> for IdbStore {
     /// One `delete(range)` per object store, from `[user, prefix]` up to the prefix's bound.
     fn delete_prefix(&mut self, scope: &Scope, prefix: &str, _: &[String]) {
         let Ok(range) = prefix_range(scope, prefix) else { return };
-        let _ = self.with_batch(prefix, |batch| {
+        // Like `clear_scope`: no entry key to report if the transaction aborts (nothing is written).
+        let _ = self.with_batch("", |batch| {
             batch.meta.delete(&range)?;
             batch.values.delete(&range)?;
             Ok(())

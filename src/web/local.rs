@@ -24,6 +24,11 @@ extern "C" {
     fn get_text(this: &TextStorage, key: &str) -> Result<Option<JsString>, JsValue>;
     #[wasm_bindgen(method, catch, js_name = setItem)]
     fn set_text(this: &TextStorage, key: &str, value: &JsString) -> Result<(), JsValue>;
+
+    /// A `storage` event whose new text stays a JS string, for the same reason.
+    type TextStorageEvent;
+    #[wasm_bindgen(method, getter, js_name = newValue)]
+    fn new_text(this: &TextStorageEvent) -> Option<JsString>;
 }
 
 /// A handle on `localStorage` (cheap to clone).
@@ -93,7 +98,7 @@ impl LocalStore {
         }
         let storage_key = event.key()?;
         let key = storage_key.strip_prefix(&scope.storage_prefix())?.to_owned();
-        let text = JsString::from(event.new_value()?);
+        let text = event.unchecked_ref::<TextStorageEvent>().new_text()?;
         let Decoded { mut meta, version, value } = decode(&text, Tier::Local)?;
         if !self.versioning.is_current(&version) {
             return None;
