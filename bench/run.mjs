@@ -88,16 +88,21 @@ async function load(target = page, reset = true) {
 }
 const inPage = (fn, arg, target = page) => target.evaluate(fn, arg);
 
-// ── 1. set, get hit, get miss per tier ────────────────────────────────────────────────────
-for (const tier of ["memory", "local", "idb"]) {
-  await load();
-  for (const name of await inPage((t) => window.bench.tiers.subjectsOf(t), tier)) {
-    await subject("1 tiers", `${tier} ${name}`, async () => {
-      await load();
-      return inPage(([t, n]) => window.bench.tiers.run(t, n), [tier, name]);
-    });
+/** Runs every subject of each tier of the in-page workload module `module` ("tiers", "invalidate"), each on a fresh page. */
+async function perTier(workload, module) {
+  for (const tier of ["memory", "local", "idb"]) {
+    await load();
+    for (const name of await inPage(([m, t]) => window.bench[m].subjectsOf(t), [module, tier])) {
+      await subject(workload, `${tier} ${name}`, async () => {
+        await load();
+        return inPage(([m, t, n]) => window.bench[m].run(t, n), [module, tier, name]);
+      });
+    }
   }
 }
+
+// ── 1. set, get hit, get miss per tier ────────────────────────────────────────────────────
+await perTier("1 tiers", "tiers");
 
 // ── 2. idb: 10,000 writes in one tick, cold reads after a reload ──────────────────────────
 await load();
@@ -113,15 +118,7 @@ for (const name of idbSubjects.write) {
 }
 
 // ── 3. invalidate / remove one prefix per tier ────────────────────────────────────────────
-for (const tier of ["memory", "local", "idb"]) {
-  await load();
-  for (const name of await inPage((t) => window.bench.invalidate.subjectsOf(t), tier)) {
-    await subject("3 invalidate", `${tier} ${name}`, async () => {
-      await load();
-      return inPage(([t, n]) => window.bench.invalidate.run(t, n), [tier, name]);
-    });
-  }
-}
+await perTier("3 invalidate", "invalidate");
 
 // ── 4. dedup, 5a. cached-hit fetch, 5b. React re-render ───────────────────────────────────
 await load();
