@@ -26,6 +26,21 @@ test("a balance spent in one tab updates every tab; switching user never shows t
   await balanceB.filter({ hasText: "alice: 100 tokens" }).waitFor();
   await a.page.getByTestId("requests").filter({ hasText: "served: 1" }).waitFor();
 
+  // The inspector of tab B: the balance in the local tier, its TTL bar counting down from 30 s,
+  // the mount served from localStorage counted as a saved request, and the chart drawing.
+  const entry = b.page.locator("[data-testid=inspector-entry][data-key=balance]");
+  assert.equal(await entry.getAttribute("data-state"), "fresh");
+  await b.page.getByTestId("inspector-tier-local").filter({ hasText: /^local · 1 entry · / }).waitFor();
+  const secondsLeft = async () => Number((await entry.locator(".left").textContent()).replace("s", ""));
+  const before = await secondsLeft();
+  assert.ok(before > 25 && before <= 30, `TTL label ${before}`);
+  await b.page.waitForFunction((start) => {
+    const label = document.querySelector("[data-testid=inspector-entry][data-key=balance] .left").textContent;
+    return Number(label.replace("s", "")) < start;
+  }, before);
+  await b.page.getByTestId("inspector-saved").filter({ hasText: "requests saved by dedup and cache: 1 of 1 fetch calls" }).waitFor();
+  await b.page.waitForFunction(() => document.querySelector("[data-testid=inspector-chart] polyline.saved").getAttribute("points").split(" ").length >= 2);
+
   await a.page.getByTestId("spend").click();
   await balanceA.filter({ hasText: "alice: 90 tokens" }).waitFor({ timeout: 3_000 });
   await balanceB.filter({ hasText: "alice: 90 tokens" }).waitFor({ timeout: 3_000 });
