@@ -408,7 +408,7 @@ impl<V, C: Clock> Engine<V, C> {
         if self.closed || validate_key(key).is_err() || meta.freshness.is_expired(self.clock.now()) {
             return false;
         }
-        if self.fetches.is_in_flight(key) || self.live_state(key) == Some(State::Stale) {
+        if self.fetches.is_in_flight(key, self.generation(key)) || self.live_state(key) == Some(State::Stale) {
             return false;
         }
         if self.slots.get(key).is_some_and(|held| held.meta.freshness.updated_at >= meta.freshness.updated_at) {
@@ -725,7 +725,7 @@ impl<V, C: Clock> Engine<V, C> {
         for (key, slot) in &self.slots {
             self.changes.record(ChangeKind::Clear, self.origin, self.options.scope.user(), key, &slot.meta.tags);
         }
-        self.fetches.clear();
+        self.fetches.forget_windows();
         self.slots.clear();
         self.index.clear();
         self.usage = [TierUsage::default(); 3];

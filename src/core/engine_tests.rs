@@ -479,7 +479,10 @@ fn a_late_answer_for_one_user_is_never_stored_under_the_next() {
     let Harness { mut cache, .. } = harness();
     let id = cache.start_fetch("balance");
     cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
+    assert_eq!(cache.outdated_fetches(), [("balance".to_owned(), id)], "alice's fetch is to abort");
+    assert_eq!(cache.plan_fetch("balance", WINDOW).unwrap(), Plan::Start, "bob does not join it");
     assert!(!cache.store_fetched("balance", id, "alice: 100".into(), SetOptions::default()).unwrap());
+    assert!(cache.outdated_fetches().is_empty());
     assert_eq!(get(&mut cache, "balance"), None);
     let bobs = cache.start_fetch("balance");
     assert_ne!(bobs, id);

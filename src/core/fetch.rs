@@ -78,9 +78,9 @@ impl FetchTable {
         }
     }
 
-    /// Whether a fetch of `key` is in flight.
-    pub fn is_in_flight(&self, key: &str) -> bool {
-        self.in_flight.contains_key(key)
+    /// Whether a fetch of `key` started at `generation` is in flight.
+    pub fn is_in_flight(&self, key: &str, generation: u64) -> bool {
+        self.in_flight.get(key).is_some_and(|f| f.generation == generation)
     }
 
     /// Records a fetch of `key` starting at `generation`; it replaces any earlier one.
@@ -123,9 +123,10 @@ impl FetchTable {
             .collect()
     }
 
-    /// Forgets every fetch (the user switched: nothing in flight may store anything).
-    pub fn clear(&mut self) {
-        self.in_flight.clear();
+    /// Forgets the dedup windows (the user switched). Fetches in flight stay listed until they
+    /// finish: the generation moved, so none may store its answer, and [`Self::outdated`] lists
+    /// them to abort.
+    pub fn forget_windows(&mut self) {
         self.finished.clear();
     }
 
@@ -228,12 +229,20 @@ mod tests {
     }
 
     #[test]
-    fn clear_forgets_everything() {
+    fn forgetting_windows_keeps_flights_listed_as_outdated_once_the_generation_moves() {
         let mut table = FetchTable::default();
         let id = table.start("k", 1);
-        table.clear();
-        assert!(!table.is_current("k", id, 1));
-        assert!(table.outdated(|_| 9).is_empty());
+        table.finish("k", id, 100, Some(2));
+        let id = table.start("k", 2);
+        table.forget_windows();
+        assert_eq!(table.plan("k", Some(State::Stale), 2, 101, WINDOW), Plan::Join(id), "still in flight");
+        assert!(table.is_in_flight("k", 2));
+        assert!(!table.is_in_flight("k", 3), "not at a later generation");
+        assert!(!table.is_current("k", id, 3));
+        assert_eq!(table.outdated(|_| 3), vec![("k".to_owned(), id)]);
+        table.finish("k", id, 102, None);
+        assert!(table.outdated(|_| 3).is_empty());
+        assert_eq!(table.plan("k", Some(State::Stale), 2, 103, WINDOW), Plan::Start, "the window is gone");
     }
 
     #[test]

@@ -6,6 +6,7 @@ import type { WasmCache } from "./wasm/cachebus.js";
 // Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
 
 interface Flight {
+  key: string;
   promise: Promise<unknown>;
   controller: AbortController;
 }
@@ -22,6 +23,11 @@ export class Fetches {
   readonly #retryDelay: (attempt: number, baseDelayMs: number) => number;
   readonly #notify: (key: string) => void;
   readonly #flights = new Map<number, Flight>();
+  /**
+   * Per key, the fetch in flight the engine would let a plain call join: its entry goes when the
+   * fetch settles or a change of the key outdates it, so a join needs no trip into the engine.
+   */
+  readonly #joinable = new Map<string, Flight>();
   /** The fetcher and options each key was last fetched with, for background revalidation. */
   readonly #known = new Map<string, { fetcher: Fetcher<unknown>; options: FetchOptions }>();
   readonly #counts: FetchStats = { started: 0, joined: 0, served: 0 };
@@ -67,10 +73,20 @@ export class Fetches {
     this.#fetch(key, known.fetcher, known.options, 0, true).catch(() => {});
   }
 
+  /** Forgets the joinable fetches: after `close`, every call goes to the engine (which refuses it). */
+  close(): void {
+    this.#joinable.clear();
+  }
+
   #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean): Promise<T> {
-    const plan = this.#inner.planFetch(key, options, revalidate);
     // Served and joined count callers' calls, not background revalidations or overtake retries.
     const call = overtakes === 0 && !revalidate;
+    const joinable = call && joinsPlainly(options) ? this.#joinable.get(key) : undefined;
+    if (joinable) {
+      this.#counts.joined += 1;
+      return joinable.promise as Promise<T>;
+    }
+    const plan = this.#inner.planFetch(key, options, revalidate);
     if (plan === 0) {
       if (call) this.#counts.served += 1;
       return Promise.resolve(this.#inner.get(key) as T);
@@ -85,7 +101,9 @@ export class Fetches {
     const id = this.#inner.startFetch(key);
     const controller = new AbortController();
     const promise = this.#run<T>(id, key, fetcher, options, retry, controller, overtakes);
-    this.#flights.set(id, { promise, controller });
+    const started = { key, promise, controller };
+    this.#flights.set(id, started);
+    this.#joinable.set(key, started);
     void promise.then(
       () => this.#flights.delete(id),
       () => this.#flights.delete(id),
@@ -97,7 +115,17 @@ export class Fetches {
   /** Aborts the signals of fetches overtaken by a change of their key. Called after every change. */
   abortOutdated(): void {
     if (this.#flights.size === 0) return;
-    for (const id of this.#inner.outdatedFetches()) this.#flights.get(id)?.controller.abort();
+    for (const id of this.#inner.outdatedFetches()) {
+      const flight = this.#flights.get(id);
+      if (!flight) continue;
+      this.#settled(flight);
+      flight.controller.abort();
+    }
+  }
+
+  /** `flight` can no longer be joined: it settled in the engine, or a change outdated it. */
+  #settled(flight: Flight | undefined): void {
+    if (flight && this.#joinable.get(flight.key) === flight) this.#joinable.delete(flight.key);
   }
 
   async #run<T>(
@@ -127,6 +155,7 @@ export class Fetches {
           await sleep(this.#retryDelay(attempt, retry.baseDelayMs), controller.signal);
           continue;
         }
+        this.#settled(this.#flights.get(id));
         if (this.#inner.failFetch(key, id, error)) {
           this.#notify(key);
           throw error;
@@ -135,6 +164,7 @@ export class Fetches {
         return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
       }
     }
+    this.#settled(this.#flights.get(id));
     // An answer equal to the cached value (and its etag) is a "not modified": the cached object
     // stays, its lifetime restarts, and subscribers are not woken for nothing.
     const unchanged =
@@ -166,6 +196,17 @@ function sameValue(a: unknown, b: unknown): boolean {
     keys.length === Object.keys(b).length &&
     keys.every((k) => Object.hasOwn(b, k) && sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
   );
+}
+
+/**
+ * Whether a call with `options` joins a fetch in flight like a call without options: not forced,
+ * and nothing the engine would refuse (anything else takes the engine's path, which checks it).
+ */
+function joinsPlainly(options: FetchOptions): boolean {
+  if (options === undefined || options === null) return true;
+  if (typeof options !== "object" || options.force) return false;
+  const dedupMs: unknown = options.dedupMs;
+  return dedupMs === undefined || dedupMs === null || (typeof dedupMs === "number" && dedupMs >= 0);
 }
 
 function retryOf(options: FetchOptions): { count: number; baseDelayMs: number } {

@@ -280,6 +280,7 @@ class BoundCache implements Cache {
   close(): void {
     this.#revalidator.stop();
     this.#transitions.stop();
+    this.#fetches.close();
     this.#inner.close();
   }
 }

@@ -101,6 +101,52 @@ test("an invalidation during a fetch aborts it, stores nothing of it, and caller
   await context.close();
 });
 
+test("a call joins the fetch in flight only while the engine would: not after a change of its key, a user switch or close", async () => {
+  const { page, context } = await open("joins");
+  const result = await page.evaluate(async () => {
+    let calls = 0;
+    const fetcher = async () => {
+      const n = ++calls;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return `answer ${n}`;
+    };
+    cache.set("k", "old", { staleMs: 0 });
+    const first = cache.fetch("k", fetcher);
+    const joined = cache.fetch("k", fetcher);
+    cache.invalidate("k");
+    const afterInvalidate = cache.fetch("k", fetcher);
+    const callsAfterInvalidate = calls;
+    const answers = await Promise.all([first, joined, afterInvalidate]);
+    const alice = cache.fetch("j", fetcher);
+    const switched = cache.switchUser("bob");
+    const bob = cache.fetch("j", fetcher);
+    const callsAfterSwitch = calls;
+    await switched;
+    answers.push(...(await Promise.all([alice, bob])));
+    const fetches = cache.stats().fetches;
+    const late = cache.fetch("late", fetcher).catch((error) => error.code);
+    cache.close();
+    let closed;
+    try {
+      cache.fetch("late", fetcher); // a join of "late" is refused like any call after close
+    } catch (error) {
+      closed = error.code;
+    }
+    return { sameFlight: first === joined, callsAfterInvalidate, callsAfterSwitch, answers, fetches, closed, late: await late };
+  });
+  assert.deepEqual(result, {
+    sameFlight: true,
+    callsAfterInvalidate: 2, // the invalidation outdated fetch 1: the next call starts fetch 2
+    callsAfterSwitch: 4, // alice's fetch of "j" is not bob's to join
+    // callers of the outdated fetch 1 get fetch 2's answer; alice's fetch 3 was overtaken by the switch
+    answers: ["answer 2", "answer 2", "answer 2", "answer 4", "answer 4"],
+    fetches: { started: 4, joined: 1, served: 0 },
+    closed: "CLOSED",
+    late: "CLOSED",
+  });
+  await context.close();
+});
+
 test("a set during a fetch wins: its value is what callers get, the late answer is dropped", async () => {
   const { page, context } = await open("set-wins");
   const result = await page.evaluate(async () => {
