@@ -4,7 +4,7 @@
 //! It is built and read through structural setters and getters (the property access happens in
 //! the JS glue; no property name crosses the boundary) and serialised by the platform's `JSON`;
 //! the user's value rides along inside `d` untouched by Rust. Anything without exactly this shape
-//! is corrupt. IndexedDB's `meta` store holds the same object without `d`.
+//! is corrupt. IndexedDB's journal holds the same object without `d` (see [`super::journal`]).
 
 use js_sys::{Array, JsString, Object, JSON};
 use wasm_bindgen::prelude::*;
@@ -64,7 +64,7 @@ pub struct Decoded {
     pub meta: EntryMeta,
     /// The app `version` of the writer.
     pub version: JsValue,
-    /// The value (`undefined` for IndexedDB metadata records, which hold no value).
+    /// The value (`undefined` for IndexedDB metadata, which the journal keeps apart from values).
     pub value: JsValue,
 }
 

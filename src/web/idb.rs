@@ -1,29 +1,44 @@
 //! The `idb` tier: entries in IndexedDB, values by structured clone.
 //!
-//! One database per namespace (`cachebus:{namespace}`) with two object stores keyed by
-//! `[user, key]` (`""` for signed out): `meta` holds small metadata records, read in one go at
-//! start-up so the index knows every entry; `values` holds the values, read on demand. A user's
-//! entries are one key range, so clearing a user never scans other users.
+//! One database per namespace (`cachebus:{namespace}`, version 2) with two object stores:
+//! `values`, keyed by `[user, key]` (`""` for signed out), holds the values, read on demand; a
+//! user's entries are one key range, so clearing a user never scans other users. `journal`
+//! holds the entries' metadata as a log of changes (see [`super::journal`]), replayed in one go at
+//! start-up so the index knows every entry. Version 1 kept one metadata record per entry; its
+//! stores are dropped on upgrade (a cache can be refilled).
 //!
 //! Writes issued in the same tick share one transaction: the first write opens it, later ones
-//! reuse it until the browser reports it inactive. Requests are issued synchronously, so a value
-//! structured clone refuses fails the `set` call itself. Nothing foreign is awaited inside a
-//! transaction. A transaction that aborts later (quota) is reported through the failure handler.
+//! reuse it until the browser reports it inactive; the tick's metadata changes are appended to
+//! it as one journal record in a microtask, before it commits. Requests are issued synchronously,
+//! so a value structured clone refuses fails the `set` call itself. Nothing foreign is awaited
+//! inside a transaction. A transaction that aborts later (quota) is reported through the failure
+//! handler.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, JsString, Promise, Reflect};
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
+use web_sys::{
+    DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbObjectStoreParameters, IdbRequest, IdbTransaction,
+    IdbTransactionMode, IdbVersionChangeEvent,
+};
 
 use super::envelope::{from_object, to_object, Decoded};
+use super::journal::{PendingOps, Replayed};
 use super::version::{Verdict, Versioning};
 use crate::core::{prefix_upper_bound, EntryMeta, Scope, Store, StoreError, Tier};
 
-const META: &str = "meta";
+/// The database version: 2 keeps metadata in the journal.
+const DB_VERSION: u32 = 2;
+const JOURNAL: &str = "journal";
 const VALUES: &str = "values";
+/// The metadata store of version 1, dropped on upgrade.
+const V1_META: &str = "meta";
+/// Journal records of a user this tab appends before it compacts them.
+const COMPACT_AFTER: u32 = 256;
 
 /// Called with the keys of a transaction that aborted after its writes were accepted.
 pub type FailureHandler = Box<dyn Fn(&[String], StoreError)>;
@@ -40,10 +55,16 @@ struct Shared {
     batch: RefCell<Option<Batch>>,
     pending: RefCell<Vec<Promise>>,
     on_failure: RefCell<Option<FailureHandler>>,
+    /// Metadata changes of this tick, per user, not yet appended to the journal.
+    ops: RefCell<Vec<PendingOps>>,
+    /// Whether a microtask will append `ops`.
+    append_scheduled: Cell<bool>,
+    /// Journal records appended per user since its last compaction.
+    appended: RefCell<BTreeMap<String, u32>>,
 }
 
 struct Batch {
-    meta: IdbObjectStore,
+    journal: IdbObjectStore,
     values: IdbObjectStore,
     keys: Rc<RefCell<Vec<String>>>,
 }
@@ -69,6 +90,9 @@ impl IdbStore {
                 batch: RefCell::new(None),
                 pending: RefCell::new(Vec::new()),
                 on_failure: RefCell::new(None),
+                ops: RefCell::new(Vec::new()),
+                append_scheduled: Cell::new(false),
+                appended: RefCell::new(BTreeMap::new()),
             }),
         }
     }
@@ -84,24 +108,14 @@ impl IdbStore {
         Promise::all(&pending)
     }
 
-    /// The metadata of every entry of `scope`. Corrupt records are deleted; entries of another
-    /// version are migrated (value rewritten) or deleted.
+    /// The metadata of every entry of `scope`, from its journal, which is compacted into one
+    /// snapshot record on the way. Corrupt records are deleted; entries of another version are
+    /// migrated (value rewritten) or deleted.
     pub async fn load_scope(&self, scope: &Scope) -> LoadedMeta {
         let mut loaded = LoadedMeta::default();
-        let Some(db) = &self.shared.db else { return loaded };
-        let Ok(range) = scope_range(scope) else { return loaded };
-        let Ok(tx) = db.transaction_with_str(META) else { return loaded };
-        let Ok(store) = tx.object_store(META) else { return loaded };
-        let (Ok(keys), Ok(records)) = (store.get_all_keys_with_key(&range), store.get_all_with_key(&range)) else {
-            return loaded;
-        };
-        let (Ok(keys), Ok(records)) = (request_result(&keys).await, request_result(&records).await) else {
-            return loaded;
-        };
-        let (keys, records) = (Array::from(&keys), Array::from(&records));
+        let Some(replayed) = self.replay(scope.user().unwrap_or("")).await else { return loaded };
         let mut outdated = Vec::new();
-        for (id, record) in keys.iter().zip(records.iter()) {
-            let Some(key) = Array::from(&id).get(1).as_string() else { continue };
+        for (key, record) in replayed.entries {
             match from_object(&record, Tier::Idb) {
                 Some(Decoded { meta, version, .. })
                     if js_sys::Object::is(&version, &self.shared.versioning.version) =>
@@ -121,6 +135,20 @@ impl IdbStore {
             }
         }
         loaded
+    }
+
+    /// Replays `user`'s journal and compacts it into one snapshot record (see [`compact`]);
+    /// `None` when IndexedDB is missing or refuses.
+    async fn replay(&self, user: &str) -> Option<Replayed> {
+        let db = self.shared.db.as_ref()?;
+        // Read-write: no other tab appends between the replay and the compaction.
+        let tx = db.transaction_with_str_and_mode(JOURNAL, IdbTransactionMode::Readwrite).ok()?;
+        let journal = tx.object_store(JOURNAL).ok()?;
+        let (keys, records) = (journal.get_all_keys().ok()?, journal.get_all().ok()?);
+        let (keys, records) = (request_result(&keys).await.ok()?, request_result(&records).await.ok()?);
+        let replayed = Replayed::of_user(user, &Array::from(&keys), &Array::from(&records));
+        compact(&journal, &replayed, user);
+        Some(replayed)
     }
 
     /// The value of `scope`'s entry under `key`: `Ok(None)` when it is missing, `Err` when
@@ -188,15 +216,15 @@ impl IdbStore {
 
     fn open_batch(&self) -> Result<Batch, StoreError> {
         let db = self.shared.db.as_ref().ok_or(StoreError::Unavailable)?;
-        let names: Array = [META, VALUES].iter().map(|n| JsValue::from_str(n)).collect();
+        let names: Array = [JOURNAL, VALUES].iter().map(|n| JsValue::from_str(n)).collect();
         let tx = db
             .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
             .map_err(|_| StoreError::Unavailable)?;
-        let meta = tx.object_store(META).map_err(|_| StoreError::Unavailable)?;
+        let journal = tx.object_store(JOURNAL).map_err(|_| StoreError::Unavailable)?;
         let values = tx.object_store(VALUES).map_err(|_| StoreError::Unavailable)?;
         let keys = Rc::new(RefCell::new(Vec::new()));
         self.watch(tx, keys.clone());
-        Ok(Batch { meta, values, keys })
+        Ok(Batch { journal, values, keys })
     }
 
     /// Tracks `tx` until it settles; an abort reports its keys to the failure handler.
@@ -232,18 +260,18 @@ impl Store<JsValue> for IdbStore {
             return Err(StoreError::Unencodable);
         }
         let id = entry_key(scope, key);
-        let record = to_object(meta, &self.shared.versioning.version, &JsValue::UNDEFINED);
         self.with_batch(key, |batch| {
             if let Some(value) = value {
                 batch.values.put_with_key(value, &id)?;
             }
-            batch.meta.put_with_key(&record, &id)?;
             Ok(())
         })?;
+        let record = to_object(meta, &self.shared.versioning.version, &JsValue::UNDEFINED);
+        self.log(scope, |ops| ops.written(key, &record));
         Ok(meta.size)
     }
 
-    /// Values and metadata are separate records: only the metadata record is rewritten.
+    /// The value stays as it is: only the new metadata is journaled.
     fn put_meta(
         &mut self,
         scope: &Scope,
@@ -256,31 +284,25 @@ impl Store<JsValue> for IdbStore {
 
     fn delete(&mut self, scope: &Scope, key: &str) {
         let id = entry_key(scope, key);
-        let _ = self.with_batch(key, |batch| {
-            batch.meta.delete(&id)?;
-            batch.values.delete(&id)?;
-            Ok(())
-        });
+        if self.with_batch(key, |batch| batch.values.delete(&id).map(drop)).is_ok() {
+            self.log(scope, |ops| ops.deleted(key));
+        }
     }
 
-    /// One `delete(range)` per object store, from `[user, prefix]` up to the prefix's bound.
+    /// One `delete(range)` of values, from `[user, prefix]` up to the prefix's bound, and one op.
     fn delete_prefix(&mut self, scope: &Scope, prefix: &str, _: &[String]) {
         let Ok(range) = prefix_range(scope, prefix) else { return };
         // Like `clear_scope`: no entry key to report if the transaction aborts (nothing is written).
-        let _ = self.with_batch("", |batch| {
-            batch.meta.delete(&range)?;
-            batch.values.delete(&range)?;
-            Ok(())
-        });
+        if self.with_batch("", |batch| batch.values.delete(&range).map(drop)).is_ok() {
+            self.log(scope, |ops| ops.deleted_prefix(prefix));
+        }
     }
 
     fn clear_scope(&mut self, scope: &Scope) {
         let Ok(range) = scope_range(scope) else { return };
-        let _ = self.with_batch("", |batch| {
-            batch.meta.delete(&range)?;
-            batch.values.delete(&range)?;
-            Ok(())
-        });
+        if self.with_batch("", |batch| batch.values.delete(&range).map(drop)).is_ok() {
+            self.log(scope, |ops| ops.deleted_prefix(""));
+        }
     }
 }
 
@@ -289,19 +311,87 @@ impl IdbStore {
     fn delete(&self, scope: &Scope, key: &str) {
         Store::delete(&mut self.clone(), scope, key);
     }
+
+    /// Adds a metadata change of `scope` to this tick's journal record, which a microtask appends
+    /// to the tick's transaction (the caller has opened it, so `flush()` waits for the record).
+    fn log(&self, scope: &Scope, change: impl FnOnce(&PendingOps)) {
+        let user = scope.user().unwrap_or("");
+        {
+            let mut ops = self.shared.ops.borrow_mut();
+            if ops.last().is_none_or(|pending| pending.user() != user) {
+                ops.push(PendingOps::new(user));
+            }
+            if let Some(pending) = ops.last() {
+                change(pending);
+            }
+        }
+        if !self.shared.append_scheduled.replace(true) {
+            let store = self.clone();
+            wasm_bindgen_futures::spawn_local(async move { store.append_ops() });
+        }
+    }
+
+    /// Appends this tick's metadata changes to the journal: a record per run of one user's ops.
+    /// A user whose records appended since the last compaction reach [`COMPACT_AFTER`] is
+    /// compacted now, so a long-lived tab's journal stays short without a reload.
+    fn append_ops(&self) {
+        self.shared.append_scheduled.set(false);
+        let ops = std::mem::take(&mut *self.shared.ops.borrow_mut());
+        for pending in ops {
+            let user = pending.user().to_owned();
+            let record = pending.into_record();
+            // A failure aborts the transaction, which reports its keys.
+            if self.with_batch("", |batch| batch.journal.add(&record).map(drop)).is_err() {
+                continue;
+            }
+            let mut appended = self.shared.appended.borrow_mut();
+            let count = appended.entry(user.clone()).or_insert(0);
+            *count += 1;
+            if *count >= COMPACT_AFTER {
+                appended.remove(&user);
+                let store = self.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    store.replay(&user).await;
+                });
+            }
+        }
+    }
+}
+
+/// Replaces `user`'s replayed journal records by one snapshot, stored under the last one's key so
+/// records other tabs append later stay after it. Runs in the replay's transaction; a failure
+/// aborts it and leaves the journal as it was (replaying it again gives the same entries).
+fn compact(journal: &IdbObjectStore, replayed: &Replayed, user: &str) {
+    let Some((last, earlier)) = replayed.record_keys.split_last() else { return };
+    if earlier.is_empty() {
+        return; // one record: nothing to merge
+    }
+    for key in earlier {
+        let _ = journal.delete(key);
+    }
+    let _ = if replayed.entries.is_empty() {
+        journal.delete(last)
+    } else {
+        journal.put_with_key(&replayed.snapshot(user), last)
+    };
 }
 
 async fn open_database(namespace: &str) -> Result<IdbDatabase, JsValue> {
     let factory = web_sys::window().ok_or(JsValue::NULL)?.indexed_db()?.ok_or(JsValue::NULL)?;
     let mut name = String::from("cachebus:");
     name.push_str(namespace);
-    let request = factory.open_with_u32(&name, 1)?;
-    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+    let request = factory.open_with_u32(&name, DB_VERSION)?;
+    let upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new(move |event: IdbVersionChangeEvent| {
         let db = event.target().and_then(|t| t.dyn_into::<IdbRequest>().ok()).and_then(|r| r.result().ok());
-        if let Some(db) = db.and_then(|db| db.dyn_into::<IdbDatabase>().ok()) {
-            let _ = db.create_object_store(META);
-            let _ = db.create_object_store(VALUES);
+        let Some(db) = db.and_then(|db| db.dyn_into::<IdbDatabase>().ok()) else { return };
+        if event.old_version() >= 1.0 {
+            let _ = db.delete_object_store(V1_META);
+            let _ = db.delete_object_store(VALUES);
         }
+        let _ = db.create_object_store(VALUES);
+        let journal = IdbObjectStoreParameters::new();
+        journal.set_auto_increment(true);
+        let _ = db.create_object_store_with_optional_parameters(JOURNAL, &journal);
     });
     request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
     let result = request_result(&request).await;
@@ -325,7 +415,7 @@ async fn request_result(request: &IdbRequest) -> Result<JsValue, JsValue> {
     request.result()
 }
 
-/// `[user, key]`, the key of an entry in both object stores.
+/// `[user, key]`, the key of an entry's value.
 fn entry_key(scope: &Scope, key: &str) -> JsValue {
     Array::of2(&JsValue::from_str(scope.user().unwrap_or("")), &JsValue::from_str(key)).into()
 }

@@ -5,6 +5,7 @@ pub mod clock;
 pub mod envelope;
 pub mod events;
 pub mod idb;
+pub mod journal;
 pub mod local;
 pub mod version;
 

@@ -242,8 +242,8 @@ test("corrupt, truncated and foreign entries planted by hand are misses, removed
       open.onerror = reject;
       open.onsuccess = () => {
         const db = open.result;
-        const tx = db.transaction(["meta", "values"], "readwrite");
-        tx.objectStore("meta").put({ garbage: true }, ["alice", "badMeta"]);
+        const tx = db.transaction(["journal", "values"], "readwrite");
+        tx.objectStore("journal").add({ u: "alice", o: ["badMeta", { garbage: true }] });
         tx.objectStore("values").delete(["alice", "lostValue"]);
         tx.oncomplete = () => (db.close(), resolve());
         tx.onerror = reject;
@@ -563,6 +563,128 @@ test("remove by prefix deletes exactly that key range from IndexedDB, for the cu
     },
     bobIntact: true,
   });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** The records of IndexedDB database `name`'s `journal` store, in key order. */
+const journalOf = (page, name) =>
+  run(page, (name) => new Promise((resolve, reject) => {
+    const open = indexedDB.open(name);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const read = db.transaction("journal").objectStore("journal").getAll();
+      read.onsuccess = () => (db.close(), resolve(read.result.map(({ u, s, o }) => ({ u, snapshot: s === true, keys: o.filter((_, i) => i % 2 === 0) }))));
+      read.onerror = () => reject(read.error);
+    };
+  }), name);
+
+test("IndexedDB metadata is a journal of one record a tick, replayed after a reload and compacted into one", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "journal", user: "bob" });
+  await run(page, () => (cache.set("a", "bob's a", { tier: "idb" }), cache.flush()));
+  await open({ namespace: "journal", user: "alice" });
+  await run(page, async () => {
+    for (const key of ["a", "b", "c", "x:1", "x:2"]) cache.set(key, `alice's ${key}`, { tier: "idb", ttlMs: 60_000 });
+    await cache.flush();
+    cache.invalidate("a");
+    await cache.flush();
+    const removed = [cache.remove("b"), cache.remove({ prefix: "x:" })];
+    cache.set("d", "alice's d", { tier: "idb" });
+    await Promise.all(removed);
+    await cache.flush();
+  });
+  const written = await journalOf(page, "cachebus:journal");
+  await reload();
+  await open({ namespace: "journal", user: "alice" });
+  const replayed = await run(page, async () => ({
+    keys: cache.keys(),
+    states: ["a", "c", "d"].map((key) => cache.peek(key)?.state),
+    a: await cache.read("a"),
+    b: (await cache.read("b")) ?? "gone",
+  }));
+  const compacted = await journalOf(page, "cachebus:journal");
+  // Another tab appends after the compaction: its record follows the snapshot.
+  await run(page, async () => {
+    const otherTab = await cachebus.createCache({ namespace: "journal", user: "alice" });
+    otherTab.set("e", "from the other tab", { tier: "idb" });
+    otherTab.invalidate("c");
+    await otherTab.flush();
+    otherTab.close();
+  });
+  await reload();
+  await open({ namespace: "journal", user: "alice" });
+  const afterOtherTab = await run(page, () => ({ keys: cache.keys(), c: cache.peek("c")?.state }));
+  await open({ namespace: "journal", user: "bob" });
+  const bob = await run(page, async () => ({ keys: cache.keys(), a: await cache.read("a") }));
+
+  assert.deepEqual(written, [
+    { u: "bob", snapshot: false, keys: ["a"] },
+    { u: "alice", snapshot: false, keys: ["a", "b", "c", "x:1", "x:2"] },
+    { u: "alice", snapshot: false, keys: ["a"] }, // the invalidation: one record, metadata only
+    { u: "alice", snapshot: false, keys: ["b", "x:", "d"] }, // a deletion, a prefix, a write: one tick
+  ]);
+  assert.deepEqual(replayed, { keys: ["a", "c", "d"], states: ["stale", "fresh", "fresh"], a: "alice's a", b: "gone" });
+  assert.deepEqual(compacted, [
+    { u: "bob", snapshot: false, keys: ["a"] },
+    { u: "alice", snapshot: true, keys: ["a", "c", "d"] },
+  ]);
+  assert.deepEqual(afterOtherTab, { keys: ["a", "c", "d", "e"], c: "stale" });
+  assert.deepEqual(bob, { keys: ["a"], a: "bob's a" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a version 1 database (one metadata record per entry) is upgraded: its entries are dropped, the cache works", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await run(page, () => new Promise((resolve, reject) => {
+    const request = indexedDB.open("cachebus:upgrade", 1);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      db.createObjectStore("meta").put({ cb: 1, v: null, u: 1, s: null, x: null, t: [], e: null, z: 1 }, ["", "old"]);
+      db.createObjectStore("values").put("old value", ["", "old"]);
+    };
+    request.onsuccess = () => (request.result.close(), resolve());
+    request.onerror = () => reject(request.error);
+  }));
+  await open({ namespace: "upgrade" });
+  await run(page, () => (cache.set("new", "new value", { tier: "idb" }), cache.flush()));
+  await reload();
+  await open({ namespace: "upgrade" });
+  const result = await run(page, async () => ({
+    keys: cache.keys(),
+    old: (await cache.read("old")) ?? "gone",
+    new: await cache.read("new"),
+    stores: await new Promise((resolve) => {
+      const request = indexedDB.open("cachebus:upgrade");
+      request.onsuccess = () => (resolve([request.result.version, [...request.result.objectStoreNames]]), request.result.close());
+    }),
+  }));
+  assert.deepEqual(result, { keys: ["new"], old: "gone", new: "new value", stores: [2, ["journal", "values"]] });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a long-lived tab compacts its IndexedDB journal as it goes, without a reload", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "journal-long", user: "alice" });
+  const ticks = 300; // more than the 256 records a tab appends before it compacts them
+  await run(page, async (ticks) => {
+    for (let i = 0; i < ticks; i++) {
+      cache.set(`k${i % 7}`, i, { tier: "idb" });
+      await cache.flush();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the compaction runs after the 256th flush
+  }, ticks);
+  const records = await journalOf(page, "cachebus:journal-long");
+  await reload();
+  await open({ namespace: "journal-long", user: "alice" });
+  const values = await run(page, async () => Promise.all(cache.keys().map((key) => cache.read(key))));
+  assert.equal(records[0].snapshot, true, "the first record is a snapshot");
+  assert.deepEqual(records[0].keys, ["k0", "k1", "k2", "k3", "k4", "k5", "k6"]);
+  assert.equal(records.length, 1 + ticks - 256, "a snapshot, then one record a tick since");
+  assert.deepEqual(values, [294, 295, 296, 297, 298, 299, 293]);
   assert.deepEqual(problems, []);
   await context.close();
 });
