@@ -5,9 +5,13 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const facade = readdirSync(pkg).filter((name) => name.endsWith(".js"));
+// JS modules the Rust side imports (`#[wasm_bindgen(module = ...)]`), which the glue loads.
+const snippets = readdirSync(new URL("wasm/snippets/", pkg), { recursive: true })
+  .filter((name) => name.endsWith(".js"))
+  .map((name) => `wasm/snippets/${name}`);
 const parts = [
   ["wasm (pkg/wasm/cachebus_bg.wasm)", ["wasm/cachebus_bg.wasm"]],
-  ["JS glue (pkg/wasm/cachebus.js)", ["wasm/cachebus.js"]],
+  ["JS glue (pkg/wasm/cachebus.js, snippets)", ["wasm/cachebus.js", ...snippets]],
   [`facade (pkg/${facade.join(", pkg/")})`, facade],
 ];
 

@@ -15,7 +15,6 @@
 //! handler.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, JsString, Promise, Reflect};
@@ -27,7 +26,7 @@ use web_sys::{
 };
 
 use super::envelope::{from_object, to_object, Decoded};
-use super::journal::{PendingOps, Replayed};
+use super::journal::{replay_journal, PendingOps, Replayed};
 use super::version::{Verdict, Versioning};
 use crate::core::{prefix_upper_bound, EntryMeta, Scope, Store, StoreError, Tier};
 
@@ -59,8 +58,8 @@ struct Shared {
     ops: RefCell<Vec<PendingOps>>,
     /// Whether a microtask will append `ops`.
     append_scheduled: Cell<bool>,
-    /// Journal records appended per user since its last compaction.
-    appended: RefCell<BTreeMap<String, u32>>,
+    /// Journal records appended since the last compaction.
+    appended: Cell<u32>,
 }
 
 struct Batch {
@@ -92,7 +91,7 @@ impl IdbStore {
                 on_failure: RefCell::new(None),
                 ops: RefCell::new(Vec::new()),
                 append_scheduled: Cell::new(false),
-                appended: RefCell::new(BTreeMap::new()),
+                appended: Cell::new(0),
             }),
         }
     }
@@ -115,7 +114,9 @@ impl IdbStore {
         let mut loaded = LoadedMeta::default();
         let Some(replayed) = self.replay(scope.user().unwrap_or("")).await else { return loaded };
         let mut outdated = Vec::new();
-        for (key, record) in replayed.entries {
+        let entries = replayed.entries();
+        for i in (0..entries.length()).step_by(2) {
+            let (Some(key), record) = (entries.get(i).as_string(), entries.get(i + 1)) else { continue };
             match from_object(&record, Tier::Idb) {
                 Some(Decoded { meta, version, .. })
                     if js_sys::Object::is(&version, &self.shared.versioning.version) =>
@@ -146,8 +147,8 @@ impl IdbStore {
         let journal = tx.object_store(JOURNAL).ok()?;
         let (keys, records) = (journal.get_all_keys().ok()?, journal.get_all().ok()?);
         let (keys, records) = (request_result(&keys).await.ok()?, request_result(&records).await.ok()?);
-        let replayed = Replayed::of_user(user, &Array::from(&keys), &Array::from(&records));
-        compact(&journal, &replayed, user);
+        let replayed = replay_journal(user, &keys, &records);
+        compact(&journal, &replayed);
         Some(replayed)
     }
 
@@ -332,8 +333,8 @@ impl IdbStore {
     }
 
     /// Appends this tick's metadata changes to the journal: a record per run of one user's ops.
-    /// A user whose records appended since the last compaction reach [`COMPACT_AFTER`] is
-    /// compacted now, so a long-lived tab's journal stays short without a reload.
+    /// When the records appended since the last compaction reach [`COMPACT_AFTER`], the user of
+    /// the last one is compacted now, so a long-lived tab's journal stays short without a reload.
     fn append_ops(&self) {
         self.shared.append_scheduled.set(false);
         let ops = std::mem::take(&mut *self.shared.ops.borrow_mut());
@@ -344,36 +345,35 @@ impl IdbStore {
             if self.with_batch("", |batch| batch.journal.add(&record).map(drop)).is_err() {
                 continue;
             }
-            let mut appended = self.shared.appended.borrow_mut();
-            let count = appended.entry(user.clone()).or_insert(0);
-            *count += 1;
-            if *count >= COMPACT_AFTER {
-                appended.remove(&user);
-                let store = self.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    store.replay(&user).await;
-                });
+            let appended = self.shared.appended.get() + 1;
+            if appended < COMPACT_AFTER {
+                self.shared.appended.set(appended);
+                continue;
             }
+            self.shared.appended.set(0);
+            let store = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                store.replay(&user).await;
+            });
         }
     }
 }
 
-/// Replaces `user`'s replayed journal records by one snapshot, stored under the last one's key so
+/// Replaces the replayed journal records by their snapshot, stored under the last one's key so
 /// records other tabs append later stay after it. Runs in the replay's transaction; a failure
 /// aborts it and leaves the journal as it was (replaying it again gives the same entries).
-fn compact(journal: &IdbObjectStore, replayed: &Replayed, user: &str) {
-    let Some((last, earlier)) = replayed.record_keys.split_last() else { return };
-    if earlier.is_empty() {
-        return; // one record: nothing to merge
+fn compact(journal: &IdbObjectStore, replayed: &Replayed) {
+    let snapshot = replayed.snapshot();
+    if snapshot.is_undefined() {
+        return; // one record at most: nothing to merge
     }
-    for key in earlier {
-        let _ = journal.delete(key);
+    let keys = replayed.record_keys();
+    let last = keys.pop();
+    for key in keys.iter() {
+        let _ = journal.delete(&key);
     }
-    let _ = if replayed.entries.is_empty() {
-        journal.delete(last)
-    } else {
-        journal.put_with_key(&replayed.snapshot(user), last)
-    };
+    let _ =
+        if replayed.entries().length() == 0 { journal.delete(&last) } else { journal.put_with_key(&snapshot, &last) };
 }
 
 async fn open_database(namespace: &str) -> Result<IdbDatabase, JsValue> {

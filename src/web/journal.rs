@@ -9,32 +9,34 @@
 //! A record is `{ u: user, o: ops, s?: true }`; `ops` is a flat array of pairs:
 //! `key, metadata object` (written or invalidated), `key, null` (deleted) and `prefix, true`
 //! (every key starting with `prefix` deleted; `""` clears the user). A snapshot (`s`) replaces
-//! everything before it. Records of another shape are left alone.
-
-use std::collections::BTreeMap;
-use std::ops::Bound;
+//! everything before it. Records are built and replayed by `journal.js`.
 
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/web/journal.js")]
 extern "C" {
-    /// One journal record. Getters catch (a foreign object may have throwing ones).
-    #[wasm_bindgen(extends = Object)]
-    pub type JournalRecord;
+    #[wasm_bindgen(js_name = journalRecord)]
+    fn journal_record(user: &str, ops: &Array, snapshot: bool) -> Object;
 
-    #[wasm_bindgen(method, getter, catch)]
-    fn u(this: &JournalRecord) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_u(this: &JournalRecord, value: &str);
-    #[wasm_bindgen(method, getter, catch)]
-    fn o(this: &JournalRecord) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_o(this: &JournalRecord, value: &Array);
-    #[wasm_bindgen(method, getter, catch)]
-    fn s(this: &JournalRecord) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_s(this: &JournalRecord, value: bool);
+    /// A user's journal replayed (see `replayJournal` in journal.js).
+    pub type Replayed;
+
+    /// Replays the records of `user` among `records`, whose store keys are `keys`.
+    #[wasm_bindgen(js_name = replayJournal)]
+    pub fn replay_journal(user: &str, keys: &JsValue, records: &JsValue) -> Replayed;
+
+    /// The surviving entries, a flat `[key, metadata object, ...]` (metadata not yet checked).
+    #[wasm_bindgen(method, getter)]
+    pub fn entries(this: &Replayed) -> Array;
+
+    /// The store keys of the user's records, in order.
+    #[wasm_bindgen(method, getter, js_name = recordKeys)]
+    pub fn record_keys(this: &Replayed) -> Array;
+
+    /// One snapshot record to replace them, when there were several (else `undefined`).
+    #[wasm_bindgen(method, getter)]
+    pub fn snapshot(this: &Replayed) -> JsValue;
 }
 
 /// The ops of one tick for one user, in order, waiting to be appended as one record.
@@ -73,85 +75,7 @@ impl PendingOps {
     }
 
     /// The record to append.
-    pub fn into_record(self) -> JournalRecord {
-        record(&self.user, &self.ops, false)
+    pub fn into_record(self) -> Object {
+        journal_record(&self.user, &self.ops, false)
     }
-}
-
-/// A user's journal replayed: the metadata object of every key still there, and the store keys
-/// of the records replayed (to compact).
-#[derive(Default)]
-pub struct Replayed {
-    /// Key → metadata object as last written (not yet checked: [`super::envelope::from_object`]).
-    pub entries: BTreeMap<String, JsValue>,
-    /// Store keys of `user`'s records, in order.
-    pub record_keys: Vec<JsValue>,
-}
-
-impl Replayed {
-    /// Replays, in order, the records (with their store keys) that belong to `user`.
-    pub fn of_user(user: &str, keys: &Array, records: &Array) -> Replayed {
-        let mut replayed = Replayed::default();
-        for (store_key, record) in keys.iter().zip(records.iter()) {
-            let record: &JournalRecord = record.unchecked_ref();
-            if !record.is_object() || record.u().ok().and_then(|u| u.as_string()).as_deref() != Some(user) {
-                continue;
-            }
-            let Some(ops) = record.o().ok().and_then(|o| o.dyn_into::<Array>().ok()) else { continue };
-            if record.s().is_ok_and(|s| s.is_truthy()) {
-                replayed.entries.clear();
-            }
-            replayed.apply(&ops);
-            replayed.record_keys.push(store_key);
-        }
-        replayed
-    }
-
-    /// One snapshot record of `user` holding `entries`, to replace the replayed records.
-    pub fn snapshot(&self, user: &str) -> JournalRecord {
-        let ops = Array::new_with_length(2 * self.entries.len() as u32);
-        for (i, (key, meta)) in self.entries.iter().enumerate() {
-            ops.set(2 * i as u32, JsValue::from_str(key));
-            ops.set(2 * i as u32 + 1, meta.clone());
-        }
-        record(user, &ops, true)
-    }
-
-    fn apply(&mut self, ops: &Array) {
-        let mut i = 0;
-        while i + 1 < ops.length() {
-            let (target, change) = (ops.get(i), ops.get(i + 1));
-            i += 2;
-            let Some(target) = target.as_string() else { continue };
-            if change.is_object() {
-                self.entries.insert(target, change);
-            } else if change.is_null() {
-                self.entries.remove(&target);
-            } else if change.as_bool() == Some(true) {
-                self.delete_prefix(&target);
-            }
-        }
-    }
-
-    fn delete_prefix(&mut self, prefix: &str) {
-        // The keys starting with `prefix` follow it, one run, in any lexicographic order.
-        let doomed: Vec<String> = (self.entries.range::<str, _>((Bound::Included(prefix), Bound::Unbounded)))
-            .map(|(key, _)| key)
-            .take_while(|key| key.starts_with(prefix))
-            .cloned()
-            .collect();
-        for key in doomed {
-            self.entries.remove(&key);
-        }
-    }
-}
-
-fn record(user: &str, ops: &Array, snapshot: bool) -> JournalRecord {
-    let record: JournalRecord = Object::new().unchecked_into();
-    record.set_u(user);
-    record.set_o(ops);
-    if snapshot {
-        record.set_s(true);
-    }
-    record
 }
