@@ -139,21 +139,21 @@ pub(crate) fn create_options(options: &JsValue) -> Result<CreateOptions, CacheEr
 
 /// `cache.set(key, value, { tier?, ttlMs?, staleMs?, tags?, etag? })`; `undefined` means none.
 pub(crate) fn set_options(options: &JsValue) -> Result<SetOptions, CacheError> {
-    let Some(options) = optional(options.clone()) else {
+    if options.is_null_or_undefined() {
         return Ok(SetOptions::default());
-    };
+    }
     if !options.is_object() {
         return Err(NOT_AN_OBJECT);
     }
-    let tags = match optional(read(&options, Props::tags)?) {
+    let tags = match optional(read(options, Props::tags)?) {
         Some(tags) => strings(&tags).filter(|t| t.iter().all(|t| !t.is_empty())).ok_or(BAD_TAGS)?,
         None => Vec::new(),
     };
-    let etag = optional(read(&options, Props::etag)?).map(|e| e.as_string().ok_or(BAD_ETAG)).transpose()?;
+    let etag = optional(read(options, Props::etag)?).map(|e| e.as_string().ok_or(BAD_ETAG)).transpose()?;
     Ok(SetOptions {
-        tier: tier(&options)?,
-        ttl: duration(&options, Props::ttl_ms)?,
-        stale: duration(&options, Props::stale_ms)?,
+        tier: tier(options)?,
+        ttl: duration(options, Props::ttl_ms)?,
+        stale: duration(options, Props::stale_ms)?,
         tags,
         etag,
         size: 0,
@@ -240,7 +240,8 @@ fn strings(value: &JsValue) -> Option<Vec<String>> {
     if !Array::is_array(value) {
         return None;
     }
-    Array::from(value).iter().map(|v| v.as_string()).collect()
+    // Read in place: `Array::from` would copy the array first.
+    value.unchecked_ref::<Array>().iter().map(|v| v.as_string()).collect()
 }
 
 fn optional_object(obj: &JsValue, getter: Getter) -> Result<Option<JsValue>, CacheError> {
@@ -253,7 +254,7 @@ fn optional_object(obj: &JsValue, getter: Getter) -> Result<Option<JsValue>, Cac
 
 /// `None` for `undefined` and `null`, the two ways JS says "not given".
 fn optional(value: JsValue) -> Option<JsValue> {
-    if value.is_undefined() || value.is_null() {
+    if value.is_null_or_undefined() {
         None
     } else {
         Some(value)

@@ -76,7 +76,9 @@ pub struct Change {
 #[derive(Debug, Default)]
 pub struct ChangeLog {
     changes: Vec<Change>,
+    /// The keys and the tags of the last change, to add each once without scanning its lists.
     last_keys: FastSet<String>,
+    last_tags: FastSet<String>,
 }
 
 impl ChangeLog {
@@ -88,18 +90,14 @@ impl ChangeLog {
             .is_some_and(|last| last.kind == kind && last.origin == origin && last.user.as_deref() == user);
         if !continues {
             self.last_keys.clear();
+            self.last_tags.clear();
             let user = user.map(str::to_owned);
             self.changes.push(Change { kind, origin, user, keys: Vec::new(), tags: Vec::new() });
         }
         let Some(change) = self.changes.last_mut() else { return };
-        if !self.last_keys.contains(key) {
-            self.last_keys.insert(key.to_owned());
-            change.keys.push(key.to_owned());
-        }
+        add_once(&mut self.last_keys, &mut change.keys, key);
         for tag in tags {
-            if !change.tags.contains(tag) {
-                change.tags.push(tag.clone());
-            }
+            add_once(&mut self.last_tags, &mut change.tags, tag);
         }
     }
 
@@ -111,7 +109,16 @@ impl ChangeLog {
     /// Takes what was recorded since the last call.
     pub fn take(&mut self) -> Vec<Change> {
         self.last_keys.clear();
+        self.last_tags.clear();
         std::mem::take(&mut self.changes)
+    }
+}
+
+/// Appends `item` to `list` unless `seen` (the items of `list`) holds it already.
+fn add_once(seen: &mut FastSet<String>, list: &mut Vec<String>, item: &str) {
+    if !seen.contains(item) {
+        seen.insert(item.to_owned());
+        list.push(item.to_owned());
     }
 }
 

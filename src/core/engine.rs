@@ -220,6 +220,7 @@ impl<V, C: Clock> Engine<V, C> {
     /// held, and announces it as a `set`. Budgets are the caller's.
     fn install(&mut self, key: &str, value: V, meta: EntryMeta) {
         let tier = meta.tier;
+        self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &meta.tags);
         let slot = Slot { value: Some(value), meta, last_used: self.next_tick(), error: None };
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
@@ -241,9 +242,6 @@ impl<V, C: Clock> Engine<V, C> {
             }
         }
         self.bump_generation(key);
-        if let Some(slot) = self.slots.get(key) {
-            self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &slot.meta.tags);
-        }
     }
 
     /// The value under `key` from memory: `None` when missing, expired, or persisted but not

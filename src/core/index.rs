@@ -24,7 +24,11 @@ impl KeyIndex {
             self.keys.insert(key.to_owned());
         }
         for tag in tags {
-            self.tags.entry(tag.clone()).or_default().insert(key.to_owned());
+            // Look up before `entry`, which would copy the tag even when it is already known.
+            match self.tags.get_mut(tag) {
+                Some(keys) => keys.insert(key.to_owned()),
+                None => self.tags.entry(tag.clone()).or_default().insert(key.to_owned()),
+            };
         }
     }
 

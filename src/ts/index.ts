@@ -158,7 +158,7 @@ class BoundCache implements Cache {
     inner.onChange((detail: ChangeEventDetail) => {
       this.#fetches.abortOutdated(); // changes from other tabs overtake fetches too
       this.#subscriptions.notify(detail.keys);
-      for (const key of detail.keys) this.#transitions.sync(key);
+      this.#transitions.syncAll(detail.keys);
     });
   }
 

@@ -17,6 +17,7 @@ export class Subscriptions {
 
   /** Calls the listeners of each of `keys`. */
   notify(keys: Iterable<string>): void {
+    if (this.#listeners.size === 0) return; // a write loop's thousands of keys, nobody listening
     for (const key of keys) {
       const set = this.#listeners.get(key);
       if (!set) continue;
@@ -28,6 +29,11 @@ export class Subscriptions {
         }
       }
     }
+  }
+
+  /** Whether no key has listeners. */
+  isEmpty(): boolean {
+    return this.#listeners.size === 0;
   }
 
   /** Whether `key` has listeners. */

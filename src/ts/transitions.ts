@@ -40,6 +40,12 @@ export class Transitions {
     this.#timers.set(key, { at, timer });
   }
 
+  /** Syncs each of `keys`: nothing to do while no key is subscribed and no timer runs. */
+  syncAll(keys: Iterable<string>): void {
+    if (this.#timers.size === 0 && this.#subscriptions.isEmpty()) return;
+    for (const key of keys) this.sync(key);
+  }
+
   /** The entry's metadata; `undefined` once the cache is closed (a late unsubscribe, say). */
   #info(key: string): EntryInfo | undefined {
     try {
