@@ -25,7 +25,7 @@ fn ttl(ms: f64) -> JsValue {
 
 /// A cache in its own namespace, so tests sharing the page's storage do not meet.
 async fn cache(namespace: &str) -> WasmCache {
-    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())])).await.unwrap()
+    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())]), JsValue::UNDEFINED).await.unwrap()
 }
 
 fn code_of(error: JsValue) -> String {
@@ -40,8 +40,8 @@ fn local_storage() -> web_sys::Storage {
 async fn get_returns_the_very_same_js_object() {
     let cache = cache("identity").await;
     let value = object(&[("balance", JsValue::from_f64(100.0))]);
-    cache.set("balance".into(), value.clone(), ttl(60_000.0)).unwrap();
-    let got = cache.get("balance".into()).unwrap();
+    cache.set("balance", value.clone(), ttl(60_000.0)).unwrap();
+    let got = cache.get("balance").unwrap();
     assert!(Object::is(&got, &value), "stored by reference, not copied through serde");
 }
 
@@ -55,38 +55,43 @@ async fn scope_is_readable_from_js() {
 #[wasm_bindgen_test]
 async fn entries_expire_with_the_browser_clock() {
     let cache = cache("expiry").await;
-    cache.set("short".into(), "v".into(), ttl(30.0)).unwrap();
-    cache.set("long".into(), "w".into(), ttl(60_000.0)).unwrap();
-    assert_eq!(cache.get("short".into()).unwrap().as_string().as_deref(), Some("v"));
+    cache.set("short", "v".into(), ttl(30.0)).unwrap();
+    cache.set("long", "w".into(), ttl(60_000.0)).unwrap();
+    assert_eq!(cache.get("short").unwrap().as_string().as_deref(), Some("v"));
     TimeoutFuture::new(60).await;
-    assert!(cache.get("short".into()).unwrap().is_undefined());
-    assert_eq!(cache.get("long".into()).unwrap().as_string().as_deref(), Some("w"));
+    assert!(cache.get("short").unwrap().is_undefined());
+    assert_eq!(cache.get("long").unwrap().as_string().as_deref(), Some("w"));
 }
 
 #[wasm_bindgen_test]
 async fn wrong_types_from_js_become_errors_with_codes() {
     let cache = cache("types").await;
-    let err = cache.set(JsValue::from_f64(42.0), "v".into(), JsValue::UNDEFINED).unwrap_err();
+    // Keys of `set`, `get`, `observe` and `peek` are `&str`: the facade refuses other types
+    // (tests/e2e/package-api.test.mjs); the other exports read a key from any JS value.
+    let err = cache.invalidate(JsValue::from_f64(42.0)).unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
-    assert_eq!(code_of(err), "INVALID_KEY");
-    assert_eq!(code_of(cache.get(JsValue::NULL).unwrap_err()), "INVALID_KEY");
-    assert_eq!(code_of(cache.set("k".into(), "v".into(), ttl(-1.0)).unwrap_err()), "INVALID_TTL");
+    assert_eq!(code_of(err), "INVALID_TARGET");
+    assert_eq!(code_of(cache.start_fetch(JsValue::NULL).unwrap_err()), "INVALID_KEY");
+    assert_eq!(code_of(cache.set("", "v".into(), JsValue::UNDEFINED).unwrap_err()), "INVALID_KEY");
+    assert_eq!(code_of(cache.set("k", "v".into(), ttl(-1.0)).unwrap_err()), "INVALID_TTL");
     let ttl_string = object(&[("ttlMs", "100".into())]);
-    assert_eq!(code_of(cache.set("k".into(), "v".into(), ttl_string).unwrap_err()), "INVALID_TTL");
-    assert_eq!(code_of(cache.set("k".into(), "v".into(), "fast".into()).unwrap_err()), "INVALID_OPTIONS");
+    assert_eq!(code_of(cache.set("k", "v".into(), ttl_string).unwrap_err()), "INVALID_TTL");
+    assert_eq!(code_of(cache.set("k", "v".into(), "fast".into()).unwrap_err()), "INVALID_OPTIONS");
     let bad_tier = object(&[("tier", "session".into())]);
-    assert_eq!(code_of(cache.set("k".into(), "v".into(), bad_tier).unwrap_err()), "INVALID_TIER");
+    assert_eq!(code_of(cache.set("k", "v".into(), bad_tier).unwrap_err()), "INVALID_TIER");
     let bad_tags = object(&[("tags", "balance".into())]);
-    assert_eq!(code_of(cache.set("k".into(), "v".into(), bad_tags).unwrap_err()), "INVALID_OPTIONS");
-    assert_eq!(code_of(cache.set("k".into(), JsValue::UNDEFINED, ttl(1.0)).unwrap_err()), "INVALID_VALUE");
+    assert_eq!(code_of(cache.set("k", "v".into(), bad_tags).unwrap_err()), "INVALID_OPTIONS");
+    assert_eq!(code_of(cache.set("k", JsValue::UNDEFINED, ttl(1.0)).unwrap_err()), "INVALID_VALUE");
     assert_eq!(code_of(cache.invalidate(JsValue::from_f64(3.0)).unwrap_err()), "INVALID_TARGET");
     assert_eq!(code_of(cache.invalidate(object(&[("prefix", "".into())])).unwrap_err()), "INVALID_TARGET");
-    assert!(cache.get("k".into()).unwrap().is_undefined(), "nothing was stored by a refused write");
+    assert!(cache.get("k").unwrap().is_undefined(), "nothing was stored by a refused write");
 }
 
 #[wasm_bindgen_test]
 async fn bad_creation_options_are_refused_with_codes() {
-    let code = |options: JsValue| async move { code_of(open_cache(options).await.err().expect("must be refused")) };
+    let code = |options: JsValue| async move {
+        code_of(open_cache(options, JsValue::UNDEFINED).await.err().expect("must be refused"))
+    };
     assert_eq!(code(JsValue::UNDEFINED).await, "INVALID_OPTIONS");
     assert_eq!(code(object(&[])).await, "INVALID_NAMESPACE");
     assert_eq!(code(object(&[("namespace", JsValue::from_f64(1.0))])).await, "INVALID_NAMESPACE");
@@ -103,7 +108,7 @@ async fn bad_creation_options_are_refused_with_codes() {
 async fn local_entries_are_json_envelopes_under_scoped_keys() {
     let cache = cache("envelope").await;
     let options = object(&[("tier", "local".into()), ("tags", js_sys::Array::of1(&"t".into()).into())]);
-    cache.set("k".into(), object(&[("n", JsValue::from_f64(1.0))]), options).unwrap();
+    cache.set("k", object(&[("n", JsValue::from_f64(1.0))]), options).unwrap();
     let text = local_storage().get_item("cachebus:envelope:u_1:k").unwrap().expect("persisted");
     let envelope = JSON::parse(&text).unwrap();
     let field = |name: &str| Reflect::get(&envelope, &name.into()).unwrap();
@@ -120,13 +125,13 @@ async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_p
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let (inner, log) = (cache.clone(), seen.clone());
     let to_json = wasm_bindgen::closure::Closure::<dyn Fn() -> JsValue>::new(move || {
-        for result in [inner.stats(), inner.get("k".into()), inner.namespace().map(JsValue::from)] {
+        for result in [inner.stats(), inner.get("k"), inner.namespace().map(JsValue::from)] {
             log.borrow_mut().push(result.err().map(code_of));
         }
         JsValue::from_str("encoded")
     });
     let value = object(&[("toJSON", to_json.as_ref().clone())]);
-    cache.set("k".into(), value, object(&[("tier", "local".into())])).unwrap();
+    cache.set("k", value, object(&[("tier", "local".into())])).unwrap();
     let reentrant = Some("REENTRANT".to_owned());
     assert_eq!(*seen.borrow(), [reentrant.clone(), reentrant.clone(), reentrant]);
     assert!(cache.stats().is_ok(), "the cache is usable afterwards");
@@ -140,9 +145,9 @@ async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_p
 #[wasm_bindgen_test]
 async fn a_closed_cache_throws_closed() {
     let cache = cache("closed").await;
-    cache.set("k".into(), "v".into(), JsValue::UNDEFINED).unwrap();
+    cache.set("k", "v".into(), JsValue::UNDEFINED).unwrap();
     cache.close();
-    assert_eq!(code_of(cache.get("k".into()).unwrap_err()), "CLOSED");
+    assert_eq!(code_of(cache.get("k").unwrap_err()), "CLOSED");
     let err = JsFuture::from(cache.read("k".into())).await.unwrap_err();
     assert_eq!(code_of(err.dyn_into().unwrap()), "CLOSED");
 }

@@ -35,13 +35,15 @@ const UNDEFINED_VALUE: CacheError =
 const REENTRANT: CacheError =
     CacheError::new(ErrorCode::Reentrant, "the cache was called from code it was running (toJSON, migrate)");
 
-/// Opens a cache: validates `options`, opens IndexedDB, and loads the current user's persisted
-/// entries (localStorage values, IndexedDB metadata) before resolving.
+/// Opens a cache: validates `options` and loads the current user's persisted entries
+/// (localStorage values, IndexedDB metadata) before resolving. `database` is the namespace's
+/// IndexedDB database, opened by the facade while the wasm loaded (anything else: none, and `idb`
+/// writes fall back to memory).
 #[wasm_bindgen(js_name = openCache)]
-pub async fn open_cache(options: JsValue) -> Result<WasmCache, JsValue> {
+pub async fn open_cache(options: JsValue, database: JsValue) -> Result<WasmCache, JsValue> {
     let options = create_options(&options).map_err(to_js)?;
     let local = LocalStore::open(options.versioning.clone());
-    let idb = IdbStore::open(options.engine.scope.namespace(), options.versioning).await;
+    let idb = IdbStore::new(database.dyn_into().ok(), options.versioning);
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
     let engine = Rc::new(Core {
@@ -83,14 +85,15 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.scope().user().map(str::to_owned)))
     }
 
-    /// Stores `value` (kept as the same JS value in memory) under `key`.
-    pub fn set(&self, key_value: JsValue, value: JsValue, options: JsValue) -> Result<(), JsValue> {
-        let key = key(&key_value).map_err(to_js)?;
+    /// Stores `value` (kept as the same JS value in memory) under `key`. Like every export whose
+    /// key is a `&str` (the hot paths: no boundary call to read the key), the facade checks that
+    /// `key` is a string.
+    pub fn set(&self, key: &str, value: JsValue, options: JsValue) -> Result<(), JsValue> {
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
         let options = self.write_options(&value, &options)?;
-        with_engine(&self.engine, |engine| engine.set(&key, value, options))
+        with_engine(&self.engine, |engine| engine.set(key, value, options))
     }
 
     /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, or the id of the
@@ -181,16 +184,14 @@ impl WasmCache {
     }
 
     /// The value under `key` from memory, or `undefined` (never touches IndexedDB).
-    pub fn get(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
-        let key = key(&key_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| Ok(engine.get(&key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
+    pub fn get(&self, key: &str) -> Result<JsValue, JsValue> {
+        with_engine(&self.engine, |engine| Ok(engine.get(key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
     }
 
     /// What `get` returns, without counting a read: for the facade's own reads (a render, a
     /// fetch's `previous`, a mutation's rollback value).
-    pub fn observe(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
-        let key = key(&key_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| Ok(engine.observe(&key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
+    pub fn observe(&self, key: &str) -> Result<JsValue, JsValue> {
+        with_engine(&self.engine, |engine| Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
     }
 
     /// The value under `key` from memory, then localStorage, then IndexedDB.
@@ -242,9 +243,8 @@ impl WasmCache {
     }
 
     /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` of the live entry, or `undefined`.
-    pub fn peek(&self, key_value: JsValue) -> Result<JsValue, JsValue> {
-        let key = key(&key_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| Ok(engine.peek(&key)?.map_or(JsValue::UNDEFINED, |p| convert::peek(&p))))
+    pub fn peek(&self, key: &str) -> Result<JsValue, JsValue> {
+        with_engine(&self.engine, |engine| Ok(engine.peek(key)?.map_or(JsValue::UNDEFINED, |p| convert::peek(&p))))
     }
 
     /// The live keys `target` matches.

@@ -9,6 +9,7 @@
  */
 import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
+import { discardDatabase, openDatabase } from "./database.js";
 import { Fetches } from "./fetches.js";
 import { Mutations } from "./mutations.js";
 import { registerObservable } from "./observe.js";
@@ -131,13 +132,37 @@ export interface Cache {
  * call and shared by every later one. Rejects with a {@link CacheError} when options are invalid.
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
-  const bindings = await loadBindings();
   const throttle = (options as CacheOptions | undefined)?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
   if (typeof throttle !== "number" || !(throttle >= 0)) {
     throw new CacheError("INVALID_OPTIONS", "focusThrottleMs must be a number >= 0");
   }
-  const inner = await bindings.openCache(options);
-  return new BoundCache(inner, bindings.retryDelay, throttle);
+  // IndexedDB opens while the wasm loads; the engine validates the options (namespace included).
+  const [bindings, database] = await Promise.all([loadBindings(), openDatabase(namespaceOf(options))]);
+  try {
+    const inner = await bindings.openCache(options, database?.db);
+    return new BoundCache(inner, bindings.retryDelay, throttle);
+  } catch (error) {
+    await discardDatabase(database);
+    throw error;
+  }
+}
+
+/**
+ * `key` if it is a string, else the engine's `INVALID_KEY`: the hot paths take the key as a Rust
+ * `&str`, which the glue would otherwise coerce or fail on with a TypeError.
+ */
+function checkedKey(key: unknown): string {
+  if (typeof key !== "string") throw new CacheError("INVALID_KEY", "key must be a string");
+  return key;
+}
+
+/** `options.namespace` if it can be read (the engine reports what is wrong with it). */
+function namespaceOf(options: unknown): unknown {
+  try {
+    return (options as CacheOptions).namespace;
+  } catch {
+    return undefined;
+  }
 }
 
 class BoundCache implements Cache {
@@ -171,12 +196,12 @@ class BoundCache implements Cache {
   }
 
   set<T>(key: string, value: T, options?: SetOptions): void {
-    this.#inner.set(key, value, options);
+    this.#inner.set(checkedKey(key), value, options);
     this.#fetches.abortOutdated();
   }
 
   get<T = unknown>(key: string): T | undefined {
-    return this.#inner.get(key) as T | undefined;
+    return this.#inner.get(checkedKey(key)) as T | undefined;
   }
 
   read<T = unknown>(key: string): Promise<T | undefined> {
@@ -184,7 +209,7 @@ class BoundCache implements Cache {
   }
 
   peek(key: string): EntryInfo | undefined {
-    return this.#inner.peek(key) as EntryInfo | undefined;
+    return this.#inner.peek(checkedKey(key)) as EntryInfo | undefined;
   }
 
   keys(target: Target = { all: true }): string[] {
@@ -229,7 +254,7 @@ class BoundCache implements Cache {
   }
 
   subscribe(key: string, listener: () => void): () => void {
-    if (typeof key !== "string") throw new CacheError("INVALID_KEY", "key must be a string");
+    checkedKey(key);
     if (typeof listener !== "function") throw new CacheError("INVALID_OPTIONS", "listener must be a function");
     const remove = this.#subscriptions.add(key, listener);
     this.#revalidator.sync(key);

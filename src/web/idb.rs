@@ -1,6 +1,7 @@
 //! The `idb` tier: entries in IndexedDB, values by structured clone.
 //!
-//! One database per namespace (`cachebus:{namespace}`, version 2) with two object stores:
+//! One database per namespace (`cachebus:{namespace}`, version 2, opened and upgraded by the
+//! facade's `database.ts` while the wasm loads) with two object stores:
 //! `values`, keyed by `[user, key]` (`""` for signed out), holds the values, read on demand; a
 //! user's entries are one key range, so clearing a user never scans other users. `journal`
 //! holds the entries' metadata as a log of changes (see [`super::journal`]), replayed in one go at
@@ -17,25 +18,18 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, JsString, Promise, Reflect};
-use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use js_sys::{Array, JsString, Promise};
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbObjectStoreParameters, IdbRequest, IdbTransaction,
-    IdbTransactionMode, IdbVersionChangeEvent,
-};
+use web_sys::{DomException, IdbDatabase, IdbKeyRange, IdbObjectStore, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 use super::envelope::{from_object, to_object, Decoded};
 use super::journal::{replay_journal, PendingOps, Replayed};
 use super::version::{Verdict, Versioning};
 use crate::core::{prefix_upper_bound, EntryMeta, Scope, Store, StoreError, Tier};
 
-/// The database version: 2 keeps metadata in the journal.
-const DB_VERSION: u32 = 2;
 const JOURNAL: &str = "journal";
 const VALUES: &str = "values";
-/// The metadata store of version 1, dropped on upgrade.
-const V1_META: &str = "meta";
 /// Journal records of a user this tab appends before it compacts them.
 const COMPACT_AFTER: u32 = 256;
 
@@ -78,10 +72,9 @@ pub struct LoadedMeta {
 }
 
 impl IdbStore {
-    /// Opens (creating on first use) the database of `namespace`. When IndexedDB is missing or
-    /// refuses, the store holds nothing and every write fails as unavailable.
-    pub async fn open(namespace: &str, versioning: Versioning) -> IdbStore {
-        let db = open_database(namespace).await.ok();
+    /// A store over `db`, the namespace's database (opened by the facade, see database.ts).
+    /// Without one, the store holds nothing and every write fails as unavailable.
+    pub fn new(db: Option<IdbDatabase>, versioning: Versioning) -> IdbStore {
         IdbStore {
             shared: Rc::new(Shared {
                 db,
@@ -374,35 +367,6 @@ fn compact(journal: &IdbObjectStore, replayed: &Replayed) {
     }
     let _ =
         if replayed.entries().length() == 0 { journal.delete(&last) } else { journal.put_with_key(&snapshot, &last) };
-}
-
-async fn open_database(namespace: &str) -> Result<IdbDatabase, JsValue> {
-    let factory = web_sys::window().ok_or(JsValue::NULL)?.indexed_db()?.ok_or(JsValue::NULL)?;
-    let mut name = String::from("cachebus:");
-    name.push_str(namespace);
-    let request = factory.open_with_u32(&name, DB_VERSION)?;
-    let upgrade = Closure::<dyn FnMut(IdbVersionChangeEvent)>::new(move |event: IdbVersionChangeEvent| {
-        let db = event.target().and_then(|t| t.dyn_into::<IdbRequest>().ok()).and_then(|r| r.result().ok());
-        let Some(db) = db.and_then(|db| db.dyn_into::<IdbDatabase>().ok()) else { return };
-        if event.old_version() >= 1.0 {
-            let _ = db.delete_object_store(V1_META);
-            let _ = db.delete_object_store(VALUES);
-        }
-        let _ = db.create_object_store(VALUES);
-        let journal = IdbObjectStoreParameters::new();
-        journal.set_auto_increment(true);
-        let _ = db.create_object_store_with_optional_parameters(JOURNAL, &journal);
-    });
-    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-    let result = request_result(&request).await;
-    request.set_onupgradeneeded(None);
-    drop(upgrade);
-    let db = result?.dyn_into::<IdbDatabase>()?;
-    // Another tab deleting or upgrading the database must not wait on this connection: close it;
-    // later writes then fall back to memory with a diagnostic, like any unavailable storage.
-    let close = Reflect::get(&db, &JsValue::from_str("close"))?.dyn_into::<Function>()?;
-    db.set_onversionchange(Some(&close.bind0(&db)));
-    Ok(db)
 }
 
 /// Awaits a request's `success` (its result) or `error` (its error).

@@ -688,3 +688,27 @@ test("a long-lived tab compacts its IndexedDB journal as it goes, without a relo
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a createCache refused for its options leaves no IndexedDB database behind; an existing one is kept", async () => {
+  const { page, context, problems, open } = await freshPage();
+  await open({ namespace: "kept" });
+  const result = await run(page, async () => {
+    cache.set("k", 1, { tier: "idb" });
+    await cache.flush();
+    const codeOf = (options) => cachebus.createCache(options).then(() => "created", (error) => error.code);
+    const codes = [
+      await codeOf({ namespace: "bad name" }),
+      await codeOf({ namespace: "fresh", user: "a:b" }),
+      await codeOf({ namespace: "kept", user: "" }),
+    ];
+    const names = (await indexedDB.databases()).map((d) => d.name).sort();
+    return { codes, names, kept: await cache.read("k") };
+  });
+  assert.deepEqual(result, {
+    codes: ["INVALID_NAMESPACE", "INVALID_USER", "INVALID_USER"],
+    names: ["cachebus:kept"],
+    kept: 1,
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -1,0 +1,67 @@
+// Internal: the namespace's IndexedDB database, opened by the facade so that opening (and, on a
+// first visit, creating) it overlaps the wasm module's download and compilation. The layout is
+// the `idb` tier's (src/web/idb.rs): version 2, stores `values` and `journal`.
+
+/** The database layout version; version 1 kept a `meta` store, dropped on upgrade. */
+const VERSION = 2;
+
+/** An open database, and whether this call created it. */
+export interface OpenedDatabase {
+  db: IDBDatabase;
+  created: boolean;
+}
+
+/**
+ * Opens (creating or upgrading on first use) the database `cachebus:{namespace}`. Resolves
+ * `undefined` when there is no namespace string, or IndexedDB is missing or refuses: the cache
+ * then keeps `idb` entries in memory only and reports it.
+ */
+export function openDatabase(namespace: unknown): Promise<OpenedDatabase | undefined> {
+  if (typeof namespace !== "string" || namespace === "" || typeof indexedDB === "undefined") {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve) => {
+    let created = false;
+    let request: IDBOpenDBRequest;
+    try {
+      request = indexedDB.open(`cachebus:${namespace}`, VERSION);
+    } catch {
+      resolve(undefined); // storage disabled for this origin
+      return;
+    }
+    request.onupgradeneeded = (event) => {
+      const db = request.result;
+      created = event.oldVersion === 0;
+      if (event.oldVersion >= 1) {
+        // Version 1's per-entry metadata records: a cache can be refilled, so its stores go.
+        db.deleteObjectStore("meta");
+        db.deleteObjectStore("values");
+      }
+      db.createObjectStore("values");
+      db.createObjectStore("journal", { autoIncrement: true });
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      // Another tab deleting or upgrading the database must not wait on this connection: close
+      // it; later writes then fall back to memory with a diagnostic, like any unavailable storage.
+      db.onversionchange = () => db.close();
+      resolve({ db, created });
+    };
+    request.onerror = () => resolve(undefined);
+  });
+}
+
+/**
+ * Lets go of a database a failed `createCache` opened: closes it, and deletes it when that call
+ * created it (an invalid namespace must not leave an empty database behind). Resolves once done
+ * (or when another connection blocks the deletion).
+ */
+export function discardDatabase(opened: OpenedDatabase | undefined): Promise<void> {
+  if (!opened) return Promise.resolve();
+  opened.db.close();
+  if (!opened.created) return Promise.resolve();
+  return new Promise((resolve) => {
+    const request = indexedDB.deleteDatabase(opened.db.name);
+    request.onsuccess = request.onerror = request.onblocked = () => resolve();
+  });
+}
