@@ -114,37 +114,54 @@ const subjects = {
 
 export const subjectsOf = (tier) => Object.keys(subjects[tier]);
 
-/** Rows of one subject of one tier: set, get hit, get miss (µs per operation, median of rounds). */
-export async function run(tier, subject) {
+/**
+ * Rows of the subjects of one tier: set, get hit, get miss (µs per operation, median of rounds).
+ * `names` share one page and take turns each round (in a rotating order), so every ratio compares
+ * runs under the same load; pass one name for a subject that needs the page to itself.
+ */
+export async function run(tier, names) {
   const n = ENTRIES[tier];
   const keys = makeKeys(n);
   const values = keys.map((_, i) => makeValue(i));
   const missing = keys.map((key) => `missing:${key}`);
-  const adapter = await subjects[tier][subject](n);
+  const runners = [];
+  for (const name of names) runners.push(await runner(tier, name, n));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let turn = 0; turn < runners.length; turn++) {
+      const { setAll, getAll, timings } = runners[(round + turn) % runners.length];
+      timings.set.push(await time(n, () => setAll(keys, values)));
+      let got;
+      timings.hit.push(await time(n, async () => { got = await getAll(keys); }));
+      check(got.every((value, i) => value?.id === i && value.text === values[i].text), `${tier} get hit: right values`);
+      timings.miss.push(await time(n, async () => { got = await getAll(missing); }));
+      check(got.every((value) => value === undefined), `${tier} get miss: nothing found`);
+    }
+  }
+  const note = {
+    memory: "10,000 entries",
+    local: "4,000 entries (localStorage holds ~5 MB); cachebus get answers from memory",
+    idb: "500 entries, one awaited op at a time; cachebus: set + flush(), read()",
+  }[tier];
+  const rows = [];
+  for (const { name, adapter, timings } of runners) {
+    await adapter.verify?.(keys);
+    rows.push(
+      row(`${tier}: set (ttl+tags)`, name, timings.set, "µs/op", note),
+      row(`${tier}: get hit`, name, timings.hit, "µs/op", note),
+      row(`${tier}: get miss`, name, timings.miss, "µs/op", note),
+    );
+  }
+  return rows;
+}
+
+/** Subject `name` of `tier` with its adapter, `setAll`/`getAll` over it, and empty timings. */
+async function runner(tier, name, n) {
+  const adapter = await subjects[tier][name](n);
   const setAll = adapter.setAll ?? (adapter.sync
     ? (ks, vs) => ks.forEach((key, i) => adapter.set(key, vs[i], i))
     : async (ks, vs) => { for (let i = 0; i < ks.length; i++) await adapter.set(ks[i], vs[i], i); });
   const getAll = adapter.getAll ?? (adapter.sync
     ? (ks) => ks.map((key) => adapter.get(key))
     : async (ks) => { const out = []; for (const key of ks) out.push(await adapter.get(key)); return out; });
-  const timings = { set: [], hit: [], miss: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    timings.set.push(await time(n, () => setAll(keys, values)));
-    let got;
-    timings.hit.push(await time(n, async () => { got = await getAll(keys); }));
-    check(got.every((value, i) => value?.id === i && value.text === values[i].text), `${tier} get hit: right values`);
-    timings.miss.push(await time(n, async () => { got = await getAll(missing); }));
-    check(got.every((value) => value === undefined), `${tier} get miss: nothing found`);
-  }
-  await adapter.verify?.(keys);
-  const note = {
-    memory: "10,000 entries",
-    local: "4,000 entries (localStorage holds ~5 MB); cachebus get answers from memory",
-    idb: "500 entries, one awaited op at a time; cachebus: set + flush(), read()",
-  }[tier];
-  return [
-    row(`${tier}: set (ttl+tags)`, subject, timings.set, "µs/op", note),
-    row(`${tier}: get hit`, subject, timings.hit, "µs/op", note),
-    row(`${tier}: get miss`, subject, timings.miss, "µs/op", note),
-  ];
+  return { name, adapter, setAll, getAll, timings: { set: [], hit: [], miss: [] } };
 }
