@@ -30,7 +30,8 @@ use crate::core::{prefix_upper_bound, EntryMeta, Scope, Store, StoreError, Tier}
 
 const JOURNAL: &str = "journal";
 const VALUES: &str = "values";
-/// Journal records of a user this tab appends before it compacts them.
+/// Journal records this tab appends before it compacts them, at least; more when the last
+/// replay held more entries, so rewriting the snapshot costs O(1) per record appended.
 const COMPACT_AFTER: u32 = 256;
 
 /// Called with the keys of a transaction that aborted after its writes were accepted.
@@ -54,6 +55,8 @@ struct Shared {
     append_scheduled: Cell<bool>,
     /// Journal records appended since the last compaction.
     appended: Cell<u32>,
+    /// How many appended records trigger the next compaction.
+    compact_after: Cell<u32>,
 }
 
 struct Batch {
@@ -85,6 +88,7 @@ impl IdbStore {
                 ops: RefCell::new(Vec::new()),
                 append_scheduled: Cell::new(false),
                 appended: Cell::new(0),
+                compact_after: Cell::new(COMPACT_AFTER),
             }),
         }
     }
@@ -142,6 +146,8 @@ impl IdbStore {
         let (keys, records) = (request_result(&keys).await.ok()?, request_result(&records).await.ok()?);
         let replayed = replay_journal(user, &keys, &records);
         compact(&journal, &replayed);
+        self.shared.appended.set(0);
+        self.shared.compact_after.set(COMPACT_AFTER.max(replayed.entries().length() / 2));
         Some(replayed)
     }
 
@@ -326,7 +332,7 @@ impl IdbStore {
     }
 
     /// Appends this tick's metadata changes to the journal: a record per run of one user's ops.
-    /// When the records appended since the last compaction reach [`COMPACT_AFTER`], the user of
+    /// When the records appended since the last compaction reach `compact_after`, the user of
     /// the last one is compacted now, so a long-lived tab's journal stays short without a reload.
     fn append_ops(&self) {
         self.shared.append_scheduled.set(false);
@@ -339,7 +345,7 @@ impl IdbStore {
                 continue;
             }
             let appended = self.shared.appended.get() + 1;
-            if appended < COMPACT_AFTER {
+            if appended < self.shared.compact_after.get() {
                 self.shared.appended.set(appended);
                 continue;
             }

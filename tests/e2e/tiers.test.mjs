@@ -712,3 +712,31 @@ test("a createCache refused for its options leaves no IndexedDB database behind;
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a tab holding more IndexedDB entries than 256 compacts after as many records as it has entries", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "journal-big", user: "alice" });
+  const entries = 400;
+  await run(page, async (entries) => {
+    for (let i = 0; i < entries; i++) cache.set(`k${i}`, i, { tier: "idb" });
+    await cache.flush();
+  }, entries);
+  await reload();
+  await open({ namespace: "journal-big", user: "alice" }); // replays 400 entries: next compaction after 400 records
+  const recordsAfter = async (ticks) => {
+    await run(page, async (ticks) => {
+      for (let i = 0; i < ticks; i++) {
+        cache.set("hot", i, { tier: "idb" });
+        await cache.flush();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }, ticks);
+    return (await journalOf(page, "cachebus:journal-big")).length;
+  };
+  const afterThree = await recordsAfter(300);
+  const afterFour = await recordsAfter(100);
+  assert.equal(afterThree, 301, "the snapshot and 300 records: 256 is not enough to compact 400 entries");
+  assert.equal(afterFour, 1, "the 400th record compacted them into one snapshot");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
