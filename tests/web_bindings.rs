@@ -25,7 +25,9 @@ fn ttl(ms: f64) -> JsValue {
 
 /// A cache in its own namespace, so tests sharing the page's storage do not meet.
 async fn cache(namespace: &str) -> WasmCache {
-    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())]), JsValue::UNDEFINED).await.unwrap()
+    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())]), JsValue::UNDEFINED, false)
+        .await
+        .unwrap()
 }
 
 fn code_of(error: JsValue) -> String {
@@ -90,7 +92,7 @@ async fn wrong_types_from_js_become_errors_with_codes() {
 #[wasm_bindgen_test]
 async fn bad_creation_options_are_refused_with_codes() {
     let code = |options: JsValue| async move {
-        code_of(open_cache(options, JsValue::UNDEFINED).await.err().expect("must be refused"))
+        code_of(open_cache(options, JsValue::UNDEFINED, false).await.err().expect("must be refused"))
     };
     assert_eq!(code(JsValue::UNDEFINED).await, "INVALID_OPTIONS");
     assert_eq!(code(object(&[])).await, "INVALID_NAMESPACE");

@@ -38,12 +38,12 @@ const REENTRANT: CacheError =
 /// Opens a cache: validates `options` and loads the current user's persisted entries
 /// (localStorage values, IndexedDB metadata) before resolving. `database` is the namespace's
 /// IndexedDB database, opened by the facade while the wasm loaded (anything else: none, and `idb`
-/// writes fall back to memory).
+/// writes fall back to memory); `created` says that open created it (nothing to load yet).
 #[wasm_bindgen(js_name = openCache)]
-pub async fn open_cache(options: JsValue, database: JsValue) -> Result<WasmCache, JsValue> {
+pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> Result<WasmCache, JsValue> {
     let options = create_options(&options).map_err(to_js)?;
     let local = LocalStore::open(options.versioning.clone());
-    let idb = IdbStore::new(database.dyn_into().ok(), options.versioning);
+    let idb = IdbStore::new(database.dyn_into().ok(), created, options.versioning);
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
     let engine = Rc::new(Core {

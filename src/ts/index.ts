@@ -139,7 +139,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   // IndexedDB opens while the wasm loads; the engine validates the options (namespace included).
   const [bindings, database] = await Promise.all([loadBindings(), openDatabase(namespaceOf(options))]);
   try {
-    const inner = await bindings.openCache(options, database?.db);
+    const inner = await bindings.openCache(options, database?.db, database?.created ?? false);
     return new BoundCache(inner, bindings.retryDelay, throttle);
   } catch (error) {
     await discardDatabase(database);

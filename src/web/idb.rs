@@ -45,6 +45,8 @@ pub struct IdbStore {
 
 struct Shared {
     db: Option<IdbDatabase>,
+    /// Whether the journal is known to be empty (a database just created, not yet written).
+    empty: Cell<bool>,
     versioning: Versioning,
     batch: RefCell<Option<Batch>>,
     pending: RefCell<Vec<Promise>>,
@@ -75,12 +77,14 @@ pub struct LoadedMeta {
 }
 
 impl IdbStore {
-    /// A store over `db`, the namespace's database (opened by the facade, see database.ts).
-    /// Without one, the store holds nothing and every write fails as unavailable.
-    pub fn new(db: Option<IdbDatabase>, versioning: Versioning) -> IdbStore {
+    /// A store over `db`, the namespace's database (opened by the facade, see database.ts);
+    /// `created`: it was created by this open, so the first load has no journal to read.
+    /// Without a database, the store holds nothing and every write fails as unavailable.
+    pub fn new(db: Option<IdbDatabase>, created: bool, versioning: Versioning) -> IdbStore {
         IdbStore {
             shared: Rc::new(Shared {
                 db,
+                empty: Cell::new(created),
                 versioning,
                 batch: RefCell::new(None),
                 pending: RefCell::new(Vec::new()),
@@ -109,6 +113,9 @@ impl IdbStore {
     /// migrated (value rewritten) or deleted.
     pub async fn load_scope(&self, scope: &Scope) -> LoadedMeta {
         let mut loaded = LoadedMeta::default();
+        if self.shared.empty.get() {
+            return loaded;
+        }
         let Some(replayed) = self.replay(scope.user().unwrap_or("")).await else { return loaded };
         let mut outdated = Vec::new();
         let entries = replayed.entries();
@@ -216,6 +223,7 @@ impl IdbStore {
 
     fn open_batch(&self) -> Result<Batch, StoreError> {
         let db = self.shared.db.as_ref().ok_or(StoreError::Unavailable)?;
+        self.shared.empty.set(false);
         let names: Array = [JOURNAL, VALUES].iter().map(|n| JsValue::from_str(n)).collect();
         let tx = db
             .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)

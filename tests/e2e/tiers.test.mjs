@@ -740,3 +740,19 @@ test("a tab holding more IndexedDB entries than 256 compacts after as many recor
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a cache that created its database finds its own IndexedDB entries again after a user switch", async () => {
+  const { page, context, problems, open } = await freshPage();
+  await open({ namespace: "created-here", user: "alice" }); // creates the database: nothing to load
+  const result = await run(page, async () => {
+    cache.set("a", "alice's a", { tier: "idb" });
+    await cache.flush();
+    await cache.switchUser("bob");
+    const bob = cache.keys();
+    await cache.switchUser("alice");
+    return { bob, alice: cache.keys(), a: await cache.read("a") };
+  });
+  assert.deepEqual(result, { bob: [], alice: ["a"], a: "alice's a" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
