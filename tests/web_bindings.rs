@@ -153,3 +153,22 @@ async fn a_closed_cache_throws_closed() {
     let err = JsFuture::from(cache.read("k".into())).await.unwrap_err();
     assert_eq!(code_of(err.dyn_into().unwrap()), "CLOSED");
 }
+
+#[wasm_bindgen_test]
+fn the_js_names_made_once_are_the_cores_names() {
+    use cachebus::core::{ChangeKind, Origin, State, Tier};
+    use cachebus::web::names;
+    let same = |js: js_sys::JsString, rust: &str| assert_eq!(String::from(js), rust);
+    for state in [State::Fresh, State::Stale, State::Expired] {
+        same(names::state(state), state.as_str());
+    }
+    for tier in Tier::ALL {
+        same(names::tier(tier), tier.as_str());
+    }
+    for kind in [ChangeKind::Set, ChangeKind::Invalidate, ChangeKind::Remove, ChangeKind::Expire, ChangeKind::Clear] {
+        same(names::kind(kind), kind.as_str());
+    }
+    for origin in [Origin::Local, Origin::Tab, Origin::Push] {
+        same(names::origin(origin), origin.as_str());
+    }
+}

@@ -1,9 +1,10 @@
 //! Rust results as plain JS objects: `peek()` and `stats()`.
 
-use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, JsString, Object, Reflect};
+use wasm_bindgen::prelude::*;
 
 use crate::core::{Millis, Peeked, Stats, Tier};
+use crate::web::names;
 
 fn set(obj: &Object, name: &str, value: JsValue) {
     // Defining a data property on a fresh plain object cannot throw.
@@ -19,23 +20,49 @@ fn instant(at: Option<Millis>) -> JsValue {
     at.map_or(JsValue::NULL, |at| number(at as f64))
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The object `peek()` returns, filled through setters: no property name crosses.
+    #[wasm_bindgen(extends = Object)]
+    type EntryInfo;
+
+    #[wasm_bindgen(method, setter)]
+    fn set_state(this: &EntryInfo, value: &JsString);
+    #[wasm_bindgen(method, setter)]
+    fn set_tier(this: &EntryInfo, value: &JsString);
+    #[wasm_bindgen(method, setter)]
+    fn set_tags(this: &EntryInfo, value: &Array);
+    #[wasm_bindgen(method, setter)]
+    fn set_etag(this: &EntryInfo, value: &JsValue);
+    #[wasm_bindgen(method, setter, js_name = updatedAt)]
+    fn set_updated_at(this: &EntryInfo, value: f64);
+    #[wasm_bindgen(method, setter, js_name = staleAt)]
+    fn set_stale_at(this: &EntryInfo, value: &JsValue);
+    #[wasm_bindgen(method, setter, js_name = expiresAt)]
+    fn set_expires_at(this: &EntryInfo, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_error(this: &EntryInfo, value: &JsValue);
+    #[wasm_bindgen(method, setter, js_name = errorAt)]
+    fn set_error_at(this: &EntryInfo, value: f64);
+}
+
 /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt, error, errorAt }` (`null`
 /// instants: never; `error`/`errorAt` only after a failed fetch).
 pub(crate) fn peek(peeked: &Peeked<'_, JsValue>) -> JsValue {
     let meta = peeked.meta;
-    let obj = Object::new();
-    set(&obj, "state", JsValue::from_str(peeked.state.as_str()));
-    set(&obj, "tier", JsValue::from_str(meta.tier.as_str()));
-    set(&obj, "tags", meta.tags.iter().map(|t| JsValue::from_str(t)).collect::<Array>().into());
-    set(&obj, "etag", meta.etag.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str));
-    set(&obj, "updatedAt", number(meta.freshness.updated_at as f64));
-    set(&obj, "staleAt", instant(meta.freshness.stale_at));
-    set(&obj, "expiresAt", instant(meta.freshness.expires_at));
+    let info: EntryInfo = Object::new().unchecked_into();
+    info.set_state(&names::state(peeked.state));
+    info.set_tier(&names::tier(meta.tier));
+    info.set_tags(&meta.tags.iter().map(|t| JsValue::from_str(t)).collect());
+    info.set_etag(&meta.etag.as_deref().map_or(JsValue::UNDEFINED, JsValue::from_str));
+    info.set_updated_at(meta.freshness.updated_at as f64);
+    info.set_stale_at(&instant(meta.freshness.stale_at));
+    info.set_expires_at(&instant(meta.freshness.expires_at));
     if let Some((error, at)) = peeked.error {
-        set(&obj, "error", error.clone());
-        set(&obj, "errorAt", number(*at as f64));
+        info.set_error(error);
+        info.set_error_at(*at as f64);
     }
-    obj.into()
+    info.into()
 }
 
 /// `{ hits, misses, staleHits, evictions, corrupt, quotaExceeded, storageUnavailable,

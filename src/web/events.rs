@@ -4,6 +4,7 @@ use js_sys::{Array, Function, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{CustomEvent, CustomEventInit};
 
+use super::names;
 use crate::core::{Change, Diagnostic, Scope};
 
 /// The event name of diagnostics.
@@ -23,13 +24,13 @@ extern "C" {
     #[wasm_bindgen(method, setter)]
     fn set_user(this: &ChangeDetail, value: &JsValue);
     #[wasm_bindgen(method, setter)]
-    fn set_kind(this: &ChangeDetail, value: &str);
+    fn set_kind(this: &ChangeDetail, value: &JsString);
     #[wasm_bindgen(method, setter)]
     fn set_keys(this: &ChangeDetail, value: &Array);
     #[wasm_bindgen(method, setter)]
     fn set_tags(this: &ChangeDetail, value: &Array);
     #[wasm_bindgen(method, setter)]
-    fn set_origin(this: &ChangeDetail, value: &str);
+    fn set_origin(this: &ChangeDetail, value: &JsString);
 }
 
 /// Announces each change as a `cachebus:change` event on `window` with
@@ -40,10 +41,10 @@ pub fn announce(changes: Vec<Change>, namespace: &str, listener: Option<&Functio
         let detail: ChangeDetail = Object::new().unchecked_into();
         detail.set_namespace(namespace);
         detail.set_user(&change.user.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-        detail.set_kind(change.kind.as_str());
+        detail.set_kind(&names::kind(change.kind));
         detail.set_keys(&key_array(&change.keys));
         detail.set_tags(&change.tags.iter().map(|t| JsValue::from_str(t)).collect());
-        detail.set_origin(change.origin.as_str());
+        detail.set_origin(&names::origin(change.origin));
         dispatch(CHANGE_EVENT, &detail);
         if let Some(listener) = listener {
             let _ = listener.call1(&JsValue::UNDEFINED, &detail);

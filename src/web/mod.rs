@@ -7,6 +7,7 @@ pub mod events;
 pub mod idb;
 pub mod journal;
 pub mod local;
+pub mod names;
 pub mod version;
 
 pub use clock::DateClock;
