@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use js_sys::{Array, Function, Object, Reflect, JSON};
+use js_sys::{Array, Function, JsString, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use web_sys::StorageEvent;
 
@@ -139,7 +139,7 @@ pub(crate) fn emit(
 ) -> Result<(), CacheError> {
     let name = event_name(name)?;
     scope(core)?; // refuse before dispatching anything when called from inside the cache
-    events::dispatch(&name, &detail);
+    events::dispatch(&JsString::from(name.as_str()), &detail);
     apply_rule(core, &name, &detail, origin);
     if cross_tab {
         let message = message("emit", &scope(core)?);
@@ -202,7 +202,7 @@ fn receive(core: &Rc<Core>, data: &JsValue) {
     });
     if let Request::Emit { name } = &message.request {
         let detail = get(data, "detail");
-        events::dispatch(name, &detail);
+        events::dispatch(&JsString::from(name.as_str()), &detail);
         apply_rule(core, name, &detail, Origin::Tab);
     }
 }

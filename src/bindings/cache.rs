@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Promise, JSON};
+use js_sys::{Function, JsString, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -27,6 +27,8 @@ pub(crate) struct Core {
     on_change: RefCell<Option<Function>>,
     /// Whether an announcement of the recorded changes is already queued for this tick.
     announcing: Cell<bool>,
+    /// The namespace as a JS string, for every announcement.
+    namespace: JsString,
     pub(crate) bus: Bus,
 }
 
@@ -46,10 +48,12 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
     let idb = IdbStore::new(database.dyn_into().ok(), created, options.versioning);
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
+    let namespace = JsString::from(engine.scope().namespace());
     let engine = Rc::new(Core {
         engine: RefCell::new(engine),
         on_change: RefCell::new(None),
         announcing: Cell::new(false),
+        namespace,
         bus: Bus::default(),
     });
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
@@ -453,10 +457,10 @@ fn queue_announcement(core: &Rc<Core>) {
             queue_announcement(&core); // busy (an IndexedDB callback runs): next microtask
             return;
         };
-        let (changes, namespace) = (engine.take_changes(), engine.scope().namespace().to_owned());
+        let changes = engine.take_changes();
         drop(engine);
         let listener = core.on_change.borrow().clone();
-        events::announce(changes, &namespace, listener.as_ref());
+        events::announce(changes, &core.namespace, listener.as_ref());
     });
 }
 

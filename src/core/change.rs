@@ -108,8 +108,10 @@ impl ChangeLog {
 
     /// Takes what was recorded since the last call.
     pub fn take(&mut self) -> Vec<Change> {
-        self.last_keys.clear();
-        self.last_tags.clear();
+        // New sets, not `clear()`: clearing keeps a burst's capacity, and every later clear
+        // would scan all of it.
+        self.last_keys = FastSet::default();
+        self.last_tags = FastSet::default();
         std::mem::take(&mut self.changes)
     }
 }

@@ -2,25 +2,27 @@
 
 use js_sys::{Array, Function, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use web_sys::{CustomEvent, CustomEventInit};
+use web_sys::{CustomEventInit, Event};
 
 use super::names;
 use crate::core::{Change, Diagnostic, Scope};
 
-/// The event name of diagnostics.
-pub const ERROR_EVENT: &str = "cachebus:error";
-
-/// The event name of changes.
-pub const CHANGE_EVENT: &str = "cachebus:change";
-
 #[wasm_bindgen]
 extern "C" {
+    /// `new CustomEvent(name, init)` with a JS string name (web-sys's takes `&str`, decoded
+    /// from wasm memory on every call).
+    #[wasm_bindgen(extends = Event, js_name = CustomEvent)]
+    type NamedEvent;
+
+    #[wasm_bindgen(constructor, catch, js_class = "CustomEvent")]
+    fn new(name: &JsString, init: &CustomEventInit) -> Result<NamedEvent, JsValue>;
+
     /// The `detail` of a `cachebus:change` event, filled through setters (no names cross).
     #[wasm_bindgen(extends = Object)]
     type ChangeDetail;
 
     #[wasm_bindgen(method, setter)]
-    fn set_namespace(this: &ChangeDetail, value: &str);
+    fn set_namespace(this: &ChangeDetail, value: &JsString);
     #[wasm_bindgen(method, setter)]
     fn set_user(this: &ChangeDetail, value: &JsValue);
     #[wasm_bindgen(method, setter)]
@@ -36,7 +38,7 @@ extern "C" {
 /// Announces each change as a `cachebus:change` event on `window` with
 /// `detail = { namespace, user, kind, keys, tags, origin }`, then hands the same detail to
 /// `listener` (the facade's subscribers).
-pub fn announce(changes: Vec<Change>, namespace: &str, listener: Option<&Function>) {
+pub fn announce(changes: Vec<Change>, namespace: &JsString, listener: Option<&Function>) {
     for change in changes {
         let detail: ChangeDetail = Object::new().unchecked_into();
         detail.set_namespace(namespace);
@@ -45,7 +47,7 @@ pub fn announce(changes: Vec<Change>, namespace: &str, listener: Option<&Functio
         detail.set_keys(&key_array(&change.keys));
         detail.set_tags(&change.tags.iter().map(|t| JsValue::from_str(t)).collect());
         detail.set_origin(&names::origin(change.origin));
-        dispatch(CHANGE_EVENT, &detail);
+        dispatch(&names::change_event(), &detail);
         if let Some(listener) = listener {
             let _ = listener.call1(&JsValue::UNDEFINED, &detail);
         }
@@ -64,11 +66,11 @@ fn key_array(keys: &[String]) -> Array {
 
 /// Dispatches `new CustomEvent(name, { detail })` on `window`. Without a window (a worker) or
 /// when construction fails, nothing happens: announcing must never break the operation.
-pub fn dispatch(name: &str, detail: &JsValue) {
+pub fn dispatch(name: &JsString, detail: &JsValue) {
     let Some(window) = web_sys::window() else { return };
     let init = CustomEventInit::new();
     init.set_detail(detail);
-    if let Ok(event) = CustomEvent::new_with_event_init_dict(name, &init) {
+    if let Ok(event) = NamedEvent::new(name, &init) {
         // Listener exceptions are reported by the browser, not thrown here.
         let _ = window.dispatch_event(&event);
     }
@@ -87,7 +89,7 @@ pub fn report(diagnostics: Vec<Diagnostic>, scope: &Scope) {
         set("tier", diagnostic.tier.map_or(JsValue::NULL, |t| JsValue::from_str(t.as_str())));
         set("namespace", JsValue::from_str(scope.namespace()));
         set("user", scope.user().map_or(JsValue::NULL, JsValue::from_str));
-        dispatch(ERROR_EVENT, &detail);
+        dispatch(&names::error_event(), &detail);
     }
 }
 
@@ -103,5 +105,5 @@ pub fn report_failure(code: &str, event: &str, error: &JsValue, scope: &Scope) {
     set("error", error);
     set("namespace", &JsValue::from_str(scope.namespace()));
     set("user", &scope.user().map_or(JsValue::NULL, JsValue::from_str));
-    dispatch(ERROR_EVENT, &detail);
+    dispatch(&names::error_event(), &detail);
 }
