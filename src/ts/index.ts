@@ -136,13 +136,15 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   if (typeof throttle !== "number" || !(throttle >= 0)) {
     throw new CacheError("INVALID_OPTIONS", "focusThrottleMs must be a number >= 0");
   }
-  // IndexedDB opens while the wasm loads; the engine validates the options (namespace included).
-  const [bindings, database] = await Promise.all([loadBindings(), openDatabase(namespaceOf(options))]);
+  // IndexedDB opens while the wasm loads (it never rejects); the engine validates the options.
+  const opening = openDatabase(namespaceOf(options));
   try {
+    const bindings = await loadBindings();
+    const database = await opening;
     const inner = await bindings.openCache(options, database?.db, database?.created ?? false);
     return new BoundCache(inner, bindings.retryDelay, throttle);
   } catch (error) {
-    await discardDatabase(database);
+    await discardDatabase(await opening); // a failed wasm load too: no connection left open
     throw error;
   }
 }

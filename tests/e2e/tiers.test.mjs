@@ -756,3 +756,26 @@ test("a cache that created its database finds its own IndexedDB entries again af
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a wasm that fails to load rejects createCache, leaves no database open or behind, and the next call retries", async () => {
+  const { page, context, problems } = await freshPage();
+  await page.route("**/cachebus_bg.wasm", (route) => route.abort());
+  const failed = await run(page, async () => {
+    const { createCache } = await import("/pkg/index.js");
+    const error = await createCache({ namespace: "no-wasm" }).then(() => "created", (e) => e.name);
+    return { error, names: (await indexedDB.databases()).map((d) => d.name) };
+  });
+  await page.unroute("**/cachebus_bg.wasm");
+  const retried = await run(page, async () => {
+    const { createCache } = await import("/pkg/index.js");
+    const cache = await createCache({ namespace: "no-wasm" });
+    cache.set("k", 1, { tier: "idb" });
+    await cache.flush();
+    return (await indexedDB.databases()).map((d) => d.name);
+  });
+  assert.notEqual(failed.error, "created");
+  assert.deepEqual(failed.names, [], "the database the failed call created is deleted");
+  assert.deepEqual(retried, ["cachebus:no-wasm"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
