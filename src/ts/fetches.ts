@@ -118,13 +118,13 @@ export class Fetches {
     for (const id of this.#inner.outdatedFetches()) {
       const flight = this.#flights.get(id);
       if (!flight) continue;
-      this.#settled(flight);
+      this.#noLongerJoinable(flight);
       flight.controller.abort();
     }
   }
 
   /** `flight` can no longer be joined: it settled in the engine, or a change outdated it. */
-  #settled(flight: Flight | undefined): void {
+  #noLongerJoinable(flight: Flight | undefined): void {
     if (flight && this.#joinable.get(flight.key) === flight) this.#joinable.delete(flight.key);
   }
 
@@ -155,7 +155,7 @@ export class Fetches {
           await sleep(this.#retryDelay(attempt, retry.baseDelayMs), controller.signal);
           continue;
         }
-        this.#settled(this.#flights.get(id));
+        this.#noLongerJoinable(this.#flights.get(id));
         if (this.#inner.failFetch(key, id, error)) {
           this.#notify(key);
           throw error;
@@ -164,7 +164,7 @@ export class Fetches {
         return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
       }
     }
-    this.#settled(this.#flights.get(id));
+    this.#noLongerJoinable(this.#flights.get(id));
     // An answer equal to the cached value (and its etag) is a "not modified": the cached object
     // stays, its lifetime restarts, and subscribers are not woken for nothing.
     const unchanged =

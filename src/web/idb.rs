@@ -196,8 +196,9 @@ impl IdbStore {
     }
 
     /// Runs `write` in the current tick's transaction, opening a new one when there is none
-    /// or the browser has closed it.
-    fn with_batch(&self, key: &str, write: impl Fn(&Batch) -> Result<(), JsValue>) -> Result<(), StoreError> {
+    /// or the browser has closed it. `key` is the entry the failure handler demotes to memory if
+    /// the transaction aborts (`None`: a deletion or a journal record, nothing to demote).
+    fn with_batch(&self, key: Option<&str>, write: impl Fn(&Batch) -> Result<(), JsValue>) -> Result<(), StoreError> {
         for _ in 0..2 {
             if self.shared.batch.borrow().is_none() {
                 let batch = self.open_batch()?;
@@ -206,7 +207,7 @@ impl IdbStore {
             let result = self.shared.batch.borrow().as_ref().map(&write);
             match result {
                 Some(Ok(())) => {
-                    if let Some(batch) = self.shared.batch.borrow().as_ref() {
+                    if let (Some(key), Some(batch)) = (key, self.shared.batch.borrow().as_ref()) {
                         batch.keys.borrow_mut().push(key.to_owned());
                     }
                     return Ok(());
@@ -268,7 +269,7 @@ impl Store<JsValue> for IdbStore {
             return Err(StoreError::Unencodable);
         }
         let id = entry_key(scope, key);
-        self.with_batch(key, |batch| {
+        self.with_batch(Some(key), |batch| {
             if let Some(value) = value {
                 batch.values.put_with_key(value, &id)?;
             }
@@ -292,7 +293,7 @@ impl Store<JsValue> for IdbStore {
 
     fn delete(&mut self, scope: &Scope, key: &str) {
         let id = entry_key(scope, key);
-        if self.with_batch(key, |batch| batch.values.delete(&id).map(drop)).is_ok() {
+        if self.with_batch(None, |batch| batch.values.delete(&id).map(drop)).is_ok() {
             self.log(scope, |ops| ops.deleted(key));
         }
     }
@@ -300,15 +301,14 @@ impl Store<JsValue> for IdbStore {
     /// One `delete(range)` of values, from `[user, prefix]` up to the prefix's bound, and one op.
     fn delete_prefix(&mut self, scope: &Scope, prefix: &str, _: &[String]) {
         let Ok(range) = prefix_range(scope, prefix) else { return };
-        // Like `clear_scope`: no entry key to report if the transaction aborts (nothing is written).
-        if self.with_batch("", |batch| batch.values.delete(&range).map(drop)).is_ok() {
+        if self.with_batch(None, |batch| batch.values.delete(&range).map(drop)).is_ok() {
             self.log(scope, |ops| ops.deleted_prefix(prefix));
         }
     }
 
     fn clear_scope(&mut self, scope: &Scope) {
         let Ok(range) = scope_range(scope) else { return };
-        if self.with_batch("", |batch| batch.values.delete(&range).map(drop)).is_ok() {
+        if self.with_batch(None, |batch| batch.values.delete(&range).map(drop)).is_ok() {
             self.log(scope, |ops| ops.deleted_prefix(""));
         }
     }
@@ -349,7 +349,7 @@ impl IdbStore {
             let user = pending.user().to_owned();
             let record = pending.into_record();
             // A failure aborts the transaction, which reports its keys.
-            if self.with_batch("", |batch| batch.journal.add(&record).map(drop)).is_err() {
+            if self.with_batch(None, |batch| batch.journal.add(&record).map(drop)).is_err() {
                 continue;
             }
             let appended = self.shared.appended.get() + 1;
