@@ -14,7 +14,10 @@ use web_sys::StorageEvent;
 use super::cache::{with_engine, Core};
 use super::errors::to_js;
 use super::options::target;
-use crate::core::{check, CacheError, ErrorCode, Found, Origin, Received, Request, Rules, Scope, Target};
+use crate::core::{
+    check, CacheError, ErrorCode, Found, Millis, Origin, PushLedger, PushSource, Received, Request, Rules, Scope,
+    Target,
+};
 use crate::web::channel::TabChannel;
 use crate::web::events;
 use crate::web::local::LocalStore;
@@ -36,10 +39,15 @@ pub(crate) struct Bus {
     last_listener: Cell<u32>,
     channel: RefCell<Option<TabChannel>>,
     storage: RefCell<Option<EventListener>>,
+    /// The server pushes heard lately, from this tab's connections and relayed by others.
+    pushes: RefCell<PushLedger>,
+    /// This tab's id in the pushes it relays (random: tabs cannot agree on numbers).
+    tab: Cell<f64>,
 }
 
 /// Opens the namespace's channel; messages reach [`receive`] while the cache lives.
 pub(crate) fn open_channel(core: &Rc<Core>, namespace: &str) {
+    core.bus.tab.set(js_sys::Math::random());
     let weak = Rc::downgrade(core);
     let channel = TabChannel::open(namespace, move |data| {
         if let Some(core) = weak.upgrade() {
@@ -137,12 +145,24 @@ pub(crate) fn emit(
     cross_tab: bool,
     origin: Origin,
 ) -> Result<(), CacheError> {
+    emit_push(core, name, detail, cross_tab, origin, None)
+}
+
+/// [`emit`], relayed as the push with `fingerprint` when it has one.
+fn emit_push(
+    core: &Rc<Core>,
+    name: &JsValue,
+    detail: JsValue,
+    cross_tab: bool,
+    origin: Origin,
+    fingerprint: Option<&str>,
+) -> Result<(), CacheError> {
     let name = event_name(name)?;
     scope(core)?; // refuse before dispatching anything when called from inside the cache
     events::dispatch(&JsString::from(name.as_str()), &detail);
     apply_rule(core, &name, &detail, origin);
     if cross_tab {
-        let message = message("emit", &scope(core)?);
+        let message = message(core, "emit", &scope(core)?, fingerprint);
         set(&message, "name", &JsValue::from_str(&name));
         set(&message, "detail", &detail);
         post(core, &name, &message);
@@ -150,17 +170,33 @@ pub(crate) fn emit(
     Ok(())
 }
 
-/// Applies what a push source's `map` returned: `{ event, detail? }` is emitted (and relayed),
-/// anything else must be a target, which is invalidated (and relayed); changes are announced as
-/// `origin: "push"`.
-pub(crate) fn pushed(core: &Rc<Core>, result: &JsValue) -> Result<(), JsValue> {
+/// Applies what a push source's `map` returned for a message of this tab's connection number
+/// `connection`: `{ event, detail? }` is emitted (and relayed), anything else must be a target,
+/// which is invalidated (and relayed); changes are announced as `origin: "push"`. A message
+/// with a `fingerprint` (its text) that another tab already relayed to this one is not applied
+/// again.
+pub(crate) fn pushed(
+    core: &Rc<Core>,
+    result: &JsValue,
+    connection: u32,
+    fingerprint: Option<String>,
+) -> Result<(), JsValue> {
+    if let Some(fingerprint) = &fingerprint {
+        if !core.bus.pushes.borrow_mut().hear(PushSource::Own(connection), fingerprint, now()) {
+            return Ok(());
+        }
+    }
     let event = get(result, "event");
     if result.is_object() && !event.is_undefined() {
-        return emit(core, &event, get(result, "detail"), true, Origin::Push).map_err(to_js);
+        let detail = get(result, "detail");
+        return emit_push(core, &event, detail, true, Origin::Push, fingerprint.as_deref()).map_err(to_js);
     }
     let target = target(result).map_err(to_js)?;
     with_engine(core, |engine| engine.with_origin(Origin::Push, |engine| engine.invalidate(&target)))?;
-    relay(core, "invalidate", Some(result), None);
+    let Ok(scope) = scope(core) else { return Ok(()) };
+    let message = message(core, "invalidate", &scope, fingerprint.as_deref());
+    set(&message, "target", result);
+    post(core, "invalidate", &message);
     Ok(())
 }
 
@@ -168,7 +204,7 @@ pub(crate) fn pushed(core: &Rc<Core>, result: &JsValue) -> Result<(), JsValue> {
 /// `target`, or of clearing `user` (`"clear"`).
 pub(crate) fn relay(core: &Rc<Core>, kind: &str, target: Option<&JsValue>, user_scope: Option<&Scope>) {
     let Some(scope) = user_scope.cloned().or_else(|| scope(core).ok()) else { return };
-    let message = message(kind, &scope);
+    let message = message(core, kind, &scope, None);
     if let Some(target) = target {
         set(&message, "target", target);
     }
@@ -189,12 +225,19 @@ fn receive(core: &Rc<Core>, data: &JsValue) {
     if message.user.as_deref() != current.user() {
         return; // key-level news of another user: not ours
     }
+    if let Some((tab, fingerprint)) = &message.push {
+        let source = PushSource::Tab(*tab);
+        if !core.bus.pushes.borrow_mut().hear(source, fingerprint, now()) {
+            return; // a push this tab applied already, from its own connection or another tab
+        }
+    }
+    let at = message.at;
     let _ = with_engine(core, |engine| {
         engine.with_origin(Origin::Tab, |engine| match &message.request {
-            Request::Invalidate(target) => engine.invalidate_in_memory(target).map(|_| ()),
-            Request::Remove(target) => engine.remove_from_memory(target).map(|_| ()),
+            Request::Invalidate(target) => engine.invalidate_seen(target, at).map(|_| ()),
+            Request::Remove(target) => engine.remove_seen(target, at).map(|_| ()),
             Request::Clear => {
-                engine.clear_scope_in_memory(&current);
+                engine.clear_scope_seen(&current, at);
                 Ok(())
             }
             Request::Emit { .. } => Ok(()),
@@ -228,7 +271,7 @@ fn apply_rule(core: &Rc<Core>, name: &str, detail: &JsValue, origin: Origin) {
         engine.with_origin(origin, |engine| {
             for target in &targets {
                 match origin {
-                    Origin::Tab => engine.invalidate_in_memory(target)?,
+                    Origin::Tab => engine.invalidate_seen(target, None)?,
                     _ => engine.invalidate(target)?,
                 };
             }
@@ -265,13 +308,22 @@ fn scope(core: &Core) -> Result<Scope, CacheError> {
     core.engine.try_borrow().map(|engine| engine.scope().clone()).map_err(|_| REENTRANT)
 }
 
-/// `{ cb: 1, kind, user }`.
-fn message(kind: &str, scope: &Scope) -> Object {
+/// `{ cb: 1, kind, user, at }`, and `{ tab, push }` for a relayed server push.
+fn message(core: &Core, kind: &str, scope: &Scope, push: Option<&str>) -> Object {
     let message = Object::new();
     set(&message, "cb", &JsValue::from_f64(crate::core::message::MESSAGE_VERSION));
     set(&message, "kind", &JsValue::from_str(kind));
     set(&message, "user", &scope.user().map_or(JsValue::NULL, JsValue::from_str));
+    set(&message, "at", &JsValue::from_f64(js_sys::Date::now()));
+    if let Some(fingerprint) = push {
+        set(&message, "tab", &JsValue::from_f64(core.bus.tab.get()));
+        set(&message, "push", &JsValue::from_str(fingerprint));
+    }
     message
+}
+
+fn now() -> Millis {
+    js_sys::Date::now() as Millis
 }
 
 /// Posts `message`; one the channel cannot clone is reported (`BROADCAST_FAILED`), not thrown.
@@ -291,10 +343,17 @@ fn read(data: &JsValue) -> Received {
         user if user.is_null() => Some(None),
         user => user.as_string().map(Some),
     };
+    let at = match get(data, "at") {
+        at if at.is_undefined() => Some(None),
+        at => at.as_f64().map(Some),
+    };
+    let push = get(data, "tab").as_f64().zip(get(data, "push").as_string());
     Received {
         version: get(data, "cb").as_f64(),
         kind: get(data, "kind").as_string(),
         user,
+        at,
+        push,
         name: get(data, "name").as_string(),
         target: target(&get(data, "target")).ok(),
         size: JSON::stringify(data).ok().filter(|text| text.is_string()).map(|text| text.length() as usize),

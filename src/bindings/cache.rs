@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, JsString, Promise, JSON};
+use js_sys::{Array, Function, JsString, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -25,6 +25,8 @@ type JsEngine = Engine<JsValue, DateClock>;
 pub(crate) struct Core {
     pub(crate) engine: RefCell<JsEngine>,
     on_change: RefCell<Option<Function>>,
+    /// Told, right after the call that outdated them, the ids of fetches to abort.
+    on_outdated: RefCell<Option<Function>>,
     /// Whether an announcement of the recorded changes is already queued for this tick.
     announcing: Cell<bool>,
     /// The namespace as a JS string, for every announcement.
@@ -52,6 +54,7 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
     let engine = Rc::new(Core {
         engine: RefCell::new(engine),
         on_change: RefCell::new(None),
+        on_outdated: RefCell::new(None),
         announcing: Cell::new(false),
         namespace,
         bus: Bus::default(),
@@ -115,45 +118,43 @@ impl WasmCache {
         })
     }
 
-    /// Records that a fetch of `key` starts; returns its id.
+    /// Records that a fetch of `key` starts, to store its answer with `set` `options` (their
+    /// tags are matched by invalidations while it is in flight); returns its id.
     #[wasm_bindgen(js_name = startFetch)]
-    pub fn start_fetch(&self, key_value: JsValue) -> Result<f64, JsValue> {
+    pub fn start_fetch(&self, key_value: JsValue, options: JsValue) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| Ok(engine.start_fetch(&key) as f64))
+        let tags = set_options(&options).map_err(to_js)?.tags;
+        with_engine(&self.engine, |engine| Ok(engine.start_fetch(&key, tags) as f64))
     }
 
-    /// Stores fetch `id`'s answer with `set` options if the fetch is still current; returns
-    /// whether it was (else the key changed meanwhile and nothing was stored).
+    /// Stores fetch `id`'s answer with `set` options if the fetch is still current; returns its
+    /// fate: `0` stored, `1` overtaken by a change (nothing stored; its callers may fetch again),
+    /// `2` outlived by its user (nothing stored; its callers must get nothing of it).
     #[wasm_bindgen(js_name = storeFetched)]
-    pub fn store_fetched(
-        &self,
-        key_value: JsValue,
-        id: f64,
-        value: JsValue,
-        options: JsValue,
-    ) -> Result<bool, JsValue> {
+    pub fn store_fetched(&self, key_value: JsValue, id: f64, value: JsValue, options: JsValue) -> Result<u8, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
         let options = self.write_options(&value, &options)?;
-        with_engine(&self.engine, |engine| engine.store_fetched(&key, id as FetchId, value, options))
+        with_engine(&self.engine, |engine| Ok(engine.store_fetched(&key, id as FetchId, value, options)?.code()))
     }
 
-    /// Fetch `id` answered "not modified": restarts the entry's lifetime; returns whether it was
-    /// still current and held.
+    /// Fetch `id` answered "not modified": restarts the entry's lifetime when still current and
+    /// held; returns its fate as `storeFetched` does.
     #[wasm_bindgen(js_name = confirmFetched)]
-    pub fn confirm_fetched(&self, key_value: JsValue, id: f64, options: JsValue) -> Result<bool, JsValue> {
+    pub fn confirm_fetched(&self, key_value: JsValue, id: f64, options: JsValue) -> Result<u8, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
         let options = set_options(&options).map_err(to_js)?;
-        with_engine(&self.engine, |engine| Ok(engine.confirm_fetched(&key, id as FetchId, &options)))
+        with_engine(&self.engine, |engine| Ok(engine.confirm_fetched(&key, id as FetchId, &options).code()))
     }
 
-    /// Fetch `id` failed with `error`; returns whether it was still current (then `peek` shows it).
+    /// Fetch `id` failed with `error`; returns its fate as `storeFetched` does (when current,
+    /// `peek` shows the error).
     #[wasm_bindgen(js_name = failFetch)]
-    pub fn fail_fetch(&self, key_value: JsValue, id: f64, error: JsValue) -> Result<bool, JsValue> {
+    pub fn fail_fetch(&self, key_value: JsValue, id: f64, error: JsValue) -> Result<u8, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| Ok(engine.fail_fetch(&key, id as FetchId, error)))
+        with_engine(&self.engine, |engine| Ok(engine.fail_fetch(&key, id as FetchId, error).code()))
     }
 
     /// An optimistic mutation of `key` starts (call before writing its value); returns its id.
@@ -181,10 +182,11 @@ impl WasmCache {
         with_engine(&self.engine, |engine| engine.settle_mutation(&key, id as MutationId, outcome, options))
     }
 
-    /// Ids of in-flight fetches overtaken by a change of their key: their signals are to abort.
-    #[wasm_bindgen(js_name = outdatedFetches)]
-    pub fn outdated_fetches(&self) -> Result<Vec<f64>, JsValue> {
-        with_engine(&self.engine, |engine| Ok(engine.outdated_fetches().into_iter().map(|(_, id)| id as f64).collect()))
+    /// Registers `listener(ids)`: called, as soon as a call (or a message from another tab)
+    /// outdated fetches in flight, with their ids, each once: their signals are to abort.
+    #[wasm_bindgen(js_name = onOutdated)]
+    pub fn on_outdated(&self, listener: Function) {
+        *self.engine.on_outdated.borrow_mut() = Some(listener);
     }
 
     /// The value under `key` from memory, or `undefined` (never touches IndexedDB).
@@ -248,7 +250,12 @@ impl WasmCache {
 
     /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` of the live entry, or `undefined`.
     pub fn peek(&self, key: &str) -> Result<JsValue, JsValue> {
-        with_engine(&self.engine, |engine| Ok(engine.peek(key)?.map_or(JsValue::UNDEFINED, |p| convert::peek(&p))))
+        with_engine(&self.engine, |engine| {
+            if let Some(peeked) = engine.peek(key)? {
+                return Ok(convert::peek(&peeked));
+            }
+            Ok(engine.failure(key).map_or(JsValue::UNDEFINED, convert::failure))
+        })
     }
 
     /// The live keys `target` matches.
@@ -356,8 +363,8 @@ impl WasmCache {
 
     /// Applies what a push source's `map` returned: `{ event, detail? }` to emit, or a target to
     /// invalidate; changes are announced as `origin: "push"` and relayed to the other tabs.
-    pub fn pushed(&self, result: JsValue) -> Result<(), JsValue> {
-        bus::pushed(&self.engine, &result)
+    pub fn pushed(&self, result: JsValue, connection: u32, fingerprint: Option<String>) -> Result<(), JsValue> {
+        bus::pushed(&self.engine, &result, connection, fingerprint)
     }
 
     /// Adds event rules and (when given) the fallback of their families; returns their group id.
@@ -429,17 +436,26 @@ pub(crate) fn with_engine<T>(
 /// the wasm rather than once per call site.
 #[inline(never)]
 fn after_call(core: &Rc<Core>) {
-    let (changed, diagnostics, scope) = {
+    let (changed, diagnostics, scope, outdated) = {
         let Ok(mut engine) = core.engine.try_borrow_mut() else { return };
         let diagnostics = engine.take_diagnostics();
         let scope = (!diagnostics.is_empty()).then(|| engine.scope().clone());
-        (engine.has_changes(), diagnostics, scope)
+        let outdated = engine.has_outdated_fetches().then(|| engine.take_outdated_fetches());
+        (engine.has_changes(), diagnostics, scope, outdated)
     };
     if changed {
         queue_announcement(core);
     }
     if let Some(scope) = scope {
         events::report(diagnostics, &scope);
+    }
+    if let Some(ids) = outdated {
+        let listener = core.on_outdated.borrow().clone();
+        if let Some(listener) = listener {
+            let ids: Array = ids.into_iter().map(|id| JsValue::from_f64(id as f64)).collect();
+            // The facade's listener only aborts signals; what their handlers throw is theirs.
+            let _ = listener.call1(&JsValue::UNDEFINED, &ids);
+        }
     }
 }
 

@@ -65,6 +65,23 @@ pub(crate) fn peek(peeked: &Peeked<'_, JsValue>) -> JsValue {
     info.into()
 }
 
+/// What `peek()` shows of a key that holds no entry after its fetch failed: `{ state: "error",
+/// tier: "memory", tags: [], etag: undefined, updatedAt: errorAt, staleAt: null, expiresAt: null,
+/// error, errorAt }`.
+pub(crate) fn failure((error, at): &(JsValue, Millis)) -> JsValue {
+    let info: EntryInfo = Object::new().unchecked_into();
+    info.set_state(&JsString::from("error"));
+    info.set_tier(&names::tier(Tier::Memory));
+    info.set_tags(&Array::new());
+    info.set_etag(&JsValue::UNDEFINED);
+    info.set_updated_at(*at as f64);
+    info.set_stale_at(&JsValue::NULL);
+    info.set_expires_at(&JsValue::NULL);
+    info.set_error(error);
+    info.set_error_at(*at as f64);
+    info.into()
+}
+
 /// `{ hits, misses, staleHits, evictions, corrupt, quotaExceeded, storageUnavailable,
 /// rejectedMessages, tiers: { memory, local, idb } }`, each tier
 /// `{ entries, bytes }`.

@@ -11,7 +11,7 @@ use super::change::{Change, ChangeKind, ChangeLog, Origin};
 use super::clock::{Clock, Millis};
 use super::entry::EntryMeta;
 use super::error::{CacheError, ErrorCode};
-use super::fetch::{FetchId, FetchOptions, FetchTable, Plan};
+use super::fetch::{Fate, FetchId, FetchOptions, FetchTable, Plan};
 use super::freshness::{Freshness, State, Ttl};
 use super::index::KeyIndex;
 use super::key::{validate_key, Scope};
@@ -144,6 +144,12 @@ pub struct Engine<V, C> {
     diagnostics: Vec<Diagnostic>,
     changes: ChangeLog,
     fetches: FetchTable,
+    /// The last failed fetch of keys that hold no entry (a failed first load), for `peek`.
+    failures: FastMap<String, (V, Millis)>,
+    /// The latest invalidations, removals and clears of this scope with their instants, newest
+    /// last: another tab's write of data from before one of them is not adopted, even where no
+    /// entry is left to compare it with.
+    recent_changes: Vec<(Target, Millis)>,
     /// Pending mutations; the value from before them carries its metadata, restored on rollback.
     mutations: Mutations<(V, Option<EntryMeta>)>,
     /// Who the calls being made come from (another tab's messages, a server push, or this tab).
@@ -169,6 +175,8 @@ impl<V, C: Clock> Engine<V, C> {
             diagnostics: Vec::new(),
             changes: ChangeLog::default(),
             fetches: FetchTable::default(),
+            failures: FastMap::default(),
+            recent_changes: Vec::new(),
             mutations: Mutations::default(),
             origin: Origin::Local,
             closed: false,
@@ -186,20 +194,26 @@ impl<V, C: Clock> Engine<V, C> {
     pub fn set(&mut self, key: &str, value: V, options: SetOptions) -> Result<(), CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
+        let meta = self.new_meta(options, self.clock.now());
+        self.write(key, value, meta)
+    }
+
+    /// The metadata of a value written now with `options`, reflecting what was known at `as_of`.
+    fn new_meta(&self, options: SetOptions, as_of: Millis) -> EntryMeta {
         let defaults = self.options.defaults;
-        let freshness = Freshness::starting(
+        let mut freshness = Freshness::starting(
             self.clock.now(),
             options.ttl.unwrap_or(defaults.ttl),
             options.stale.unwrap_or(defaults.stale),
         );
-        let meta = EntryMeta {
+        freshness.as_of = as_of;
+        EntryMeta {
             tier: options.tier.unwrap_or(defaults.tier),
             freshness,
             tags: options.tags,
             etag: options.etag,
             size: options.size,
-        };
-        self.write(key, value, meta)
+        }
     }
 
     /// Stores `value` under `key` with `meta` as it is (see [`Engine::set`]).
@@ -207,6 +221,7 @@ impl<V, C: Clock> Engine<V, C> {
         if meta.tier != Tier::Memory {
             self.persist(key, &value, &mut meta)?;
         }
+        self.fetches.overtake_key(key);
         let tier = meta.tier;
         self.install(key, value, meta);
         self.enforce_budget(tier, key);
@@ -222,6 +237,7 @@ impl<V, C: Clock> Engine<V, C> {
         let tier = meta.tier;
         self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &meta.tags);
         let slot = Slot { value: Some(value), meta, last_used: self.next_tick(), error: None };
+        self.failures.remove(key);
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
             Some(held) if held.meta.tags == slot.meta.tags => {
@@ -296,58 +312,77 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(plan)
     }
 
-    /// Records that a fetch of `key` starts now, at the key's current generation.
-    pub fn start_fetch(&mut self, key: &str) -> FetchId {
-        let generation = self.generation(key);
-        self.fetches.start(key, generation)
+    /// Records that a fetch of `key` starts now, to store an answer tagged `tags` (what
+    /// invalidations by tag match while it is in flight).
+    pub fn start_fetch(&mut self, key: &str, tags: Vec<String>) -> FetchId {
+        self.fetches.start(key, self.clock.now(), tags)
     }
 
-    /// Stores the answer of fetch `id` when it is still current; returns whether it was. A
-    /// fetch overtaken by a change of its key (set, invalidate, remove, user switch) or by a
-    /// forced fetch stores nothing.
-    pub fn store_fetched(&mut self, key: &str, id: FetchId, value: V, options: SetOptions) -> Result<bool, CacheError> {
-        if !self.fetches.is_current(key, id, self.generation(key)) {
-            self.fetches.finish(key, id, self.clock.now(), None);
-            return Ok(false);
+    /// Stores the answer of fetch `id` when it is still current, and says what became of it: a
+    /// fetch overtaken by a change it covers (a write of its key, an invalidation or removal
+    /// matching its key or tags, a forced fetch) or outlived by its scope stores nothing.
+    pub fn store_fetched(&mut self, key: &str, id: FetchId, value: V, options: SetOptions) -> Result<Fate, CacheError> {
+        self.ensure_open()?;
+        validate_key(key)?;
+        let now = self.clock.now();
+        let fate = self.fetches.fate(key, id);
+        let started_at = self.fetches.started_at(key, id).unwrap_or(now);
+        // Finished before the write, so that the write does not count as overtaking it.
+        self.fetches.finish(key, id);
+        if fate != Fate::Current {
+            return Ok(fate);
         }
-        let stored = self.set(key, value, options);
-        let generation = stored.is_ok().then(|| self.generation(key));
-        self.fetches.finish(key, id, self.clock.now(), generation);
-        stored.map(|()| true)
+        let meta = self.new_meta(options, started_at);
+        self.write(key, value, meta)?;
+        self.fetches.open_window(key, now, self.generation(key));
+        Ok(Fate::Current)
     }
 
     /// Fetch `id` found the value unchanged (`304 Not Modified`): when still current and the
     /// entry is held, its lifetime restarts from now with `options`' TTLs, its value, tags and
-    /// etag unchanged. Returns whether it was confirmed.
-    pub fn confirm_fetched(&mut self, key: &str, id: FetchId, options: &SetOptions) -> bool {
+    /// etag unchanged. A current fetch whose entry went away (expired) is [`Fate::Overtaken`]: its
+    /// callers fetch again.
+    pub fn confirm_fetched(&mut self, key: &str, id: FetchId, options: &SetOptions) -> Fate {
         let now = self.clock.now();
-        let current = self.fetches.is_current(key, id, self.generation(key)) && self.live_state(key).is_some();
-        let Some(slot) = self.slots.get_mut(key).filter(|_| current) else {
-            self.fetches.finish(key, id, now, None);
-            return false;
+        let fate = self.fetches.fate(key, id);
+        let started_at = self.fetches.started_at(key, id).unwrap_or(now);
+        self.fetches.finish(key, id);
+        let held = fate == Fate::Current && self.live_state(key).is_some();
+        let Some(slot) = self.slots.get_mut(key).filter(|_| held) else {
+            return if fate == Fate::Current { Fate::Overtaken } else { fate };
         };
         let defaults = self.options.defaults;
         slot.meta.freshness =
             Freshness::starting(now, options.ttl.unwrap_or(defaults.ttl), options.stale.unwrap_or(defaults.stale));
+        slot.meta.freshness.as_of = started_at;
         slot.error = None;
         self.stores.rewrite_meta(&self.options.scope, key, slot);
-        let generation = self.generation(key);
-        self.fetches.finish(key, id, now, Some(generation));
-        true
+        self.fetches.open_window(key, now, self.generation(key));
+        Fate::Current
     }
 
     /// Fetch `id` failed with `error`: when still current, the held entry keeps its value and
-    /// records the error for `peek`. Returns whether it was current.
-    pub fn fail_fetch(&mut self, key: &str, id: FetchId, error: V) -> bool {
+    /// records the error for `peek` (a key without an entry keeps the error alone, see
+    /// [`Engine::failure`]). Says what became of the fetch.
+    pub fn fail_fetch(&mut self, key: &str, id: FetchId, error: V) -> Fate {
         let now = self.clock.now();
-        let current = self.fetches.is_current(key, id, self.generation(key));
-        self.fetches.finish(key, id, now, None);
-        if current {
-            if let Some(slot) = self.slots.get_mut(key) {
-                slot.error = Some((error, now));
+        let fate = self.fetches.fate(key, id);
+        self.fetches.finish(key, id);
+        if fate == Fate::Current {
+            match self.slots.get_mut(key) {
+                Some(slot) => slot.error = Some((error, now)),
+                None => {
+                    self.failures.insert(key.to_owned(), (error, now));
+                }
             }
         }
-        current
+        fate
+    }
+
+    /// The error and instant of the last failed fetch of `key` when it holds no entry (a failed
+    /// first load): cleared by the next value, a removal of the key or a change of scope.
+    pub fn failure(&self, key: &str) -> Option<&(V, Millis)> {
+        self.failures.get(key)
     }
 
     /// The live keys `target` matches.
@@ -358,9 +393,15 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(keys)
     }
 
-    /// In-flight fetches overtaken by a change of their key, as `(key, id)`: to abort.
-    pub fn outdated_fetches(&self) -> Vec<(String, FetchId)> {
-        self.fetches.outdated(|key| self.generation(key))
+    /// The fetches outdated since the last call (overtaken, or outlived by their scope): their
+    /// signals are to abort. Each is listed once.
+    pub fn take_outdated_fetches(&mut self) -> Vec<FetchId> {
+        self.fetches.take_outdated()
+    }
+
+    /// Whether fetches were outdated since the last [`Engine::take_outdated_fetches`].
+    pub fn has_outdated_fetches(&self) -> bool {
+        self.fetches.has_outdated()
     }
 
     /// The persistent tier holding the live entry under `key` when its value is not in memory.
@@ -397,21 +438,40 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     /// Takes an entry another tab wrote to a shared persistent tier (seen through the tier's own
-    /// change notice): it replaces a quiet copy held here, fresh and not being fetched, when it
-    /// was written later, and is announced as a `set` (from `origin`). A stale or in-flight key
-    /// is left to its own refetch, which comes anyway: taking the write too would overtake that
-    /// fetch or race it, for no newer data. Nothing is persisted: the tier holds it already.
-    /// Returns whether it was taken.
+    /// change notice) when it reflects a later change than the copy held here (its `as_of`),
+    /// announced as a `set` (from `origin`); nothing is persisted: the tier holds it already. A
+    /// fetch of the key that started no later than that write is overtaken (its callers get the
+    /// written value); one that started after it may still store its newer answer.
+    ///
+    /// A write older than the copy held here (a late answer of a fetch that started before this
+    /// tab's change) is refused, and this tab's copy is written back over it, so that the shared
+    /// tier, and through it every tab, ends with the newer one. Returns whether it was taken.
     pub fn adopt(&mut self, key: &str, value: V, meta: EntryMeta) -> bool {
         if self.closed || validate_key(key).is_err() || meta.freshness.is_expired(self.clock.now()) {
             return false;
         }
-        if self.fetches.is_in_flight(key, self.generation(key)) || self.live_state(key) == Some(State::Stale) {
-            return false;
+        let incoming = meta.freshness.as_of;
+        if self.recent_changes.iter().any(|(target, at)| incoming <= *at && target.covers(key, &meta.tags)) {
+            return false; // data from before an invalidation, removal or logout this tab knows of
         }
-        if self.slots.get(key).is_some_and(|held| held.meta.freshness.updated_at >= meta.freshness.updated_at) {
-            return false; // ours is as new (an invalidation or our own write echoed back)
+        if self.live_state(key).is_some() {
+            let Some(held) = self.slots.get_mut(key) else { return false };
+            let held_as_of = held.meta.freshness.as_of;
+            if held_as_of > incoming {
+                self.write_back(key, meta.tier);
+                return false;
+            }
+            if held_as_of == incoming {
+                return false; // our own write echoed back, or the same write
+            }
+            if held.meta.freshness.updated_at == meta.freshness.updated_at && held.meta.tags == meta.tags {
+                // The same write with its metadata rewritten (an invalidation): no new value to
+                // announce; the invalidation's own message announces it.
+                held.meta.freshness = meta.freshness;
+                return false;
+            }
         }
+        self.fetches.overtake_key_started_by(key, incoming);
         let tier = meta.tier;
         self.install(key, value, meta);
         if tier != Tier::Memory {
@@ -420,28 +480,45 @@ impl<V, C: Clock> Engine<V, C> {
         true
     }
 
+    /// Persists the copy of `key` held here again to `tier`, over an older copy another tab
+    /// wrote there; an entry of another tier, or whose value is not loaded, is left alone.
+    fn write_back(&mut self, key: &str, tier: Tier) {
+        let Some(slot) = self.slots.get(key).filter(|slot| slot.meta.tier == tier && slot.value.is_some()) else {
+            return;
+        };
+        if let Some(store) = self.stores.of(tier) {
+            // A failure leaves the older copy in the tier; this tab keeps the newer one in memory.
+            let _ = store.put(&self.options.scope, key, slot.value.as_ref(), &slot.meta);
+        }
+    }
+
     /// Marks every live entry `target` matches as stale, in every tier; returns how many.
     pub fn invalidate(&mut self, target: &Target) -> Result<usize, CacheError> {
-        self.invalidate_in(target, true)
+        self.invalidate_in(target, Seen::Here)
     }
 
-    /// Marks matching entries stale in memory only: another tab already did so in the shared
-    /// persistent tiers.
-    pub fn invalidate_in_memory(&mut self, target: &Target) -> Result<usize, CacheError> {
-        self.invalidate_in(target, false)
+    /// Another tab invalidated `target` at instant `at` (`None`: not said) and did so in the
+    /// shared persistent tiers: see [`Seen::Elsewhere`].
+    pub fn invalidate_seen(&mut self, target: &Target, at: Option<Millis>) -> Result<usize, CacheError> {
+        self.invalidate_in(target, Seen::Elsewhere(at))
     }
 
-    fn invalidate_in(&mut self, target: &Target, persist: bool) -> Result<usize, CacheError> {
+    fn invalidate_in(&mut self, target: &Target, seen: Seen) -> Result<usize, CacheError> {
         self.ensure_open()?;
+        self.fetches.overtake_matching(target, seen.at());
         let now = self.clock.now();
+        self.remember_change(target, seen.at().unwrap_or(now));
         let mut count = 0;
         for key in self.index.matching(target) {
             if self.live_state(&key).is_none() {
                 continue;
             }
             let Some(slot) = self.slots.get_mut(&key) else { continue };
-            slot.meta.freshness.mark_stale(now);
-            if persist {
+            if !seen.covers(&slot.meta) {
+                continue;
+            }
+            slot.meta.freshness.mark_stale(seen.at().unwrap_or(now));
+            if seen.persists(&slot.meta) {
                 self.stores.rewrite_meta(&self.options.scope, &key, slot);
             }
             self.changes.record(ChangeKind::Invalidate, self.origin, self.options.scope.user(), &key, &slot.meta.tags);
@@ -453,17 +530,24 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Deletes every entry `target` matches from every tier; returns how many live ones went.
     pub fn remove(&mut self, target: &Target) -> Result<usize, CacheError> {
-        self.remove_in(target, true)
+        self.remove_in(target, Seen::Here)
     }
 
-    /// Drops matching entries from memory only: another tab already deleted them from the shared
-    /// persistent tiers.
-    pub fn remove_from_memory(&mut self, target: &Target) -> Result<usize, CacheError> {
-        self.remove_in(target, false)
+    /// Another tab removed `target` at instant `at` (`None`: not said) from the shared persistent
+    /// tiers: see [`Seen::Elsewhere`].
+    pub fn remove_seen(&mut self, target: &Target, at: Option<Millis>) -> Result<usize, CacheError> {
+        self.remove_in(target, Seen::Elsewhere(at))
     }
 
-    fn remove_in(&mut self, target: &Target, persist: bool) -> Result<usize, CacheError> {
+    fn remove_in(&mut self, target: &Target, seen: Seen) -> Result<usize, CacheError> {
         self.ensure_open()?;
+        let persist = seen == Seen::Here;
+        self.fetches.overtake_matching(target, seen.at());
+        let now = self.clock.now();
+        self.remember_change(target, seen.at().unwrap_or(now));
+        if !self.failures.is_empty() {
+            self.failures.retain(|key, _| !target.covers(key, &[]));
+        }
         let mut count = 0;
         // A prefix is deleted from each persistent tier in one call (a key range in IndexedDB).
         let prefix = match target {
@@ -473,10 +557,14 @@ impl<V, C: Clock> Engine<V, C> {
         let mut by_prefix: [Vec<String>; 3] = Default::default();
         for key in self.index.matching(target) {
             let live = self.live_state(&key).is_some();
+            if !self.slots.get(&key).is_some_and(|slot| seen.covers(&slot.meta)) {
+                continue;
+            }
             if let Some(slot) = self.detach(&key) {
                 match (persist, prefix) {
                     (true, Some(_)) => by_prefix[slot.meta.tier.index()].push(key.clone()),
                     (true, None) => self.store_delete(slot.meta.tier, &key),
+                    (false, _) if seen.persists(&slot.meta) => self.store_delete(slot.meta.tier, &key),
                     (false, _) => {}
                 }
                 self.bump_generation(&key);
@@ -507,12 +595,28 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(())
     }
 
-    /// Another tab cleared `scope`: when it is the current one, its entries leave memory (the
-    /// shared persistent tiers are already cleared).
-    pub fn clear_scope_in_memory(&mut self, scope: &Scope) {
-        if *scope == self.options.scope {
-            self.drop_memory();
+    /// Another tab cleared `scope` at instant `at` (`None`: not said) from the shared persistent
+    /// tiers: when it is the current one, its entries leave memory and its fetches in flight are
+    /// outlived, and what this tab persisted since that instant (a late answer stored before the
+    /// news arrived) is deleted too.
+    pub fn clear_scope_seen(&mut self, scope: &Scope, at: Option<Millis>) {
+        if *scope != self.options.scope {
+            return;
         }
+        if let Some(at) = at {
+            let written_since: Vec<(String, Tier)> = self
+                .slots
+                .iter()
+                .filter(|(_, slot)| slot.meta.tier != Tier::Memory && slot.meta.freshness.updated_at >= at)
+                .map(|(key, slot)| (key.clone(), slot.meta.tier))
+                .collect();
+            for (key, tier) in written_since {
+                self.store_delete(tier, &key);
+            }
+        }
+        self.drop_memory();
+        let now = self.clock.now();
+        self.remember_change(&Target::All, at.unwrap_or(now));
     }
 
     /// Runs `f` with the changes it makes announced as coming from `origin`.
@@ -530,6 +634,7 @@ impl<V, C: Clock> Engine<V, C> {
         self.stores.idb.clear_scope(scope);
         if *scope == self.options.scope {
             self.drop_memory();
+            self.remember_change(&Target::All, self.clock.now());
         }
         Ok(())
     }
@@ -718,12 +823,23 @@ impl<V, C: Clock> Engine<V, C> {
         Some(slot)
     }
 
+    /// Remembers that `target` changed at `at`, for [`Engine::adopt`]; the oldest of more than
+    /// [`RECENT_CHANGES`] are forgotten.
+    fn remember_change(&mut self, target: &Target, at: Millis) {
+        if self.recent_changes.len() >= RECENT_CHANGES {
+            self.recent_changes.remove(0);
+        }
+        self.recent_changes.push((target.clone(), at));
+    }
+
     fn drop_memory(&mut self) {
         self.mutations.clear();
+        self.recent_changes.clear();
         for (key, slot) in &self.slots {
             self.changes.record(ChangeKind::Clear, self.origin, self.options.scope.user(), key, &slot.meta.tags);
         }
-        self.fetches.forget_windows();
+        self.fetches.end_scope();
+        self.failures.clear();
         self.slots.clear();
         self.index.clear();
         self.usage = [TierUsage::default(); 3];
@@ -809,5 +925,48 @@ fn adjust(usage: &mut TierUsage, size: usize, add: bool) {
     } else {
         usage.entries = usage.entries.saturating_sub(1);
         usage.bytes = usage.bytes.saturating_sub(size);
+    }
+}
+
+/// How many invalidations, removals and clears [`Engine::adopt`] compares other tabs' writes
+/// with: a late answer lands within seconds, in which few changes happen.
+const RECENT_CHANGES: usize = 32;
+
+/// Where a change was made: in this tab, or in another one, which applied it to the shared
+/// persistent tiers already and said when.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seen {
+    Here,
+    /// Another tab's change at this instant (`None`: its message did not say).
+    Elsewhere(Option<Millis>),
+}
+
+impl Seen {
+    /// The instant of another tab's change.
+    fn at(self) -> Option<Millis> {
+        match self {
+            Seen::Here => None,
+            Seen::Elsewhere(at) => at,
+        }
+    }
+
+    /// Whether the change applies to an entry with `meta`: a change made here applies to every
+    /// entry; another tab's only to entries reflecting nothing later than it (an entry fetched
+    /// after it holds newer data than the change).
+    fn covers(self, meta: &EntryMeta) -> bool {
+        match self {
+            Seen::Elsewhere(Some(at)) => meta.freshness.as_of <= at,
+            _ => true,
+        }
+    }
+
+    /// Whether the change is applied to the entry's persistent tier here too: always for a change
+    /// made here; for another tab's, when this tab wrote its copy there since (over the change).
+    fn persists(self, meta: &EntryMeta) -> bool {
+        match self {
+            Seen::Here => true,
+            Seen::Elsewhere(Some(at)) => meta.freshness.updated_at >= at,
+            Seen::Elsewhere(None) => false,
+        }
     }
 }

@@ -346,7 +346,7 @@ fn hydration_adds_live_entries_and_deletes_expired_ones() {
     local.contents.borrow_mut().insert("shop:alice:stale-copy".into(), (1, Some("x".into())));
     let meta = |expires: Option<Millis>| EntryMeta {
         tier: Tier::Local,
-        freshness: Freshness { updated_at: START, stale_at: None, expires_at: expires },
+        freshness: Freshness { updated_at: START, as_of: START, stale_at: None, expires_at: expires },
         tags: vec!["t".into()],
         etag: None,
         size: 1,
@@ -437,10 +437,10 @@ const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false, reval
 fn a_fetch_stores_its_answer_then_serves_it_and_the_window_covers_staleness() {
     let Harness { mut cache, clock, .. } = harness();
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start);
-    let id = cache.start_fetch("k");
+    let id = cache.start_fetch("k", vec![]);
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Join(id));
     let stale_soon = SetOptions { stale: Some(Ttl::Millis(10)), ..SetOptions::default() };
-    assert!(cache.store_fetched("k", id, "v1".into(), stale_soon).unwrap());
+    assert_eq!(cache.store_fetched("k", id, "v1".into(), stale_soon).unwrap(), Fate::Current);
     assert_eq!(get(&mut cache, "k").as_deref(), Some("v1"));
     clock.advance(10);
     assert_eq!(state(&mut cache, "k"), Some(State::Stale));
@@ -454,72 +454,75 @@ fn an_invalidation_write_or_removal_during_a_fetch_keeps_its_answer_out_and_asks
     let Harness { mut cache, .. } = harness();
     cache.set("k", "old".into(), SetOptions::default()).unwrap();
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
-    let id = cache.start_fetch("k");
+    let id = cache.start_fetch("k", vec![]);
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
-    assert_eq!(cache.outdated_fetches(), [("k".to_owned(), id)]);
-    assert!(!cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap());
+    assert_eq!(cache.take_outdated_fetches(), [id]);
+    assert_eq!(cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap(), Fate::Overtaken);
     assert_eq!(get(&mut cache, "k").as_deref(), Some("old"));
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start, "the next fetch goes to the network");
-    assert!(cache.outdated_fetches().is_empty());
+    assert!(cache.take_outdated_fetches().is_empty());
 
-    let id = cache.start_fetch("k");
+    let id = cache.start_fetch("k", vec![]);
     cache.set("k", "written".into(), SetOptions::default()).unwrap();
-    assert!(!cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap());
+    assert_eq!(cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap(), Fate::Overtaken);
     assert_eq!(get(&mut cache, "k").as_deref(), Some("written"));
 
-    let id = cache.start_fetch("k");
+    let id = cache.start_fetch("k", vec![]);
     cache.remove(&Target::key("k").unwrap()).unwrap();
-    assert_eq!(cache.outdated_fetches(), [("k".to_owned(), id)]);
-    assert!(!cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap());
+    assert_eq!(cache.take_outdated_fetches()[1..], [id], "after the one the write overtook");
+    assert_eq!(cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap(), Fate::Overtaken);
     assert_eq!(get(&mut cache, "k"), None, "a removed key is not brought back by a late answer");
 }
 
 #[test]
 fn a_late_answer_for_one_user_is_never_stored_under_the_next() {
     let Harness { mut cache, .. } = harness();
-    let id = cache.start_fetch("balance");
+    let id = cache.start_fetch("balance", vec![]);
     cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
-    assert_eq!(cache.outdated_fetches(), [("balance".to_owned(), id)], "alice's fetch is to abort");
+    assert_eq!(cache.take_outdated_fetches(), [id], "alice's fetch is to abort");
     assert_eq!(cache.plan_fetch("balance", WINDOW).unwrap(), Plan::Start, "bob does not join it");
-    assert!(!cache.store_fetched("balance", id, "alice: 100".into(), SetOptions::default()).unwrap());
-    assert!(cache.outdated_fetches().is_empty());
+    let late = cache.store_fetched("balance", id, "alice: 100".into(), SetOptions::default()).unwrap();
+    assert_eq!(late, Fate::ScopeEnded, "its callers are not to run alice's fetcher again for bob");
     assert_eq!(get(&mut cache, "balance"), None);
-    let bobs = cache.start_fetch("balance");
+    let bobs = cache.start_fetch("balance", vec![]);
     assert_ne!(bobs, id);
-    assert!(cache.store_fetched("balance", bobs, "bob: 5".into(), SetOptions::default()).unwrap());
+    assert_eq!(cache.store_fetched("balance", bobs, "bob: 5".into(), SetOptions::default()).unwrap(), Fate::Current);
 }
 
 #[test]
 fn not_modified_restarts_the_lifetime_and_keeps_value_and_etag() {
     let Harness { mut cache, clock, .. } = harness();
     let options = SetOptions { ttl: Some(Ttl::Millis(100)), etag: Some("\"e1\"".into()), ..opts(Tier::Local) };
-    let id = cache.start_fetch("k");
+    let id = cache.start_fetch("k", vec![]);
     cache.store_fetched("k", id, "v".into(), options.clone()).unwrap();
     clock.advance(90);
-    let id = cache.start_fetch("k");
-    assert!(cache.confirm_fetched("k", id, &SetOptions { ttl: Some(Ttl::Millis(100)), ..SetOptions::default() }));
+    let id = cache.start_fetch("k", vec![]);
+    let confirmed =
+        cache.confirm_fetched("k", id, &SetOptions { ttl: Some(Ttl::Millis(100)), ..SetOptions::default() });
+    assert_eq!(confirmed, Fate::Current);
     clock.advance(90);
     let peeked = cache.peek("k").unwrap().unwrap();
     assert_eq!(peeked.meta.freshness.expires_at, Some(START + 190));
     assert_eq!(peeked.meta.etag.as_deref(), Some("\"e1\""));
     assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
-    let id = cache.start_fetch("missing");
-    assert!(!cache.confirm_fetched("missing", id, &SetOptions::default()), "nothing held to confirm");
+    let id = cache.start_fetch("missing", vec![]);
+    let confirmed = cache.confirm_fetched("missing", id, &SetOptions::default());
+    assert_eq!(confirmed, Fate::Overtaken, "nothing held to confirm: its callers fetch again");
 }
 
 #[test]
 fn a_failed_fetch_keeps_the_value_and_records_the_error_once_current() {
     let Harness { mut cache, clock, .. } = harness();
     cache.set("k", "kept".into(), SetOptions::default()).unwrap();
-    let id = cache.start_fetch("k");
+    let id = cache.start_fetch("k", vec![]);
     clock.advance(5);
-    assert!(cache.fail_fetch("k", id, "HTTP 500".into()));
+    assert_eq!(cache.fail_fetch("k", id, "HTTP 500".into()), Fate::Current);
     let peeked = cache.peek("k").unwrap().unwrap();
     assert_eq!(peeked.error, Some(&("HTTP 500".to_owned(), START + 5)));
     assert_eq!(get(&mut cache, "k").as_deref(), Some("kept"));
-    let id = cache.start_fetch("k");
+    let id = cache.start_fetch("k", vec![]);
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
-    assert!(!cache.fail_fetch("k", id, "late".into()), "an overtaken failure is not recorded");
+    assert_eq!(cache.fail_fetch("k", id, "late".into()), Fate::Overtaken, "an overtaken failure is not recorded");
     assert_eq!(cache.peek("k").unwrap().unwrap().error.map(|e| e.0.as_str()), Some("HTTP 500"));
     cache.set("k", "new".into(), SetOptions::default()).unwrap();
     assert!(cache.peek("k").unwrap().unwrap().error.is_none(), "a new value clears the error");
@@ -577,7 +580,7 @@ fn a_rollback_restores_the_original_entry_with_its_metadata_a_commit_takes_the_o
 }
 
 #[test]
-fn another_tabs_newer_write_is_adopted_in_memory_an_older_or_equal_one_is_not() {
+fn another_tabs_write_of_later_data_is_adopted_in_memory_an_older_or_equal_one_is_not() {
     let Harness { mut cache, clock, local, .. } = harness();
     cache.set("balance", "90".into(), opts(Tier::Local)).unwrap();
     cache.take_changes();
@@ -593,7 +596,7 @@ fn another_tabs_newer_write_is_adopted_in_memory_an_older_or_equal_one_is_not() 
     let adopted = cache.with_origin(Origin::Tab, |c| c.adopt("balance", "80".into(), newer.clone()));
     assert!(adopted);
     assert_eq!(get(&mut cache, "balance").as_deref(), Some("80"));
-    assert_ne!(cache.generation("balance"), generation, "fetches in flight are overtaken");
+    assert_ne!(cache.generation("balance"), generation, "the dedup window closes");
     let tagged = cache.matching_keys(&Target::Tags(vec!["balance".into()])).unwrap();
     assert_eq!(tagged, vec!["balance".to_owned()], "the index follows the adopted tags");
     let changes = cache.take_changes();
@@ -604,18 +607,122 @@ fn another_tabs_newer_write_is_adopted_in_memory_an_older_or_equal_one_is_not() 
     expired.freshness = Freshness::starting(START, Ttl::Millis(1), Ttl::Forever);
     expired.freshness.updated_at = START + 6;
     assert!(!cache.adopt("balance", "expired".into(), expired), "an expired write is not taken");
+}
 
-    let later = |at: Millis| {
-        let mut meta = newer.clone();
-        meta.freshness.updated_at = at;
-        meta
+#[test]
+fn another_tabs_late_answer_never_replaces_a_later_change_here_and_is_written_over() {
+    let Harness { mut cache, clock, local, .. } = harness();
+    // The other tab's fetch started at START; this tab wrote at START + 50; the answer lands at
+    // START + 100 in the shared storage and reaches this tab.
+    clock.advance(50);
+    cache.set("k", "ours".into(), opts(Tier::Local)).unwrap();
+    clock.advance(50);
+    let mut late = cache.peek("k").unwrap().unwrap().meta.clone();
+    late.freshness = Freshness::starting(START + 100, Ttl::Forever, Ttl::Forever);
+    late.freshness.as_of = START;
+    local.contents.borrow_mut().insert("shop:alice:k".into(), (5, Some("late".into())));
+    assert!(!cache.adopt("k", "late".into(), late), "written later, but of older data");
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("ours"));
+    assert_eq!(local.contents.borrow()["shop:alice:k"].1.as_deref(), Some("ours"), "the newer copy is written back");
+}
+
+#[test]
+fn another_tabs_write_overtakes_only_fetches_that_started_before_it() {
+    let Harness { mut cache, clock, .. } = harness();
+    let meta_as_of = |at: Millis| {
+        let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
+        freshness.as_of = at;
+        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, size: 1 }
     };
-    let id = cache.start_fetch("balance");
-    assert!(!cache.adopt("balance", "70".into(), later(START + 7)), "a key being fetched gets its own answer");
-    cache.fail_fetch("balance", id, "down".into());
+    let early = cache.start_fetch("k", vec![]);
+    clock.advance(10);
+    assert!(cache.adopt("k", "theirs".into(), meta_as_of(START + 10)));
+    assert_eq!(cache.take_outdated_fetches(), [early], "it started before the other tab's write");
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Serve, "its callers get the written value");
+
+    clock.advance(10);
+    let late = cache.start_fetch("k", vec![]);
+    assert!(cache.adopt("k", "theirs, later".into(), meta_as_of(START + 15)));
+    assert!(cache.take_outdated_fetches().is_empty(), "a fetch started after the write may bring newer data");
+    assert_eq!(cache.store_fetched("k", late, "newest".into(), SetOptions::default()).unwrap(), Fate::Current);
+    assert_eq!(cache.peek("k").unwrap().unwrap().meta.freshness.as_of, START + 20, "as of its start");
+}
+
+#[test]
+fn a_change_overtakes_every_fetch_it_covers_whether_or_not_the_key_has_an_entry() {
+    let tagged_assets = || SetOptions { tags: vec!["assets".into()], ..SetOptions::default() };
+    let targets = [
+        Target::key("assets:shop1:fonts").unwrap(),
+        Target::prefix("assets:").unwrap(),
+        Target::pattern("assets:*:fonts").unwrap(),
+        Target::Tags(vec!["assets".into()]),
+        Target::All,
+    ];
+    for target in targets {
+        for remove in [false, true] {
+            let Harness { mut cache, .. } = harness();
+            let id = cache.start_fetch("assets:shop1:fonts", vec!["assets".into()]);
+            let other = cache.start_fetch("clients:list", vec![]);
+            let count = if remove { cache.remove(&target).unwrap() } else { cache.invalidate(&target).unwrap() };
+            assert_eq!(count, 0, "no entry: nothing to count, but the fetch is still covered");
+            let expected = if target == Target::All { vec![id, other] } else { vec![id] };
+            assert_eq!(cache.take_outdated_fetches(), expected, "{target:?}, remove: {remove}");
+            let late = cache.store_fetched("assets:shop1:fonts", id, "old list".into(), tagged_assets()).unwrap();
+            assert_eq!(late, Fate::Overtaken);
+            assert_eq!(
+                get(&mut cache, "assets:shop1:fonts"),
+                None,
+                "the answer fetched before the change is not stored"
+            );
+            if target != Target::All {
+                let stored = cache.store_fetched("clients:list", other, "clients".into(), SetOptions::default());
+                assert_eq!(stored.unwrap(), Fate::Current, "{target:?} does not cover it");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_end_of_a_scope_outlives_fetches_already_overtaken_too() {
+    let Harness { mut cache, .. } = harness();
+    let first = cache.start_fetch("balance", vec![]);
     cache.invalidate(&Target::key("balance").unwrap()).unwrap();
-    assert!(!cache.adopt("balance", "70".into(), later(START + 8)), "a stale key is refetched by its own subscribers");
-    assert_eq!(get(&mut cache, "balance").as_deref(), Some("80"));
+    let second = cache.start_fetch("balance", vec![]);
+    for user in ["u1", "u2", "u3", "u4", "u5"] {
+        cache.switch_scope(Scope::new("shop", Some(user)).unwrap()).unwrap();
+    }
+    assert_eq!(cache.fail_fetch("balance", first, "aborted".into()), Fate::ScopeEnded);
+    let late = cache.store_fetched("balance", second, "alice: 1000".into(), SetOptions::default()).unwrap();
+    assert_eq!(late, Fate::ScopeEnded);
+    assert_eq!(get(&mut cache, "balance"), None);
+    cache.clear_scope(&Scope::new("shop", Some("u5")).unwrap()).unwrap();
+    let during_logout = cache.start_fetch("balance", vec![]);
+    cache.clear_scope(&Scope::new("shop", Some("u5")).unwrap()).unwrap();
+    assert_eq!(cache.fail_fetch("balance", during_logout, "aborted".into()), Fate::ScopeEnded, "clearing the user");
+}
+
+#[test]
+fn a_failed_first_load_leaves_an_error_record_until_a_value_a_removal_or_a_switch() {
+    let Harness { mut cache, clock, .. } = harness();
+    let id = cache.start_fetch("k", vec![]);
+    clock.advance(3);
+    assert_eq!(cache.fail_fetch("k", id, "HTTP 500".into()), Fate::Current);
+    assert!(cache.peek("k").unwrap().is_none(), "no entry");
+    assert_eq!(cache.failure("k"), Some(&("HTTP 500".to_owned(), START + 3)));
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start, "errors are not served");
+    cache.set("k", "v".into(), SetOptions::default()).unwrap();
+    assert_eq!(cache.failure("k"), None, "a value clears it");
+
+    for clear in [0, 1] {
+        let id = cache.start_fetch("e", vec![]);
+        cache.fail_fetch("e", id, "down".into());
+        assert!(cache.failure("e").is_some());
+        match clear {
+            0 => drop(cache.remove(&Target::prefix("e").unwrap()).unwrap()),
+            _ => cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap(),
+        }
+        assert_eq!(cache.failure("e"), None);
+    }
 }
 
 #[test]
@@ -634,10 +741,10 @@ fn another_tabs_changes_reach_memory_only_and_are_announced_as_from_a_tab() {
     cache.set("assets:1", "a".into(), opts(Tier::Local)).unwrap();
     cache.set("assets:2", "b".into(), opts(Tier::Local)).unwrap();
     cache.take_changes();
-    let invalidated = cache.with_origin(Origin::Tab, |c| c.invalidate_in_memory(&Target::key("assets:1").unwrap()));
+    let invalidated = cache.with_origin(Origin::Tab, |c| c.invalidate_seen(&Target::key("assets:1").unwrap(), None));
     assert_eq!(invalidated.unwrap(), 1);
     assert_eq!(state(&mut cache, "assets:1"), Some(State::Stale));
-    let removed = cache.with_origin(Origin::Tab, |c| c.remove_from_memory(&Target::key("assets:2").unwrap()));
+    let removed = cache.with_origin(Origin::Tab, |c| c.remove_seen(&Target::key("assets:2").unwrap(), None));
     assert_eq!(removed.unwrap(), 1);
     assert_eq!(get(&mut cache, "assets:2"), None);
     assert_eq!(stored(&local), ["shop:alice:assets:1", "shop:alice:assets:2"], "storage is the sender's business");
@@ -651,11 +758,60 @@ fn another_tabs_changes_reach_memory_only_and_are_announced_as_from_a_tab() {
 }
 
 #[test]
-fn another_tabs_logout_purges_memory_only_for_that_user() {
-    let Harness { mut cache, .. } = harness();
-    cache.set("balance", "alice".into(), SetOptions::default()).unwrap();
-    cache.clear_scope_in_memory(&Scope::new("shop", Some("bob")).unwrap());
-    assert_eq!(get(&mut cache, "balance").as_deref(), Some("alice"));
-    cache.clear_scope_in_memory(&Scope::new("shop", Some("alice")).unwrap());
+fn another_tabs_change_heard_late_spares_later_data_and_undoes_what_was_stored_since() {
+    let Harness { mut cache, clock, local, .. } = harness();
+    // A fetch here started at START; the other tab removed the key at START + 10; the answer
+    // was stored here at START + 20, before the message arrived.
+    let id = cache.start_fetch("k", vec![]);
+    clock.advance(20);
+    cache.store_fetched("k", id, "late".into(), opts(Tier::Local)).unwrap();
+    cache.set("newer", "fetched after the change".into(), opts(Tier::Local)).unwrap();
+    let removed = cache.remove_seen(&Target::All, Some(START + 10)).unwrap();
+    assert_eq!(removed, 1, "only what reflects data from before the change");
+    assert_eq!(get(&mut cache, "k"), None);
+    assert_eq!(stored(&local), ["shop:alice:newer"], "the late answer is deleted from the shared tier too");
+    assert_eq!(get(&mut cache, "newer").as_deref(), Some("fetched after the change"));
+
+    let late = cache.start_fetch("k", vec![]);
+    clock.advance(5);
+    cache.invalidate_seen(&Target::key("k").unwrap(), Some(START + 19)).unwrap();
+    assert!(cache.take_outdated_fetches().is_empty(), "it started after the change");
+    assert_eq!(cache.store_fetched("k", late, "v".into(), SetOptions::default()).unwrap(), Fate::Current);
+}
+
+#[test]
+fn another_tabs_logout_purges_memory_and_what_was_stored_here_since() {
+    let Harness { mut cache, clock, local, .. } = harness();
+    cache.set("before", "alice".into(), opts(Tier::Local)).unwrap();
+    local.contents.borrow_mut().clear(); // the other tab deleted it from the shared tier
+    clock.advance(10);
+    let id = cache.start_fetch("balance", vec![]);
+    cache.clear_scope_seen(&Scope::new("shop", Some("bob")).unwrap(), Some(START + 5));
+    assert_eq!(get(&mut cache, "before").as_deref(), Some("alice"), "another user's logout");
+    cache.set("balance", "alice: 100".into(), opts(Tier::Local)).unwrap();
+    cache.clear_scope_seen(&Scope::new("shop", Some("alice")).unwrap(), Some(START + 5));
     assert_eq!(get(&mut cache, "balance"), None);
+    assert!(stored(&local).is_empty(), "stored after the logout, before this tab heard of it");
+    assert_eq!(cache.fail_fetch("balance", id, "aborted".into()), Fate::ScopeEnded);
+}
+
+#[test]
+fn another_tabs_late_answer_is_not_adopted_after_a_removal_invalidation_or_logout_here() {
+    let Harness { mut cache, clock, .. } = harness();
+    let fetched_at = |at: Millis| {
+        let mut freshness = Freshness::starting(at + 30, Ttl::Forever, Ttl::Forever);
+        freshness.as_of = at;
+        EntryMeta { tier: Tier::Local, freshness, tags: vec!["list".into()], etag: None, size: 1 }
+    };
+    clock.advance(10);
+    cache.remove(&Target::prefix("assets:").unwrap()).unwrap(); // no entry here to compare with
+    cache.invalidate(&Target::Tags(vec!["list".into()])).unwrap();
+    clock.advance(30);
+    assert!(!cache.adopt("assets:fonts", "old".into(), fetched_at(START)), "fetched before the removal");
+    assert!(!cache.adopt("clients", "old".into(), fetched_at(START + 5)), "fetched before the invalidation");
+    assert!(cache.adopt("clients", "new".into(), fetched_at(START + 11)), "fetched after both");
+    clock.advance(10);
+    cache.clear_scope(&Scope::new("shop", Some("alice")).unwrap()).unwrap();
+    assert!(!cache.adopt("clients", "old".into(), fetched_at(START + 20)), "fetched before the logout");
+    assert_eq!(get(&mut cache, "clients"), None);
 }

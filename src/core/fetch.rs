@@ -8,12 +8,19 @@
 //!   the entry changed since (set, invalidate, remove, user switch: its generation moved on);
 //! - otherwise a new fetch starts.
 //!
-//! "Current" means the key's generation is still the one the fetch started at.
+//! A fetch stops being current when a change covers it — a write of its key, an invalidation or
+//! removal whose target matches its key or the tags it will store (whether or not the key has an
+//! entry), a forced fetch of the key, a change of scope — and is told apart by its [`Fate`]:
+//! overtaken within the scope (its callers may run again) or outlived by its scope (its callers
+//! must not: the fetcher is a closure of the previous user). Each newly outdated fetch is queued
+//! once for the caller to abort ([`FetchTable::take_outdated`]); nobody has to ask after every
+//! change.
 
 use super::hash::FastMap;
 
 use super::clock::Millis;
 use super::freshness::State;
+use super::target::Target;
 
 /// Identifies one started fetch.
 pub type FetchId = u64;
@@ -29,6 +36,30 @@ pub enum Plan {
     Start,
 }
 
+/// What a finished fetch may do with its answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Still current: store its answer (or its error).
+    Current,
+    /// A change of its key, or a forced fetch, came after it started; the scope is the same, so
+    /// its callers may fetch again.
+    Overtaken,
+    /// The user was switched or cleared, or the cache closed: its answer belongs to a scope that
+    /// is gone, and its callers must not be given anything fetched for it.
+    ScopeEnded,
+}
+
+impl Fate {
+    /// The number the JS facade switches on: 0 current, 1 overtaken, 2 scope ended.
+    pub fn code(self) -> u8 {
+        match self {
+            Fate::Current => 0,
+            Fate::Overtaken => 1,
+            Fate::ScopeEnded => 2,
+        }
+    }
+}
+
 /// Options of one `fetch` call that the plan depends on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FetchOptions {
@@ -41,10 +72,11 @@ pub struct FetchOptions {
     pub revalidate: bool,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct InFlight {
     id: FetchId,
-    generation: u64,
+    started_at: Millis,
+    tags: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -56,7 +88,12 @@ struct Finished {
 /// In-flight fetches and recently finished ones, by key.
 #[derive(Debug, Default)]
 pub struct FetchTable {
-    in_flight: FastMap<String, InFlight>,
+    /// Per key, the current fetch: the one calls join and whose answer may be stored.
+    current: FastMap<String, InFlight>,
+    /// Fetches no longer current that have not finished yet, with why.
+    outdated: FastMap<FetchId, Fate>,
+    /// Fetches outdated since the last [`FetchTable::take_outdated`]: to abort.
+    to_abort: Vec<FetchId>,
     finished: FastMap<String, Finished>,
     last_id: FetchId,
 }
@@ -67,7 +104,7 @@ impl FetchTable {
         if options.force {
             return Plan::Start;
         }
-        if let Some(flight) = self.in_flight.get(key).filter(|f| f.generation == generation) {
+        if let Some(flight) = self.current.get(key) {
             return Plan::Join(flight.id);
         }
         let within_window = || self.within_window(key, generation, now, options.dedup_ms);
@@ -78,56 +115,102 @@ impl FetchTable {
         }
     }
 
-    /// Whether a fetch of `key` started at `generation` is in flight.
-    pub fn is_in_flight(&self, key: &str, generation: u64) -> bool {
-        self.in_flight.get(key).is_some_and(|f| f.generation == generation)
-    }
-
-    /// Records a fetch of `key` starting at `generation`; it replaces any earlier one.
-    pub fn start(&mut self, key: &str, generation: u64) -> FetchId {
+    /// Records a fetch of `key` starting at `now` that will store `tags`; it overtakes any
+    /// earlier one of the key.
+    pub fn start(&mut self, key: &str, now: Millis, tags: Vec<String>) -> FetchId {
         self.last_id += 1;
-        let flight = InFlight { id: self.last_id, generation };
-        match self.in_flight.get_mut(key) {
-            Some(slot) => *slot = flight,
-            None => {
-                self.in_flight.insert(key.to_owned(), flight);
-            }
+        let flight = InFlight { id: self.last_id, started_at: now, tags };
+        if let Some(replaced) = self.current.insert(key.to_owned(), flight) {
+            self.outdate(replaced.id, Fate::Overtaken);
         }
         self.last_id
     }
 
-    /// Whether fetch `id` of `key` may store its answer: it is the key's latest fetch and the
-    /// key's generation has not moved since it started.
-    pub fn is_current(&self, key: &str, id: FetchId, generation: u64) -> bool {
-        self.in_flight.get(key).is_some_and(|f| f.id == id && f.generation == generation)
+    /// What fetch `id` of `key` may do with its answer now.
+    pub fn fate(&self, key: &str, id: FetchId) -> Fate {
+        if self.current.get(key).is_some_and(|f| f.id == id) {
+            return Fate::Current;
+        }
+        self.outdated.get(&id).copied().unwrap_or(Fate::Overtaken)
     }
 
-    /// Fetch `id` of `key` is over. When it stored its answer (or confirmed it, not modified),
-    /// `stored_generation` is the key's generation after that, which opens the dedup window.
-    pub fn finish(&mut self, key: &str, id: FetchId, now: Millis, stored_generation: Option<u64>) {
-        if self.in_flight.get(key).is_some_and(|f| f.id == id) {
-            self.in_flight.remove(key);
+    /// When fetch `id` of `key` started, while it is current.
+    pub fn started_at(&self, key: &str, id: FetchId) -> Option<Millis> {
+        self.current.get(key).filter(|f| f.id == id).map(|f| f.started_at)
+    }
+
+    /// Fetch `id` of `key` is over (stored, failed or dropped).
+    pub fn finish(&mut self, key: &str, id: FetchId) {
+        if self.current.get(key).is_some_and(|f| f.id == id) {
+            self.current.remove(key);
         }
-        if let Some(generation) = stored_generation {
-            self.finished.insert(key.to_owned(), Finished { at: now, generation });
+        self.outdated.remove(&id);
+    }
+
+    /// A fetch of `key` stored its answer (or confirmed it, not modified) at `now`, leaving the
+    /// key at `generation`: callers are served for `dedup_ms` while the key stays there.
+    pub fn open_window(&mut self, key: &str, now: Millis, generation: u64) {
+        self.finished.insert(key.to_owned(), Finished { at: now, generation });
+    }
+
+    /// `key` was written: its current fetch is overtaken.
+    pub fn overtake_key(&mut self, key: &str) {
+        if let Some(flight) = self.current.remove(key) {
+            self.outdate(flight.id, Fate::Overtaken);
         }
     }
 
-    /// In-flight fetches whose key's generation moved on, as `(key, id)`: to abort. `generation`
-    /// gives a key's generation now.
-    pub fn outdated(&self, generation: impl Fn(&str) -> u64) -> Vec<(String, FetchId)> {
-        self.in_flight
+    /// `key` took a write another tab made of data known at `as_of`: the current fetch is
+    /// overtaken when it started no later than that (a later one may bring newer data still).
+    pub fn overtake_key_started_by(&mut self, key: &str, as_of: Millis) {
+        if self.current.get(key).is_some_and(|f| f.started_at <= as_of) {
+            self.overtake_key(key);
+        }
+    }
+
+    /// An invalidation or removal of `target`: every current fetch whose key or tags it covers
+    /// is overtaken (with `before`, only those that started no later than that instant).
+    pub fn overtake_matching(&mut self, target: &Target, before: Option<Millis>) {
+        if self.current.is_empty() {
+            return;
+        }
+        let covered: Vec<String> = self
+            .current
             .iter()
-            .filter(|(key, flight)| generation(key) != flight.generation)
-            .map(|(key, flight)| (key.clone(), flight.id))
-            .collect()
+            .filter(|(key, f)| before.is_none_or(|at| f.started_at <= at) && target.covers(key, &f.tags))
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in covered {
+            self.overtake_key(&key);
+        }
     }
 
-    /// Forgets the dedup windows (the user switched). Fetches in flight stay listed until they
-    /// finish: the generation moved, so none may store its answer, and [`Self::outdated`] lists
-    /// them to abort.
-    pub fn forget_windows(&mut self) {
+    /// The scope ended (user switched or cleared, cache closed): every fetch in flight, current
+    /// or already overtaken, is outlived by it; the dedup windows go too.
+    pub fn end_scope(&mut self) {
+        for (_, flight) in self.current.drain() {
+            self.outdated.insert(flight.id, Fate::ScopeEnded);
+            self.to_abort.push(flight.id);
+        }
+        for fate in self.outdated.values_mut() {
+            *fate = Fate::ScopeEnded;
+        }
         self.finished.clear();
+    }
+
+    /// Takes the fetches outdated since the last call: their signals are to abort.
+    pub fn take_outdated(&mut self) -> Vec<FetchId> {
+        std::mem::take(&mut self.to_abort)
+    }
+
+    /// Whether fetches were outdated since the last [`FetchTable::take_outdated`].
+    pub fn has_outdated(&self) -> bool {
+        !self.to_abort.is_empty()
+    }
+
+    fn outdate(&mut self, id: FetchId, fate: Fate) {
+        self.outdated.insert(id, fate);
+        self.to_abort.push(id);
     }
 
     fn within_window(&self, key: &str, generation: u64, now: Millis, dedup_ms: Millis) -> bool {
@@ -150,11 +233,15 @@ mod tests {
     const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false, revalidate: false };
     const REVALIDATE: FetchOptions = FetchOptions { revalidate: true, ..WINDOW };
 
+    fn tags(names: &[&str]) -> Vec<String> {
+        names.iter().map(|t| t.to_string()).collect()
+    }
+
     #[test]
     fn missing_entries_start_and_concurrent_calls_join_the_same_fetch() {
         let mut table = FetchTable::default();
         assert_eq!(table.plan("k", None, 0, 0, WINDOW), Plan::Start);
-        let id = table.start("k", 0);
+        let id = table.start("k", 0, vec![]);
         for _ in 0..1_000 {
             assert_eq!(table.plan("k", None, 0, 0, WINDOW), Plan::Join(id));
         }
@@ -171,49 +258,107 @@ mod tests {
     #[test]
     fn a_finished_fetch_serves_stale_callers_for_dedup_ms_then_no_longer() {
         let mut table = FetchTable::default();
-        let id = table.start("k", 1);
-        table.finish("k", id, 100, Some(2));
+        let id = table.start("k", 0, vec![]);
+        table.finish("k", id);
+        table.open_window("k", 100, 2);
         assert_eq!(table.plan("k", Some(State::Stale), 2, 100, WINDOW), Plan::Serve);
         assert_eq!(table.plan("k", Some(State::Stale), 2, 1_099, WINDOW), Plan::Serve);
         assert_eq!(table.plan("k", Some(State::Stale), 2, 1_100, WINDOW), Plan::Start);
+        assert_eq!(table.plan("k", Some(State::Stale), 3, 500, WINDOW), Plan::Start, "a change closes the window");
     }
 
     #[test]
-    fn a_change_of_generation_closes_the_window_and_detaches_the_in_flight_fetch() {
+    fn a_write_of_the_key_overtakes_its_fetch_once_and_detaches_it() {
         let mut table = FetchTable::default();
-        let first = table.start("k", 1);
-        table.finish("k", first, 100, Some(2));
-        // invalidate: generation 2 -> 3; the very next fetch goes to the network
-        assert_eq!(table.plan("k", Some(State::Stale), 3, 101, WINDOW), Plan::Start);
-        let second = table.start("k", 3);
-        assert!(table.is_current("k", second, 3));
-        // set while in flight: generation 3 -> 4
-        assert!(!table.is_current("k", second, 4), "its answer must not be stored");
-        assert_eq!(table.outdated(|_| 4), [("k".to_owned(), second)]);
-        assert_eq!(table.plan("k", Some(State::Fresh), 4, 102, WINDOW), Plan::Serve);
-        assert_eq!(table.plan("k", Some(State::Stale), 4, 102, WINDOW), Plan::Start, "callers do not join it");
+        let id = table.start("k", 0, vec![]);
+        assert_eq!(table.fate("k", id), Fate::Current);
+        table.overtake_key("k");
+        assert_eq!(table.fate("k", id), Fate::Overtaken, "its answer must not be stored");
+        assert_eq!(table.take_outdated(), [id], "to abort");
+        assert!(table.take_outdated().is_empty(), "told once");
+        assert_eq!(table.plan("k", Some(State::Stale), 0, 1, WINDOW), Plan::Start, "callers do not join it");
+        table.finish("k", id);
+        assert_eq!(table.fate("k", id), Fate::Overtaken);
     }
 
     #[test]
-    fn force_always_starts_and_replaces_the_in_flight_fetch() {
+    fn invalidations_overtake_fetches_by_key_prefix_pattern_tags_and_all_without_an_entry() {
+        let targets = [
+            Target::key("assets:shop1:fonts").unwrap(),
+            Target::prefix("assets:").unwrap(),
+            Target::pattern("assets:*:fonts").unwrap(),
+            Target::tags(tags(&["assets"])).unwrap(),
+            Target::All,
+        ];
+        for target in targets {
+            let mut table = FetchTable::default();
+            let covered = table.start("assets:shop1:fonts", 0, tags(&["assets"]));
+            let other = table.start("clients:list", 0, tags(&["clients"]));
+            table.overtake_matching(&target, None);
+            assert_eq!(table.fate("assets:shop1:fonts", covered), Fate::Overtaken, "{target:?}");
+            if target == Target::All {
+                assert_eq!(table.take_outdated(), [covered, other]);
+            } else {
+                assert_eq!(table.take_outdated(), [covered], "{target:?}");
+                assert_eq!(table.fate("clients:list", other), Fate::Current, "{target:?} covers only its keys");
+            }
+        }
+    }
+
+    #[test]
+    fn a_change_seen_late_overtakes_only_fetches_that_started_before_it() {
         let mut table = FetchTable::default();
-        let first = table.start("k", 1);
+        let early = table.start("a", 10, vec![]);
+        let late = table.start("b", 30, vec![]);
+        table.overtake_matching(&Target::All, Some(20));
+        assert_eq!(table.fate("a", early), Fate::Overtaken);
+        assert_eq!(table.fate("b", late), Fate::Current, "started after the other tab's change");
+        table.overtake_key_started_by("b", 29);
+        assert_eq!(table.fate("b", late), Fate::Current);
+        table.overtake_key_started_by("b", 30);
+        assert_eq!(table.fate("b", late), Fate::Overtaken, "same instant: no telling, so overtaken");
+    }
+
+    #[test]
+    fn force_starts_and_overtakes_the_fetch_in_flight() {
+        let mut table = FetchTable::default();
+        let first = table.start("k", 0, vec![]);
         let forced = FetchOptions { force: true, ..WINDOW };
         assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, forced), Plan::Start);
-        let second = table.start("k", 1);
-        assert!(!table.is_current("k", first, 1), "the replaced fetch no longer stores");
-        assert!(table.is_current("k", second, 1));
-        table.finish("k", first, 5, None);
+        let second = table.start("k", 0, vec![]);
+        assert_eq!(table.fate("k", first), Fate::Overtaken, "the replaced fetch no longer stores");
+        assert_eq!(table.take_outdated(), [first]);
+        assert_eq!(table.fate("k", second), Fate::Current);
+        table.finish("k", first);
         assert_eq!(table.plan("k", None, 1, 5, WINDOW), Plan::Join(second), "finishing the old one keeps the new");
+    }
+
+    #[test]
+    fn the_end_of_a_scope_outlives_every_fetch_in_flight_even_those_already_overtaken() {
+        let mut table = FetchTable::default();
+        let overtaken = table.start("a", 0, vec![]);
+        table.overtake_key("a");
+        let current = table.start("b", 0, vec![]);
+        let finished = table.start("c", 0, vec![]);
+        table.finish("c", finished);
+        table.open_window("c", 1, 1);
+        table.take_outdated();
+        table.end_scope();
+        assert_eq!(table.fate("a", overtaken), Fate::ScopeEnded, "its callers must not re-run it");
+        assert_eq!(table.fate("b", current), Fate::ScopeEnded);
+        assert_eq!(table.take_outdated(), [current], "the overtaken one was aborted already");
+        assert_eq!(table.plan("b", None, 1, 2, WINDOW), Plan::Start, "the next user does not join it");
+        assert_eq!(table.plan("c", Some(State::Stale), 1, 2, WINDOW), Plan::Start, "the windows are gone");
     }
 
     #[test]
     fn a_revalidation_refetches_fresh_entries_outside_the_window_only() {
         let mut table = FetchTable::default();
         assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, REVALIDATE), Plan::Start);
-        let id = table.start("k", 1);
+        let id = table.start("k", 0, vec![]);
         assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, REVALIDATE), Plan::Join(id));
-        table.finish("k", id, 100, Some(2));
+        table.finish("k", id);
+        table.open_window("k", 100, 2);
         assert_eq!(table.plan("k", Some(State::Fresh), 2, 500, REVALIDATE), Plan::Serve, "deduplicated");
         assert_eq!(table.plan("k", Some(State::Fresh), 2, 1_100, REVALIDATE), Plan::Start);
         assert_eq!(table.plan("k", Some(State::Fresh), 2, 1_100, WINDOW), Plan::Serve, "a plain fetch serves fresh");
@@ -222,27 +367,10 @@ mod tests {
     #[test]
     fn failed_fetches_open_no_window() {
         let mut table = FetchTable::default();
-        let id = table.start("k", 1);
-        table.finish("k", id, 100, None);
+        let id = table.start("k", 0, vec![]);
+        table.finish("k", id);
         assert_eq!(table.plan("k", Some(State::Stale), 1, 101, WINDOW), Plan::Start);
         assert_eq!(table.plan("k", None, 1, 101, WINDOW), Plan::Start, "errors are not deduplicated");
-    }
-
-    #[test]
-    fn forgetting_windows_keeps_flights_listed_as_outdated_once_the_generation_moves() {
-        let mut table = FetchTable::default();
-        let id = table.start("k", 1);
-        table.finish("k", id, 100, Some(2));
-        let id = table.start("k", 2);
-        table.forget_windows();
-        assert_eq!(table.plan("k", Some(State::Stale), 2, 101, WINDOW), Plan::Join(id), "still in flight");
-        assert!(table.is_in_flight("k", 2));
-        assert!(!table.is_in_flight("k", 3), "not at a later generation");
-        assert!(!table.is_current("k", id, 3));
-        assert_eq!(table.outdated(|_| 3), vec![("k".to_owned(), id)]);
-        table.finish("k", id, 102, None);
-        assert!(table.outdated(|_| 3).is_empty());
-        assert_eq!(table.plan("k", Some(State::Stale), 2, 103, WINDOW), Plan::Start, "the window is gone");
     }
 
     #[test]

@@ -67,6 +67,11 @@ impl State {
 pub struct Freshness {
     /// The clock's time at the write.
     pub updated_at: Millis,
+    /// The instant of the latest change this entry reflects: its write, the start of the fetch
+    /// that brought its value (the server answered as of then at the earliest), or its
+    /// invalidation. Of two copies of an entry (two tabs, or a tab and the shared storage) the
+    /// later `as_of` wins.
+    pub as_of: Millis,
     /// The first instant at which the entry is stale; `None`: never stale on its own.
     pub stale_at: Option<Millis>,
     /// The first instant at which the entry is gone; `None`: never expires.
@@ -76,7 +81,7 @@ pub struct Freshness {
 impl Freshness {
     /// The freshness of an entry written at `now`, stale after `stale`, gone after `ttl`.
     pub fn starting(now: Millis, ttl: Ttl, stale: Ttl) -> Self {
-        Freshness { updated_at: now, stale_at: stale.after(now), expires_at: ttl.after(now) }
+        Freshness { updated_at: now, as_of: now, stale_at: stale.after(now), expires_at: ttl.after(now) }
     }
 
     /// The entry's state at `now` (each deadline instant itself already counts).
@@ -95,9 +100,11 @@ impl Freshness {
         self.state(now) == State::Expired
     }
 
-    /// Makes the entry stale from `now` on (invalidation); an earlier staleness is kept.
+    /// Makes the entry stale from `now` on (invalidation); an earlier staleness is kept. The
+    /// entry now reflects the change made at `now`.
     pub fn mark_stale(&mut self, now: Millis) {
         self.stale_at = Some(self.stale_at.map_or(now, |at| at.min(now)));
+        self.as_of = self.as_of.max(now);
     }
 }
 
@@ -152,6 +159,7 @@ mod tests {
         let mut f = Freshness::starting(0, NEVER, NEVER);
         f.mark_stale(100);
         assert_eq!(f.state(100), State::Stale);
+        assert_eq!(f.as_of, 100, "it reflects the invalidation");
         assert_eq!(f.state(99), State::Fresh, "staleness starts at the invalidation");
         let mut early = Freshness::starting(0, NEVER, Ttl::Millis(10));
         early.mark_stale(100);

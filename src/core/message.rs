@@ -1,9 +1,10 @@
 //! Messages between tabs: what one tab tells the others, and which messages are refused.
 //!
-//! A message is `{ cb: 1, kind, user, name?, detail?, target? }` (structured clone over a
+//! A message is `{ cb: 1, kind, user, at?, name?, detail?, target? }` (structured clone over a
 //! `BroadcastChannel`). Anything else — another format version, an unknown kind, a message over
 //! [`MAX_MESSAGE_BYTES`], a malformed user, name or target — is refused: counted, never applied.
 
+use super::clock::Millis;
 use super::key::validate_key;
 use super::target::Target;
 
@@ -38,6 +39,12 @@ pub struct Message {
     /// The user the sender acted for (`None`: signed out). Receivers signed in as someone else
     /// ignore it.
     pub user: Option<String>,
+    /// When the sender made the change (`Date.now()` ms), if it said: a receiver that heard of
+    /// it late applies it only to what it knew before then (see `Engine::invalidate_seen`).
+    pub at: Option<Millis>,
+    /// For a server push relayed by the tab that heard it: that tab's id and the push's
+    /// fingerprint (see [`super::push`]).
+    pub push: Option<(u64, String)>,
     /// What to do.
     pub request: Request,
 }
@@ -51,6 +58,11 @@ pub struct Received {
     pub kind: Option<String>,
     /// `user`: `Some(None)` for `null` (signed out), `None` when missing or not a string.
     pub user: Option<Option<String>>,
+    /// `at`: `Some(None)` when missing (older senders), `None` when not a non-negative number.
+    pub at: Option<Option<f64>>,
+    /// `tab` and `push`, for a relayed server push (`None` when not both there as number and
+    /// string).
+    pub push: Option<(f64, String)>,
     /// `name`, for `emit`.
     pub name: Option<String>,
     /// `target`, for `invalidate` and `remove`, already parsed (`None` if absent or malformed).
@@ -65,6 +77,11 @@ pub fn check(received: Received) -> Option<Message> {
         return None;
     }
     let user = received.user?;
+    let at = match received.at? {
+        None => None,
+        Some(at) if at.is_finite() && at >= 0.0 => Some(at as Millis),
+        Some(_) => return None,
+    };
     if user.as_deref().is_some_and(|u| u.is_empty() || u.contains(':')) {
         return None;
     }
@@ -78,7 +95,8 @@ pub fn check(received: Received) -> Option<Message> {
         "clear" => Request::Clear,
         _ => return None,
     };
-    Some(Message { user, request })
+    let push = received.push.map(|(tab, fingerprint)| (tab.to_bits(), fingerprint));
+    Some(Message { user, at, push, request })
 }
 
 /// Whether `name` can name an app event: 1-256 characters, no control characters.
@@ -95,6 +113,7 @@ mod tests {
             version: Some(1.0),
             kind: Some("invalidate".into()),
             user: Some(Some("alice".into())),
+            at: Some(Some(1_700_000_000_000.0)),
             target: Some(Target::prefix("assets:").unwrap()),
             size: Some(80),
             ..Received::default()
@@ -105,6 +124,8 @@ mod tests {
     fn well_formed_messages_pass() {
         let message = check(invalidate()).unwrap();
         assert_eq!(message.user.as_deref(), Some("alice"));
+        assert_eq!(message.at, Some(1_700_000_000_000));
+        assert_eq!(check(Received { at: Some(None), ..invalidate() }).unwrap().at, None, "an older sender");
         assert_eq!(message.request, Request::Invalidate(Target::prefix("assets:").unwrap()));
         let emit = Received {
             kind: Some("emit".into()),
@@ -114,9 +135,16 @@ mod tests {
         };
         assert_eq!(
             check(emit).unwrap(),
-            Message { user: None, request: Request::Emit { name: "ai-asset-created".into() } }
+            Message {
+                user: None,
+                at: Some(1_700_000_000_000),
+                push: None,
+                request: Request::Emit { name: "ai-asset-created".into() }
+            }
         );
         assert_eq!(check(Received { kind: Some("clear".into()), ..invalidate() }).unwrap().request, Request::Clear);
+        let relayed = Received { push: Some((0.25, "{\"type\":\"spent\"}".into())), ..invalidate() };
+        assert_eq!(check(relayed).unwrap().push, Some((0.25f64.to_bits(), "{\"type\":\"spent\"}".into())));
     }
 
     #[test]
@@ -135,6 +163,9 @@ mod tests {
         assert!(check(Received { user: Some(Some("a:b".into())), ..invalidate() }).is_none());
         assert!(check(Received { user: Some(Some(String::new())), ..invalidate() }).is_none());
         assert!(check(Received { target: None, ..invalidate() }).is_none());
+        assert!(check(Received { at: None, ..invalidate() }).is_none(), "an instant that is not a number");
+        assert!(check(Received { at: Some(Some(-1.0)), ..invalidate() }).is_none());
+        assert!(check(Received { at: Some(Some(f64::NAN)), ..invalidate() }).is_none());
         let emit = |name: &str| Received { kind: Some("emit".into()), name: Some(name.into()), ..invalidate() };
         assert!(check(emit("")).is_none());
         assert!(check(emit("bad\\nname")).is_some(), "a backslash is fine");

@@ -52,6 +52,19 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Whether this target covers an entry (or a fetch in flight) of `key` carrying `tags`.
+    pub fn covers(&self, key: &str, tags: &[String]) -> bool {
+        match self {
+            Target::Key(k) => k == key,
+            Target::Prefix(prefix) => key.starts_with(prefix.as_str()),
+            Target::Pattern(pattern) => pattern.matches(key),
+            Target::Tags(wanted) => wanted.iter().any(|tag| tags.contains(tag)),
+            Target::All => true,
+        }
+    }
+}
+
 /// A key pattern where `*` matches any run of characters (`:` included), e.g. `assets:shop1:*`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pattern {
@@ -143,6 +156,19 @@ mod tests {
     fn no_star_is_an_exact_key() {
         assert!(matches("balance", "balance"));
         assert!(!matches("balance", "balance2"));
+    }
+
+    #[test]
+    fn targets_cover_keys_and_tags_without_an_index() {
+        let tags = ["balance".to_owned()];
+        assert!(Target::key("a:b").unwrap().covers("a:b", &[]));
+        assert!(!Target::key("a:b").unwrap().covers("a:bc", &[]));
+        assert!(Target::prefix("a:").unwrap().covers("a:b", &[]));
+        assert!(!Target::prefix("a:").unwrap().covers("b:a:", &[]));
+        assert!(Target::pattern("a:*:c").unwrap().covers("a:b:c", &[]));
+        assert!(Target::tags(vec!["x".into(), "balance".into()]).unwrap().covers("k", &tags));
+        assert!(!Target::tags(vec!["x".into()]).unwrap().covers("k", &tags));
+        assert!(Target::All.covers("anything", &[]));
     }
 
     #[test]

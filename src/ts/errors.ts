@@ -1,4 +1,9 @@
-/** Every code a {@link CacheError} thrown by a call can carry. Stable: switch on these. */
+/**
+ * Every code a {@link CacheError} thrown by a call can carry. Stable: switch on these.
+ * `SCOPE_CHANGED`: a `fetch` was in flight when the user was switched or cleared (or the cache
+ * closed); its answer belonged to the previous user and was dropped, and its fetcher is not run
+ * again for the next one.
+ */
 export type CacheErrorCode =
   | "INVALID_OPTIONS"
   | "INVALID_NAMESPACE"
@@ -10,6 +15,7 @@ export type CacheErrorCode =
   | "INVALID_TARGET"
   | "CLOSED"
   | "REENTRANT"
+  | "SCOPE_CHANGED"
   | "HTTP_STATUS"
   | "INVALID_JSON";
 

@@ -14,6 +14,13 @@ interface Flight {
 /** How many times a call follows overtaking fetches before it settles for the latest answer. */
 const MAX_OVERTAKES = 3;
 
+/** What the engine says became of a finished fetch (`storeFetched`, `confirmFetched`, `failFetch`). */
+const CURRENT = 0;
+/** Overtaken by a change within the same scope: its callers may fetch again. */
+const OVERTAKEN = 1;
+/** Outlived by its scope (user switched or cleared, cache closed): its callers get nothing of it. */
+const SCOPE_ENDED = 2;
+
 /**
  * Runs fetches for one cache. The engine decides (serve, join or start; store or not); this
  * holds the promises and abort controllers of the fetches in flight, by id.
@@ -31,6 +38,7 @@ export class Fetches {
   /** The fetcher and options each key was last fetched with, for background revalidation. */
   readonly #known = new Map<string, { fetcher: Fetcher<unknown>; options: FetchOptions }>();
   readonly #counts: FetchStats = { started: 0, joined: 0, served: 0 };
+  #closed = false;
 
   /**
    * `notify(key)` is told what the change feed does not announce: a fetch of `key` failed (`peek`
@@ -44,6 +52,8 @@ export class Fetches {
     this.#inner = inner;
     this.#retryDelay = retryDelay;
     this.#notify = notify;
+    // The engine says which fetches a change outdated, right after the call that made it.
+    inner.onOutdated((ids: number[]) => this.#abort(ids));
   }
 
   /** The cached value when fresh (or deduplicated), else the answer of one shared fetch. */
@@ -73,9 +83,19 @@ export class Fetches {
     this.#fetch(key, known.fetcher, known.options, 0, true).catch(() => {});
   }
 
+  /**
+   * Forgets the fetcher each key was last fetched with: they are closures of the user who
+   * called them, and no revalidation may run them for the next one.
+   */
+  forgetFetchers(): void {
+    this.#known.clear();
+  }
+
   /** Forgets the joinable fetches: after `close`, every call goes to the engine (which refuses it). */
   close(): void {
+    this.#closed = true;
     this.#joinable.clear();
+    this.#known.clear();
   }
 
   #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean): Promise<T> {
@@ -98,7 +118,7 @@ export class Fetches {
     }
     this.#counts.started += 1;
     const retry = retryOf(options);
-    const id = this.#inner.startFetch(key);
+    const id = this.#inner.startFetch(key, options);
     const controller = new AbortController();
     const promise = this.#run<T>(id, key, fetcher, options, retry, controller, overtakes);
     const started = { key, promise, controller };
@@ -108,19 +128,24 @@ export class Fetches {
       () => this.#flights.delete(id),
       () => this.#flights.delete(id),
     );
-    this.abortOutdated(); // a forced fetch overtakes the one in flight
     return promise;
   }
 
-  /** Aborts the signals of fetches overtaken by a change of their key. Called after every change. */
-  abortOutdated(): void {
-    if (this.#flights.size === 0) return;
-    for (const id of this.#inner.outdatedFetches()) {
+  /** Aborts the signals of the fetches `ids`, which a change outdated. */
+  #abort(ids: number[]): void {
+    for (const id of ids) {
       const flight = this.#flights.get(id);
       if (!flight) continue;
       this.#noLongerJoinable(flight);
       flight.controller.abort();
     }
+  }
+
+  /** What the callers of a fetch its scope outlived are rejected with. */
+  #outlived(): CacheError {
+    return this.#closed
+      ? new CacheError("CLOSED", "the cache was closed while this fetch was in flight")
+      : new CacheError("SCOPE_CHANGED", "the user changed while this fetch was in flight; its answer was dropped");
   }
 
   /** `flight` can no longer be joined: it settled in the engine, or a change outdated it. */
@@ -137,7 +162,8 @@ export class Fetches {
     controller: AbortController,
     overtakes: number,
   ): Promise<T> {
-    const held = this.#inner.peek(key) as EntryInfo | undefined;
+    const peeked = this.#inner.peek(key) as EntryInfo | undefined;
+    const held = peeked?.state === "error" ? undefined : peeked; // a failed load holds no value
     let etag: string | undefined;
     const context: FetchContext<T> = {
       signal: controller.signal,
@@ -156,10 +182,12 @@ export class Fetches {
           continue;
         }
         this.#noLongerJoinable(this.#flights.get(id));
-        if (this.#inner.failFetch(key, id, error)) {
+        const fate = this.#inner.failFetch(key, id, error);
+        if (fate === CURRENT) {
           this.#notify(key);
           throw error;
         }
+        if (fate === SCOPE_ENDED) throw this.#outlived();
         if (overtakes >= MAX_OVERTAKES) throw error;
         return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
       }
@@ -170,12 +198,16 @@ export class Fetches {
     const unchanged =
       answer === notModified ||
       (held !== undefined && (etag === undefined || etag === held.etag) && sameValue(context.previous, answer));
-    const kept = unchanged
+    const fate = unchanged
       ? this.#inner.confirmFetched(key, id, options)
       : this.#inner.storeFetched(key, id, answer, { ...options, etag });
+    if (fate === SCOPE_ENDED) throw this.#outlived();
+    const kept = fate === CURRENT;
     // A stale entry made fresh again by a "not modified" is no change of value, but news to its subscribers.
     if (kept && unchanged && held?.state === "stale" && this.#inner.peek(key)?.state === "fresh") this.#notify(key);
     if (kept) return (unchanged ? this.#inner.observe(key) : answer) as T;
+    // Same user: an answer fetched before the change is never stored, but after following
+    // MAX_OVERTAKES changes the caller settles for it rather than waiting on a key that keeps changing.
     if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;
     // Overtaken by a change of the key: callers get the answer of a fetch started after it.
     return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);

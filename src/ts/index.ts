@@ -179,11 +179,10 @@ class BoundCache implements Cache {
     this.#inner = inner;
     registerObservable(this, inner);
     this.#fetches = new Fetches(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
-    this.#mutations = new Mutations(inner, () => this.#fetches.abortOutdated());
+    this.#mutations = new Mutations(inner);
     this.#revalidator = new Revalidator(this.#fetches, this.#subscriptions, focusThrottleMs);
     this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
     inner.onChange((detail: ChangeEventDetail) => {
-      this.#fetches.abortOutdated(); // changes from other tabs overtake fetches too
       this.#subscriptions.notify(detail.keys);
       this.#transitions.syncAll(detail.keys);
     });
@@ -199,7 +198,6 @@ class BoundCache implements Cache {
 
   set<T>(key: string, value: T, options?: SetOptions): void {
     this.#inner.set(checkedKey(key), value, options);
-    this.#fetches.abortOutdated();
   }
 
   get<T = unknown>(key: string): T | undefined {
@@ -232,7 +230,6 @@ class BoundCache implements Cache {
 
   emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void {
     this.#inner.emit(name, detail, options?.crossTab !== false);
-    this.#fetches.abortOutdated();
   }
 
   rules(table: Record<string, Rule>, options?: RulesOptions): () => void {
@@ -242,7 +239,7 @@ class BoundCache implements Cache {
 
   connect(source: EventTarget, map: (data: unknown) => PushResult): () => void {
     if (typeof map !== "function") throw new CacheError("INVALID_OPTIONS", "map must be a function");
-    return connect(this.#inner, source, map, () => this.#fetches.abortOutdated());
+    return connect(this.#inner, source, map);
   }
 
   revalidate(target: Target): void {
@@ -269,26 +266,23 @@ class BoundCache implements Cache {
   }
 
   invalidate(target: Target): number {
-    const count = this.#inner.invalidate(target);
-    this.#fetches.abortOutdated();
-    return count;
+    return this.#inner.invalidate(target);
   }
 
   remove(target: Target): Promise<number> {
-    const removed = this.#inner.remove(target) as Promise<number>;
-    this.#fetches.abortOutdated();
-    return removed;
+    return this.#inner.remove(target) as Promise<number>;
   }
 
   async switchUser(user: string | undefined): Promise<void> {
     const switched = this.#inner.switchUser(user);
-    this.#fetches.abortOutdated();
+    this.#fetches.forgetFetchers();
     await switched;
   }
 
   async clearUser(user?: string): Promise<void> {
+    const current = user === undefined || user === this.#inner.user;
     const cleared = this.#inner.clearUser(user);
-    this.#fetches.abortOutdated();
+    if (current) this.#fetches.forgetFetchers();
     await cleared;
   }
 

@@ -5,19 +5,17 @@ import type { WasmCache } from "./wasm/cachebus.js";
 /** Runs mutations for one cache: the engine decides what to show as each settles. */
 export class Mutations {
   readonly #inner: WasmCache;
-  readonly #afterWrite: () => void;
   /** The settling of the latest mutation of each key: the next one settles after it. */
   readonly #tails = new Map<string, Promise<void>>();
 
-  /** `afterWrite` runs after every optimistic write (to overtake fetches in flight). */
-  constructor(inner: WasmCache, afterWrite: () => void) {
+  constructor(inner: WasmCache) {
     this.#inner = inner;
-    this.#afterWrite = afterWrite;
   }
 
   async mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options: MutateOptions<T> = {}) {
     const { commit, rollbackOnError = true, ...setOptions } = options;
-    const held = this.#inner.peek(key) as EntryInfo | undefined;
+    const peeked = this.#inner.peek(key) as EntryInfo | undefined;
+    const held = peeked?.state === "error" ? undefined : peeked; // a failed load holds no value
     // Keep the entry where it lives, and its lifetimes, unless told otherwise.
     const writeOptions: SetOptions = { ...(held && placeOf(held)), ...setOptions };
     const previous = this.#inner.observe(key) as T | undefined;
@@ -30,7 +28,6 @@ export class Mutations {
       this.#inner.settleMutation(key, id, false, undefined, false, writeOptions);
       throw error;
     }
-    this.#afterWrite();
 
     const earlier = this.#tails.get(key);
     const settled = this.#settle(key, id, next, commit, rollbackOnError, writeOptions, earlier);
@@ -62,7 +59,6 @@ export class Mutations {
     }
     await earlier; // settle in the order mutations started
     this.#inner.settleMutation(key, id, !failure, failure ? undefined : value, rollbackOnError, writeOptions);
-    this.#afterWrite();
     if (failure) throw failure.error;
     return value;
   }

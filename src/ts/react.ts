@@ -85,7 +85,7 @@ export function useCache(): Cache {
 export interface Cached<T> {
   /** The cached value (stale ones too, while revalidating). */
   data: T | undefined;
-  /** The error of the last failed fetch, until a new value arrives. */
+  /** The error of the last failed fetch (a first load too), until a new value arrives. */
   error: unknown;
   /** The value is stale (invalidated, or older than `staleMs`). */
   isStale: boolean;
@@ -93,8 +93,16 @@ export interface Cached<T> {
   isFetching: boolean;
   /** When the value was written (`Date.now()` ms). */
   updatedAt: number | undefined;
-  /** Fetches again now (bypassing the dedup window). */
-  refresh: () => Promise<void>;
+  /** Fetches again now (bypassing the dedup window); resolves with what that fetch gave. */
+  refresh: () => Promise<Refreshed<T>>;
+}
+
+/** What {@link Cached.refresh} resolves with: the value fetched, or why there is none. */
+export interface Refreshed<T> {
+  /** The value the fetch gave, `undefined` when it failed. */
+  data: T | undefined;
+  /** The fetch's error, `undefined` when it succeeded. */
+  error: unknown;
 }
 
 /**
@@ -108,12 +116,12 @@ export function useCached<T>(key: string, fetcher: Fetcher<T>, options?: FetchOp
   const latest = useRef({ fetcher, options });
   latest.current = { fetcher, options };
   const run = useCallback(
-    async (force: boolean) => {
+    async (force: boolean): Promise<Refreshed<T>> => {
       setFetching(true);
       try {
-        await cache.fetch(key, latest.current.fetcher, { ...latest.current.options, force });
-      } catch {
-        // shown through `error` (peek)
+        return { data: await cache.fetch(key, latest.current.fetcher, { ...latest.current.options, force }), error: undefined };
+      } catch (error) {
+        return { data: undefined, error }; // also shown through `error` (peek), unless the user changed
       } finally {
         setFetching(false);
       }
@@ -126,8 +134,11 @@ export function useCached<T>(key: string, fetcher: Fetcher<T>, options?: FetchOp
   }, [run, entry.info === undefined, entry.info?.state]);
   // A mount that a fresh entry serves is a fetch call the cache answered without a request:
   // going through `fetch` counts it (`stats().fetches.served`, a hit) and remembers the fetcher.
+  // A mount over a failed load tries again (once: its own failure does not loop).
   useEffect(() => {
-    if (cache.peek(key)?.state !== "fresh") return;
+    const state = cache.peek(key)?.state;
+    if (state === "error") void run(false);
+    if (state !== "fresh") return;
     cache.fetch(key, latest.current.fetcher, latest.current.options).catch(() => {});
   }, [cache, key]);
   const refresh = useCallback(() => run(true), [run]);
@@ -152,7 +163,8 @@ function useEntry<T>(cache: Cache, key: string): Entry<T> {
   const subscribe = useCallback((onChange: () => void) => cache.subscribe(key, onChange), [cache, key]);
   const read = () => {
     const info = cache.peek(key);
-    const data = info ? observe<T>(cache, key) : undefined; // a render is not a read to count
+    // A render is not a read to count; a failed load has no value to show.
+    const data = info && info.state !== "error" ? observe<T>(cache, key) : undefined;
     const previous = snapshot.current;
     const same =
       previous.data === data &&

@@ -78,7 +78,13 @@ export interface MutateOptions<T> extends SetOptions {
 
 /** What `cache.peek` tells about a live entry. Instants are `Date.now()` milliseconds; `null`: never. */
 export interface EntryInfo {
-  state: "fresh" | "stale";
+  /**
+   * `"fresh"` or `"stale"` for an entry; `"error"` for a key that holds no value because its
+   * fetch failed (a failed first load: `error` and `errorAt` say why and when, `tier` is
+   * `"memory"`, `tags` empty, `updatedAt` is `errorAt`), until a value arrives, the key is
+   * removed or the user changes.
+   */
+  state: "fresh" | "stale" | "error";
   tier: Tier;
   tags: string[];
   etag: string | undefined;

@@ -1,6 +1,7 @@
 //! An entry's metadata as a JS object, and the JSON envelope localStorage keeps.
 //!
-//! The envelope is `{"cb":1,"v":version,"u":updated,"s":stale,"x":expires,"t":[tags],"e":etag,"z":size,"d":value}`.
+//! The envelope is `{"cb":1,"v":version,"u":updated,"a":asOf,"s":stale,"x":expires,"t":[tags],"e":etag,"z":size,"d":value}`
+//! (`a` may be missing in entries written before it existed: it is then `u`).
 //! It is built and read through structural setters and getters (the property access happens in
 //! the JS glue; no property name crosses the boundary) and serialised by the platform's `JSON`;
 //! the user's value rides along inside `d` untouched by Rust. Anything without exactly this shape
@@ -32,6 +33,10 @@ extern "C" {
     fn u(this: &Envelope) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, setter)]
     fn set_u(this: &Envelope, value: f64);
+    #[wasm_bindgen(method, getter, catch)]
+    fn a(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_a(this: &Envelope, value: f64);
     #[wasm_bindgen(method, getter, catch)]
     fn s(this: &Envelope) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, setter)]
@@ -75,6 +80,7 @@ pub fn to_object(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Envelo
     envelope.set_cb(FORMAT);
     envelope.set_v(version);
     envelope.set_u(meta.freshness.updated_at as f64);
+    envelope.set_a(meta.freshness.as_of as f64);
     envelope.set_s(&time(meta.freshness.stale_at));
     envelope.set_x(&time(meta.freshness.expires_at));
     envelope.set_t(&meta.tags.iter().map(|t| JsValue::from_str(t)).collect());
@@ -134,6 +140,10 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
         Some(Some(t as Millis))
     };
     let updated_at = time(envelope.u().ok()?)??;
+    let as_of = match envelope.a().ok()? {
+        a if a.is_undefined() => updated_at,
+        a => time(a)??,
+    };
     let stale_at = time(envelope.s().ok()?)?;
     let expires_at = time(envelope.x().ok()?)?;
     let tags =
@@ -144,7 +154,7 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
     };
     let size = envelope.z().ok()?.as_f64().filter(|z| z.is_finite() && *z >= 0.0)? as usize;
     Some(Decoded {
-        meta: EntryMeta { tier, freshness: Freshness { updated_at, stale_at, expires_at }, tags, etag, size },
+        meta: EntryMeta { tier, freshness: Freshness { updated_at, as_of, stale_at, expires_at }, tags, etag, size },
         version: envelope.v().ok()?,
         value: envelope.d().ok()?,
     })

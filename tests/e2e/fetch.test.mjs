@@ -117,7 +117,7 @@ test("a call joins the fetch in flight only while the engine would: not after a 
     const afterInvalidate = cache.fetch("k", fetcher);
     const callsAfterInvalidate = calls;
     const answers = await Promise.all([first, joined, afterInvalidate]);
-    const alice = cache.fetch("j", fetcher);
+    const alice = cache.fetch("j", fetcher).catch((error) => error.code);
     const switched = cache.switchUser("bob");
     const bob = cache.fetch("j", fetcher);
     const callsAfterSwitch = calls;
@@ -138,8 +138,9 @@ test("a call joins the fetch in flight only while the engine would: not after a 
     sameFlight: true,
     callsAfterInvalidate: 2, // the invalidation outdated fetch 1: the next call starts fetch 2
     callsAfterSwitch: 4, // alice's fetch of "j" is not bob's to join
-    // callers of the outdated fetch 1 get fetch 2's answer; alice's fetch 3 was overtaken by the switch
-    answers: ["answer 2", "answer 2", "answer 2", "answer 4", "answer 4"],
+    // callers of the outdated fetch 1 get fetch 2's answer; alice's fetch 3 was outlived by the
+    // switch: its caller gets nothing of it (nor of bob's fetch 4)
+    answers: ["answer 2", "answer 2", "answer 2", "SCOPE_CHANGED", "answer 4"],
     fetches: { started: 4, joined: 1, served: 0 },
     closed: "CLOSED",
     late: "CLOSED",
@@ -159,20 +160,37 @@ test("a set during a fetch wins: its value is what callers get, the late answer 
   await context.close();
 });
 
-test("a late answer for alice is never stored under bob", async () => {
+test("a late answer for alice is never stored under bob, and alice's fetcher never runs for bob", async () => {
   const { page, context } = await open("users-fetch");
   const result = await page.evaluate(async () => {
-    const fetcher = async ({ signal }) => {
-      const user = cache.user;
+    const runs = [];
+    // A closure of alice's session, as an app's fetcher is: it ignores its signal.
+    const aliceFetcher = async () => {
+      runs.push(cache.user);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      return `${user}'s balance${signal.aborted ? " (aborted)" : ""}`;
+      return "alice: 1000 tokens";
     };
-    const alice = cache.fetch("balance", fetcher);
+    const alice = cache.fetch("balance", aliceFetcher, { tier: "local" });
+    const joined = cache.fetch("balance", aliceFetcher, { tier: "local" });
     await cache.switchUser("bob");
-    const answer = await alice;
-    return { answer, bobSees: cache.get("balance") };
+    const settled = await Promise.allSettled([alice, joined]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    const stored = Object.keys(localStorage).filter((k) => k.startsWith("cachebus:users-fetch:"));
+    return {
+      callers: settled.map((r) => (r.status === "rejected" ? `${r.reason.name} ${r.reason.code}` : r.value)),
+      runs,
+      bobSees: cache.get("balance") ?? "nothing",
+      bobPeeks: cache.peek("balance") ?? "nothing",
+      stored,
+    };
   });
-  assert.deepEqual(result, { answer: "bob's balance", bobSees: "bob's balance" });
+  assert.deepEqual(result, {
+    callers: ["CacheError SCOPE_CHANGED", "CacheError SCOPE_CHANGED"],
+    runs: ["alice"],
+    bobSees: "nothing",
+    bobPeeks: "nothing",
+    stored: [],
+  });
   await context.close();
 });
 
