@@ -149,7 +149,7 @@ pub struct Engine<V, C> {
     /// The latest invalidations, removals and clears of this scope with their instants, newest
     /// last: another tab's write of data from before one of them is not adopted, even where no
     /// entry is left to compare it with.
-    recent_changes: Vec<(Target, Millis)>,
+    recent_changes: Vec<RecentChange>,
     /// Pending mutations; the value from before them carries its metadata, restored on rollback.
     mutations: Mutations<(V, Option<EntryMeta>)>,
     /// Who the calls being made come from (another tab's messages, a server push, or this tab).
@@ -451,9 +451,21 @@ impl<V, C: Clock> Engine<V, C> {
             return false;
         }
         let incoming = meta.freshness.as_of;
-        if self.recent_changes.iter().any(|(target, at)| incoming <= *at && target.covers(key, &meta.tags)) {
-            return false; // data from before an invalidation, removal or logout this tab knows of
+        // Data from before an invalidation, removal or logout this tab knows of: the shared tier is
+        // brought up to that change (the tab that wrote it may never hear of it). A removal wins
+        // over an invalidation: the data predates both.
+        let covering = || self.recent_changes.iter().filter(|c| incoming <= c.at && c.target.covers(key, &meta.tags));
+        let removed = covering().any(|c| c.removed);
+        let invalidated_at = covering().map(|c| c.at).max();
+        if removed {
+            self.store_delete(meta.tier, key);
+            return false;
         }
+        let mut meta = meta;
+        if let Some(at) = invalidated_at {
+            meta.freshness.mark_stale(at);
+        }
+        let invalidated = invalidated_at.is_some();
         if self.live_state(key).is_some() {
             let Some(held) = self.slots.get_mut(key) else { return false };
             let held_as_of = held.meta.freshness.as_of;
@@ -474,6 +486,11 @@ impl<V, C: Clock> Engine<V, C> {
         self.fetches.overtake_key_started_by(key, incoming);
         let tier = meta.tier;
         self.install(key, value, meta);
+        if invalidated {
+            if let Some(slot) = self.slots.get(key) {
+                self.stores.rewrite_meta(&self.options.scope, key, slot);
+            }
+        }
         if tier != Tier::Memory {
             self.enforce_budget(Tier::Memory, key);
         }
@@ -507,7 +524,7 @@ impl<V, C: Clock> Engine<V, C> {
         self.ensure_open()?;
         self.fetches.overtake_matching(target, seen.at());
         let now = self.clock.now();
-        self.remember_change(target, seen.at().unwrap_or(now));
+        self.remember_change(target, seen.at().unwrap_or(now), false);
         let mut count = 0;
         for key in self.index.matching(target) {
             if self.live_state(&key).is_none() {
@@ -544,7 +561,7 @@ impl<V, C: Clock> Engine<V, C> {
         let persist = seen == Seen::Here;
         self.fetches.overtake_matching(target, seen.at());
         let now = self.clock.now();
-        self.remember_change(target, seen.at().unwrap_or(now));
+        self.remember_change(target, seen.at().unwrap_or(now), true);
         if !self.failures.is_empty() {
             self.failures.retain(|key, _| !target.covers(key, &[]));
         }
@@ -616,7 +633,7 @@ impl<V, C: Clock> Engine<V, C> {
         }
         self.drop_memory();
         let now = self.clock.now();
-        self.remember_change(&Target::All, at.unwrap_or(now));
+        self.remember_change(&Target::All, at.unwrap_or(now), true);
     }
 
     /// Runs `f` with the changes it makes announced as coming from `origin`.
@@ -634,7 +651,7 @@ impl<V, C: Clock> Engine<V, C> {
         self.stores.idb.clear_scope(scope);
         if *scope == self.options.scope {
             self.drop_memory();
-            self.remember_change(&Target::All, self.clock.now());
+            self.remember_change(&Target::All, self.clock.now(), true);
         }
         Ok(())
     }
@@ -825,11 +842,11 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Remembers that `target` changed at `at`, for [`Engine::adopt`]; the oldest of more than
     /// [`RECENT_CHANGES`] are forgotten.
-    fn remember_change(&mut self, target: &Target, at: Millis) {
+    fn remember_change(&mut self, target: &Target, at: Millis, removed: bool) {
         if self.recent_changes.len() >= RECENT_CHANGES {
             self.recent_changes.remove(0);
         }
-        self.recent_changes.push((target.clone(), at));
+        self.recent_changes.push(RecentChange { target: target.clone(), at, removed });
     }
 
     fn drop_memory(&mut self) {
@@ -926,6 +943,13 @@ fn adjust(usage: &mut TierUsage, size: usize, add: bool) {
         usage.entries = usage.entries.saturating_sub(1);
         usage.bytes = usage.bytes.saturating_sub(size);
     }
+}
+
+/// An invalidation (`removed: false`), removal or clear of `target` at instant `at`.
+struct RecentChange {
+    target: Target,
+    at: Millis,
+    removed: bool,
 }
 
 /// How many invalidations, removals and clears [`Engine::adopt`] compares other tabs' writes

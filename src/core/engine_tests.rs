@@ -797,7 +797,8 @@ fn another_tabs_logout_purges_memory_and_what_was_stored_here_since() {
 
 #[test]
 fn another_tabs_late_answer_is_not_adopted_after_a_removal_invalidation_or_logout_here() {
-    let Harness { mut cache, clock, .. } = harness();
+    let Harness { mut cache, clock, local, .. } = harness();
+    local.contents.borrow_mut().insert("shop:alice:assets:fonts".into(), (3, Some("old".into())));
     let fetched_at = |at: Millis| {
         let mut freshness = Freshness::starting(at + 30, Ttl::Forever, Ttl::Forever);
         freshness.as_of = at;
@@ -808,8 +809,11 @@ fn another_tabs_late_answer_is_not_adopted_after_a_removal_invalidation_or_logou
     cache.invalidate(&Target::Tags(vec!["list".into()])).unwrap();
     clock.advance(30);
     assert!(!cache.adopt("assets:fonts", "old".into(), fetched_at(START)), "fetched before the removal");
-    assert!(!cache.adopt("clients", "old".into(), fetched_at(START + 5)), "fetched before the invalidation");
+    assert!(stored(&local).is_empty(), "and deleted from the shared tier, whose writer may never hear of the removal");
+    assert!(cache.adopt("clients", "old".into(), fetched_at(START + 5)), "fetched before the invalidation");
+    assert_eq!(state(&mut cache, "clients"), Some(State::Stale), "taken as the invalidation left it");
     assert!(cache.adopt("clients", "new".into(), fetched_at(START + 11)), "fetched after both");
+    assert_eq!(state(&mut cache, "clients"), Some(State::Fresh));
     clock.advance(10);
     cache.clear_scope(&Scope::new("shop", Some("alice")).unwrap()).unwrap();
     assert!(!cache.adopt("clients", "old".into(), fetched_at(START + 20)), "fetched before the logout");
