@@ -155,6 +155,87 @@ test("CacheProvider switches user with the prop; no render under the new user se
   await context.close();
 });
 
+test("switching the provider's user during alice's first load never shows or stores her answer for bob", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached } = hooks;
+    const renders = [];
+    const runs = [];
+    function Balance({ user }) {
+      // The app's fetcher: a closure of the signed-in user's session.
+      const { data } = useCached(
+        "balance",
+        async () => {
+          runs.push(user);
+          await new Promise((resolve) => setTimeout(resolve, user === "alice" ? 150 : 10));
+          return `${user}: ${user === "alice" ? 1000 : 5} tokens`;
+        },
+        { tier: "local" },
+      );
+      renders.push(`${user}:${data ?? "…"}`);
+      return h("p", null, data ?? "…");
+    }
+    const app = (user) => h(CacheProvider, { namespace: "hooks-first-load", user }, h(Balance, { user }));
+    root.render(app("alice"));
+    await waitFor(() => runs.length === 1);
+    root.render(app("bob"));
+    await waitFor(() => text() === "bob: 5 tokens");
+    await new Promise((resolve) => setTimeout(resolve, 250)); // alice's answer arrives meanwhile
+    const stored = Object.keys(localStorage).filter((k) => k.startsWith("cachebus:hooks-first-load:"));
+    return { renders, runs, shown: text(), stored };
+  });
+  assert.ok(!result.renders.some((r) => r.startsWith("bob:alice")), result.renders.join(" | "));
+  assert.deepEqual(result.runs, ["alice", "bob"], "alice's fetcher ran once, for alice");
+  assert.equal(result.shown, "bob: 5 tokens");
+  assert.deepEqual(result.stored, ["cachebus:hooks-first-load:bob:balance"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a failed first load shows its error in useCached; refresh resolves with what the fetch gave", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached } = hooks;
+    let failing = true;
+    let calls = 0;
+    let refresh;
+    function Balance() {
+      const cached = useCached("balance", async () => {
+        calls++;
+        if (failing) throw new Error("HTTP 503");
+        return "100 tokens";
+      });
+      refresh = cached.refresh;
+      if (cached.error) return h("p", null, `error: ${cached.error.message}`);
+      return h("p", null, cached.data ?? "…");
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-first-error" }, h(Balance)));
+    await waitFor(() => text() === "error: HTTP 503");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const callsAfterFailure = calls; // the error shows; it does not refetch in a loop
+    const failed = await refresh();
+    failing = false;
+    const recovered = await refresh();
+    await waitFor(() => text() === "100 tokens");
+    return {
+      callsAfterFailure,
+      failed: [failed.data, failed.error?.message],
+      recovered: [recovered.data, recovered.error],
+      shown: text(),
+    };
+  });
+  assert.deepEqual(result, {
+    callsAfterFailure: 1,
+    failed: [undefined, "HTTP 503"],
+    recovered: ["100 tokens", undefined],
+    shown: "100 tokens",
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("useCacheEvent, useInvalidate, useMutate and useCacheStats", async () => {
   const { page, context, problems } = await open();
   const result = await page.evaluate(async () => {
