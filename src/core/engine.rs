@@ -443,47 +443,22 @@ impl<V, C: Clock> Engine<V, C> {
     /// fetch of the key that started no later than that write is overtaken (its callers get the
     /// written value); one that started after it may still store its newer answer.
     ///
-    /// A write older than the copy held here (a late answer of a fetch that started before this
-    /// tab's change) is refused, and this tab's copy is written back over it, so that the shared
-    /// tier, and through it every tab, ends with the newer one. Returns whether it was taken.
+    /// A write older than what this tab knows (a late answer of a fetch that started before this
+    /// tab's write, invalidation, removal or logout of the key) is not taken as it is: the shared
+    /// tier is brought up to the later change (see [`Engine::after_recent_changes`] and
+    /// [`Engine::write_back`]), so that it, and through it every tab, ends with the newer state.
+    /// Returns whether it was taken.
     pub fn adopt(&mut self, key: &str, value: V, meta: EntryMeta) -> bool {
         if self.closed || validate_key(key).is_err() || meta.freshness.is_expired(self.clock.now()) {
             return false;
         }
-        let incoming = meta.freshness.as_of;
-        // Data from before an invalidation, removal or logout this tab knows of: the shared tier is
-        // brought up to that change (the tab that wrote it may never hear of it). A removal wins
-        // over an invalidation: the data predates both.
-        let covering = || self.recent_changes.iter().filter(|c| incoming <= c.at && c.target.covers(key, &meta.tags));
-        let removed = covering().any(|c| c.removed);
-        let invalidated_at = covering().map(|c| c.at).max();
-        if removed {
-            self.store_delete(meta.tier, key);
+        let Some((meta, invalidated)) = self.after_recent_changes(key, meta) else {
+            return false;
+        };
+        if !self.takes_over_held(key, &meta) {
             return false;
         }
-        let mut meta = meta;
-        if let Some(at) = invalidated_at {
-            meta.freshness.mark_stale(at);
-        }
-        let invalidated = invalidated_at.is_some();
-        if self.live_state(key).is_some() {
-            let Some(held) = self.slots.get_mut(key) else { return false };
-            let held_as_of = held.meta.freshness.as_of;
-            if held_as_of > incoming {
-                self.write_back(key, meta.tier);
-                return false;
-            }
-            if held_as_of == incoming {
-                return false; // our own write echoed back, or the same write
-            }
-            if held.meta.freshness.updated_at == meta.freshness.updated_at && held.meta.tags == meta.tags {
-                // The same write with its metadata rewritten (an invalidation): no new value to
-                // announce; the invalidation's own message announces it.
-                held.meta.freshness = meta.freshness;
-                return false;
-            }
-        }
-        self.fetches.overtake_key_started_by(key, incoming);
+        self.fetches.overtake_key_started_by(key, meta.freshness.as_of);
         let tier = meta.tier;
         self.install(key, value, meta);
         if invalidated {
@@ -493,6 +468,49 @@ impl<V, C: Clock> Engine<V, C> {
         }
         if tier != Tier::Memory {
             self.enforce_budget(Tier::Memory, key);
+        }
+        true
+    }
+
+    /// Another tab's write of `key` with `meta`, as the changes this tab remembers leave it: `None`
+    /// when a removal or logout came after its data (it is deleted from the shared tier, whose
+    /// writer may never hear of the change), else the metadata, marked stale from an invalidation
+    /// that came after its data (and whether one did).
+    fn after_recent_changes(&mut self, key: &str, mut meta: EntryMeta) -> Option<(EntryMeta, bool)> {
+        let incoming = meta.freshness.as_of;
+        let covering = || self.recent_changes.iter().filter(|c| incoming <= c.at && c.target.covers(key, &meta.tags));
+        // A removal wins over an invalidation: the data predates both.
+        if covering().any(|c| c.removed) {
+            self.store_delete(meta.tier, key);
+            return None;
+        }
+        let invalidated_at = covering().map(|c| c.at).max();
+        if let Some(at) = invalidated_at {
+            meta.freshness.mark_stale(at);
+        }
+        Some((meta, invalidated_at.is_some()))
+    }
+
+    /// Whether another tab's write with `meta` takes over the live copy of `key` held here: it
+    /// reflects a later change. An older one is answered by writing this tab's copy back; the
+    /// same write with its metadata rewritten (an invalidation there) only updates the metadata
+    /// here, as the invalidation's own message announces it.
+    fn takes_over_held(&mut self, key: &str, meta: &EntryMeta) -> bool {
+        if self.live_state(key).is_none() {
+            return true;
+        }
+        let Some(held) = self.slots.get_mut(key) else { return true };
+        let (held_as_of, incoming) = (held.meta.freshness.as_of, meta.freshness.as_of);
+        if held_as_of > incoming {
+            self.write_back(key, meta.tier);
+            return false;
+        }
+        if held_as_of == incoming {
+            return false; // our own write echoed back, or the same write
+        }
+        if held.meta.freshness.updated_at == meta.freshness.updated_at && held.meta.tags == meta.tags {
+            held.meta.freshness = meta.freshness;
+            return false;
         }
         true
     }
