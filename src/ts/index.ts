@@ -9,6 +9,7 @@
  */
 import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
+import { checkedKey } from "./args.js";
 import { discardDatabase, openDatabase } from "./database.js";
 import { Fetches } from "./fetches.js";
 import { Mutations } from "./mutations.js";
@@ -147,15 +148,6 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     await discardDatabase(await opening); // a failed wasm load too: no connection left open
     throw error;
   }
-}
-
-/**
- * `key` if it is a string, else the engine's `INVALID_KEY`: the hot paths take the key as a Rust
- * `&str`, which the glue would otherwise coerce or fail on with a TypeError.
- */
-function checkedKey(key: unknown): string {
-  if (typeof key !== "string") throw new CacheError("INVALID_KEY", "key must be a string");
-  return key;
 }
 
 /** `options.namespace` if it can be read (the engine reports what is wrong with it). */
