@@ -6,9 +6,9 @@ import type { WasmCache } from "./wasm/cachebus.js";
 
 /**
  * Connects `source` to the cache; returns the function that disconnects it. A source that is not
- * an EventTarget is `INVALID_OPTIONS`. A message `map` throws on, or returns something that is
- * neither an event nor a target, is dropped and reported as `PUSH_ERROR`; a source that closes or
- * errors is reported (`SOURCE_CLOSED`, `SOURCE_ERROR`).
+ * an EventTarget is `INVALID_OPTIONS`. A message whose `data` cannot be read, that `map` throws
+ * on, or that `map` turns into neither an event nor a target, is dropped and reported as
+ * `PUSH_ERROR`; a source that closes or errors is reported (`SOURCE_CLOSED`, `SOURCE_ERROR`).
  */
 export function connect(
   inner: WasmCache,
@@ -24,15 +24,16 @@ export function connect(
       }),
     );
   const onMessage = (event: Event) => {
-    let data = (event as MessageEvent).data;
-    if (typeof data === "string") {
-      try {
-        data = JSON.parse(data);
-      } catch {
-        // not JSON: map gets the text itself
-      }
-    }
     try {
+      // Inside the try: a `data` getter may throw too (an event built by app code, say).
+      let data = (event as MessageEvent).data;
+      if (typeof data === "string") {
+        try {
+          data = JSON.parse(data);
+        } catch {
+          // not JSON: map gets the text itself
+        }
+      }
       const result = map(data);
       if (result === undefined || result === null) return;
       inner.pushed(result);
