@@ -551,14 +551,12 @@ impl<V, C: Clock> Engine<V, C> {
         self.stats.rejected_messages += 1;
     }
 
-    /// Reports that `key`'s persisted value could not be read because its storage is missing or
-    /// closed; the entry itself is kept.
-    pub fn note_unreadable(&mut self, tier: Tier, key: &str) {
-        self.diagnostics.push(Diagnostic {
-            code: ErrorCode::StorageUnavailable,
-            key: Some(key.to_owned()),
-            tier: Some(tier),
-        });
+    /// Reports (and counts) that a persistent tier could not be read because its storage is
+    /// missing, closed or throws: `key`'s persisted value (the entry itself is kept), or, without
+    /// a key, the tier's entries when loading a scope.
+    pub fn note_unreadable(&mut self, tier: Tier, key: Option<String>) {
+        self.stats.storage_unavailable += 1;
+        self.diagnostics.push(Diagnostic { code: ErrorCode::StorageUnavailable, key, tier: Some(tier) });
     }
 
     /// Records a persisted entry found unreadable or foreign (already removed by the caller).

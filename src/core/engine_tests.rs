@@ -362,6 +362,21 @@ fn hydration_adds_live_entries_and_deletes_expired_ones() {
 }
 
 #[test]
+fn an_unreadable_tier_is_reported_and_counted_and_the_entry_kept() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "v".into(), opts(Tier::Local)).unwrap();
+    cache.note_unreadable(Tier::Local, Some("k".into()));
+    cache.note_unreadable(Tier::Local, None);
+    let diagnostics = cache.take_diagnostics();
+    assert_eq!(
+        diagnostics.iter().map(|d| (d.code, d.key.as_deref())).collect::<Vec<_>>(),
+        [(ErrorCode::StorageUnavailable, Some("k")), (ErrorCode::StorageUnavailable, None)]
+    );
+    assert_eq!(cache.stats().storage_unavailable, 2);
+    assert_eq!(tier_of(&mut cache, "k"), Tier::Local);
+}
+
+#[test]
 fn an_idb_failure_after_the_write_keeps_the_entry_in_memory_only() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "v".into(), opts(Tier::Idb)).unwrap();

@@ -116,7 +116,10 @@ export interface CacheStats {
   corrupt: number;
   /** Persistent writes kept in memory only because their tier stayed full. */
   quotaExceeded: number;
-  /** Persistent writes kept in memory only because their storage was missing or threw. */
+  /**
+   * Persistent writes kept in memory only, and loads or reads of a persistent tier that failed,
+   * because its storage was missing or threw (each a `STORAGE_UNAVAILABLE` diagnostic).
+   */
   storageUnavailable: number;
   /** Messages from other tabs refused as malformed, foreign or oversized. */
   rejectedMessages: number;

@@ -318,6 +318,67 @@ test("a full localStorage evicts our least recently used entries; an entry too b
   await context.close();
 });
 
+test("a localStorage whose getItem throws is reported (STORAGE_UNAVAILABLE) when loading and reading; nothing is deleted", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "getitem", user: "alice" });
+  await run(page, () => {
+    cache.set("a", "value a", { tier: "local" });
+    cache.set("b", "value b", { tier: "local" });
+  });
+  const refuse = () => {
+    window.realGetItem ??= Storage.prototype.getItem;
+    Storage.prototype.getItem = function () {
+      throw new DOMException("getItem refused", "SecurityError");
+    };
+  };
+  await reload();
+  await run(page, refuse);
+  await open({ namespace: "getitem", user: "alice" });
+  const atLoad = await run(page, () => ({
+    a: cache.get("a") ?? "not loaded",
+    storageUnavailable: cache.stats().storageUnavailable,
+    codes: window.diagnostics.map((d) => `${d.code} ${d.tier} ${d.key}`),
+  }));
+  assert.deepEqual(atLoad, {
+    a: "not loaded",
+    storageUnavailable: 1,
+    codes: ["STORAGE_UNAVAILABLE local null"],
+  });
+
+  await reload();
+  // A memory budget small enough that the next write unloads both local values.
+  await open({ namespace: "getitem", user: "alice", budgets: { memoryBytes: 200 } });
+  const onRead = await run(page, async (refuse) => {
+    cache.set("c", "x".repeat(150));
+    const unloaded = [cache.get("a"), cache.get("b")];
+    eval(refuse)();
+    const a = await cache.read("a");
+    Storage.prototype.getItem = window.realGetItem;
+    return {
+      unloaded,
+      a: a ?? "unreadable",
+      stillIndexed: cache.peek("a") !== undefined,
+      b: await cache.read("b"),
+      stored: Object.keys(localStorage).sort(),
+      corrupt: cache.stats().corrupt,
+      storageUnavailable: cache.stats().storageUnavailable,
+      codes: window.diagnostics.map((d) => `${d.code} ${d.tier} ${d.key}`),
+    };
+  }, `(${refuse})`);
+  assert.deepEqual(onRead, {
+    unloaded: [undefined, undefined],
+    a: "unreadable",
+    stillIndexed: true,
+    b: "value b",
+    stored: ["cachebus:getitem:alice:a", "cachebus:getitem:alice:b"],
+    corrupt: 0,
+    storageUnavailable: 1,
+    codes: ["STORAGE_UNAVAILABLE local a"],
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("where storage throws (a sandboxed frame), persistent writes fall back to memory and say so", async () => {
   const context = await env.browser.newContext();
   const page = await context.newPage();
@@ -350,8 +411,9 @@ test("where storage throws (a sandboxed frame), persistent writes fall back to m
     storageThrows: true,
     values: ["local value", "idb value"],
     tiers: ["memory", "memory"],
-    storageUnavailable: 2,
-    events: ["STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE idb"],
+    storageUnavailable: 3,
+    // localStorage could not be loaded (createCache), then neither write could be persisted.
+    events: ["STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE idb"],
   });
   await context.close();
 });
