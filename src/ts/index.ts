@@ -74,8 +74,9 @@ export interface Cache {
    */
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T>;
   /**
-   * Calls `listener` on every change of `key` (written, invalidated, removed, turned stale or
-   * expired with time, cleared by a user switch, or a fetch of it failed). A `304 Not Modified`
+   * Calls `listener` on every change of `key` (written, invalidated, removed, its persisted copy
+   * evicted, turned stale or expired with time, cleared by a user switch, or a fetch of it
+   * failed). A `304 Not Modified`
    * is not a change, unless it made a stale entry fresh again. Returns the function that
    * unsubscribes.
    */

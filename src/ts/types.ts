@@ -143,8 +143,12 @@ export interface CacheErrorEventDetail {
   user: string | null;
 }
 
-/** The kind of a change in a `cachebus:change` event. */
-export type ChangeKind = "set" | "invalidate" | "remove" | "expire" | "clear";
+/**
+ * The kind of a change in a `cachebus:change` event. `"evict"`: the entries lost their persisted
+ * copy to make room in their tier (a full localStorage, or a tier budget); their values stay in
+ * memory in this tab, as `memory` entries.
+ */
+export type ChangeKind = "set" | "invalidate" | "remove" | "evict" | "expire" | "clear";
 
 /**
  * `detail` of a `cachebus:change` event on `window`: one event per call and kind, however many
