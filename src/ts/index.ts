@@ -76,9 +76,8 @@ export interface Cache {
   /**
    * Calls `listener` on every change of `key` (written, invalidated, removed, its persisted copy
    * evicted, turned stale or expired with time, cleared by a user switch, or a fetch of it
-   * failed). A `304 Not Modified`
-   * is not a change, unless it made a stale entry fresh again. Returns the function that
-   * unsubscribes.
+   * failed). A `304 Not Modified` is not a change, unless it made a stale entry fresh again.
+   * Returns the function that unsubscribes.
    */
   subscribe(key: string, listener: () => void): () => void;
   /**

@@ -116,7 +116,8 @@ export interface Cached<T> {
  */
 export function useCached<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Cached<T> {
   const cache = useCache();
-  // Checked here: the fetches below run in effects, whose failures the hook shows through `error`.
+  // Checked while rendering: the fetches below run in effects that swallow their rejections (a
+  // fetcher's failure shows through `error`), where a wrong argument would go unnoticed.
   if (typeof fetcher !== "function") throw new CacheError("INVALID_OPTIONS", "fetcher must be a function");
   const checked = fetchOptions(options);
   const [isFetching, setFetching] = useState(false);
