@@ -165,7 +165,14 @@ fn the_js_names_made_once_are_the_cores_names() {
     for tier in Tier::ALL {
         same(names::tier(tier), tier.as_str());
     }
-    for kind in [ChangeKind::Set, ChangeKind::Invalidate, ChangeKind::Remove, ChangeKind::Expire, ChangeKind::Clear] {
+    for kind in [
+        ChangeKind::Set,
+        ChangeKind::Invalidate,
+        ChangeKind::Remove,
+        ChangeKind::Evict,
+        ChangeKind::Expire,
+        ChangeKind::Clear,
+    ] {
         same(names::kind(kind), kind.as_str());
     }
     for origin in [Origin::Local, Origin::Tab, Origin::Push] {

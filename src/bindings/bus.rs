@@ -13,7 +13,7 @@ use web_sys::StorageEvent;
 
 use super::cache::{with_engine, Core};
 use super::errors::to_js;
-use super::options::target;
+use super::options::{entries, items, target, text, ILL_FORMED};
 use crate::core::{
     check, CacheError, ErrorCode, Found, Millis, Origin, PushLedger, PushSource, Received, Request, Rules, Scope,
     Target,
@@ -26,6 +26,7 @@ const BAD_NAME: CacheError =
     CacheError::new(ErrorCode::InvalidOptions, "an event name must be a string of 1-256 characters");
 const REENTRANT: CacheError =
     CacheError::new(ErrorCode::Reentrant, "the cache was called from code it was running (toJSON, migrate)");
+const BAD_TARGET: CacheError = CacheError::new(ErrorCode::InvalidTarget, "a target could not be read");
 const BAD_RULES: CacheError = CacheError::new(
     ErrorCode::InvalidOptions,
     "rules must map event names to a target, an array of targets, or a function of the detail",
@@ -114,7 +115,7 @@ pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Resu
         return Err(BAD_RULES);
     }
     let mut rules = Vec::new();
-    for entry in Object::entries(table.unchecked_ref()).iter() {
+    for entry in entries(table, BAD_RULES)?.iter() {
         let entry = Array::from(&entry);
         let name = event_name(&entry.get(0))?;
         let rule = entry.get(1);
@@ -285,10 +286,10 @@ fn parse_targets(value: &JsValue) -> Result<Vec<Target>, CacheError> {
     if value.is_undefined() || value.is_null() {
         return Ok(Vec::new());
     }
-    if Array::is_array(value) {
-        return Array::from(value).iter().map(|t| target(&t)).collect();
+    match items(value, BAD_TARGET)? {
+        Some(items) => items.iter().map(target).collect(),
+        None => target(value).map(|t| vec![t]),
     }
-    target(value).map(|t| vec![t])
 }
 
 /// A rule is a function (checked when it runs) or a target or array of targets (checked now).
@@ -300,7 +301,7 @@ fn check_rule(rule: &JsValue) -> Result<(), CacheError> {
 }
 
 fn event_name(name: &JsValue) -> Result<String, CacheError> {
-    name.as_string().filter(|n| crate::core::valid_event_name(n)).ok_or(BAD_NAME)
+    text(name, ILL_FORMED)?.filter(|n| crate::core::valid_event_name(n)).ok_or(BAD_NAME)
 }
 
 /// The current scope; `REENTRANT` when the engine is busy with a call that ran app code.

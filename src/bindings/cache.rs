@@ -216,7 +216,7 @@ impl WasmCache {
                 return Ok(value);
             }
             let loaded = match tier {
-                Some(Tier::Local) => Ok(local.load(&scope, &key).map(|(value, _)| value)),
+                Some(Tier::Local) => local.load(&scope, &key).map(|found| found.map(|(value, _)| value)),
                 Some(Tier::Idb) => idb.read(&scope, &key).await,
                 _ => return Ok(JsValue::UNDEFINED),
             };
@@ -231,7 +231,7 @@ impl WasmCache {
                     }
                     Err(_) => {
                         // The storage is closed or gone: nothing to say about the entry; keep it.
-                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), &key);
+                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), Some(key.clone()));
                         Ok(JsValue::UNDEFINED)
                     }
                     Ok(None) => {
@@ -499,6 +499,9 @@ async fn hydrate(engine: &Rc<Core>, local: &LocalStore, idb: &IdbStore, scope: &
         }
         for key in found.corrupt {
             engine.note_corrupt(Tier::Local, Some(key));
+        }
+        if found.unavailable {
+            engine.note_unreadable(Tier::Local, None);
         }
         Ok(())
     });

@@ -1,6 +1,6 @@
 //! Reading options, targets and keys from JS, refusing wrong types with typed errors.
 
-use js_sys::{Array, Function};
+use js_sys::{Array, Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{
@@ -28,6 +28,13 @@ const BAD_TARGET: CacheError = CacheError::new(
 );
 const BAD_DEDUP: CacheError = CacheError::new(ErrorCode::InvalidOptions, "dedupMs must be a number >= 0");
 const BAD_NAMES: CacheError = CacheError::new(ErrorCode::InvalidOptions, "expected a string or an array of strings");
+/// A key, prefix, pattern, tag, event name or legacy name holding a lone surrogate.
+pub(crate) const ILL_FORMED: CacheError = CacheError::new(
+    ErrorCode::InvalidKey,
+    "keys, prefixes, patterns, tags and event names must be well-formed UTF-16 (no lone surrogates)",
+);
+const ILL_FORMED_USER: CacheError =
+    CacheError::new(ErrorCode::InvalidUser, "user must be well-formed UTF-16 (no lone surrogates)");
 
 #[wasm_bindgen]
 extern "C" {
@@ -76,6 +83,23 @@ extern "C" {
     fn dedup_ms(this: &Props) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch)]
     fn force(this: &Props) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, getter, catch)]
+    fn length(this: &Props) -> Result<JsValue, JsValue>;
+
+    /// `Array.isArray`, which throws for a revoked proxy (js-sys's would throw through wasm).
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+
+    /// `Object.entries`, whose getters and proxy traps may throw.
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = entries)]
+    fn object_entries(value: &JsValue) -> Result<Array, JsValue>;
+
+    /// A JS string, asked about its UTF-16.
+    type Text;
+
+    /// `String.prototype.isWellFormed`; an `Err` in browsers that predate it (before 2023).
+    #[wasm_bindgen(method, catch, js_name = isWellFormed)]
+    fn is_well_formed(this: &Text) -> Result<bool, JsValue>;
 }
 
 /// How long a finished fetch serves callers when `dedupMs` is not given (SWR's default).
@@ -146,7 +170,7 @@ pub(crate) fn set_options(options: &JsValue) -> Result<SetOptions, CacheError> {
         return Err(NOT_AN_OBJECT);
     }
     let tags = match optional(read(options, Props::tags)?) {
-        Some(tags) => strings(&tags).filter(|t| t.iter().all(|t| !t.is_empty())).ok_or(BAD_TAGS)?,
+        Some(tags) => strings(&tags, UNREADABLE)?.filter(|t| t.iter().all(|t| !t.is_empty())).ok_or(BAD_TAGS)?,
         None => Vec::new(),
     };
     let etag = optional(read(options, Props::etag)?).map(|e| e.as_string().ok_or(BAD_ETAG)).transpose()?;
@@ -180,50 +204,93 @@ pub(crate) fn fetch_options(options: &JsValue, revalidate: bool) -> Result<Fetch
 }
 
 /// A target: `"key"`, `{ key }`, `{ prefix }`, `{ pattern }`, `{ tags: [...] }` or `{ all: true }`.
+/// One that cannot be read (a throwing getter, a proxy) is no target: `INVALID_TARGET`.
 pub(crate) fn target(value: &JsValue) -> Result<Target, CacheError> {
-    if let Some(key) = value.as_string() {
+    if let Some(key) = text(value, ILL_FORMED)? {
         return Target::key(&key);
     }
     if !value.is_object() {
         return Err(BAD_TARGET);
     }
-    let text = |getter: Getter| -> Result<Option<String>, CacheError> {
-        optional(read(value, getter)?).map(|v| v.as_string().ok_or(BAD_TARGET)).transpose()
-    };
-    if let Some(key) = text(Props::key)? {
+    if let Some(key) = target_text(value, Props::key)? {
         return Target::key(&key);
     }
-    if let Some(prefix) = text(Props::prefix)? {
+    if let Some(prefix) = target_text(value, Props::prefix)? {
         return Target::prefix(&prefix);
     }
-    if let Some(pattern) = text(Props::pattern)? {
+    if let Some(pattern) = target_text(value, Props::pattern)? {
         return Target::pattern(&pattern);
     }
-    if let Some(tags) = optional(read(value, Props::tags)?) {
-        return Target::tags(strings(&tags).ok_or(BAD_TARGET)?);
+    if let Some(tags) = optional(read(value, Props::tags).map_err(|_| BAD_TARGET)?) {
+        return Target::tags(strings(&tags, BAD_TARGET)?.ok_or(BAD_TARGET)?);
     }
-    if read(value, Props::all)?.is_truthy() {
+    if read(value, Props::all).map_err(|_| BAD_TARGET)?.is_truthy() {
         return Ok(Target::All);
     }
     Err(BAD_TARGET)
 }
 
-/// A user id: `undefined`/`null` for signed out, else a string.
-pub(crate) fn user(value: &JsValue) -> Result<Option<String>, CacheError> {
-    optional(value.clone()).map(|u| u.as_string().ok_or(USER_NOT_STRING)).transpose()
+/// A string field of a target object, when given.
+fn target_text(value: &JsValue, getter: Getter) -> Result<Option<String>, CacheError> {
+    match optional(read(value, getter).map_err(|_| BAD_TARGET)?) {
+        Some(field) => text(&field, ILL_FORMED)?.ok_or(BAD_TARGET).map(Some),
+        None => Ok(None),
+    }
 }
 
-/// A key given by JS: it must be a string (its content is checked by the core).
+/// A user id: `undefined`/`null` for signed out, else a string.
+pub(crate) fn user(value: &JsValue) -> Result<Option<String>, CacheError> {
+    match optional(value.clone()) {
+        Some(user) => text(&user, ILL_FORMED_USER)?.ok_or(USER_NOT_STRING).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A key given by JS: it must be a well-formed string (its content is checked by the core).
 pub(crate) fn key(key: &JsValue) -> Result<String, CacheError> {
-    key.as_string().ok_or(KEY_NOT_STRING)
+    text(key, ILL_FORMED)?.ok_or(KEY_NOT_STRING)
 }
 
 /// A string or an array of strings.
 pub(crate) fn names(value: &JsValue) -> Result<Vec<String>, CacheError> {
-    match value.as_string() {
+    match text(value, ILL_FORMED)? {
         Some(name) => Ok(vec![name]),
-        None => strings(value).ok_or(BAD_NAMES),
+        None => strings(value, UNREADABLE)?.ok_or(BAD_NAMES),
     }
+}
+
+/// `Object.entries(value)`: `[name, value]` pairs, a plain array of plain arrays (safe to read);
+/// `unreadable` when a getter or a proxy trap throws.
+pub(crate) fn entries(value: &JsValue, unreadable: CacheError) -> Result<Array, CacheError> {
+    object_entries(value).map_err(|_| unreadable)
+}
+
+/// `value` as a Rust string, `None` when it is not a string. A string holding a lone surrogate is
+/// `ill_formed`: UTF-8 cannot hold one, so it would arrive as U+FFFD and two keys would share an
+/// entry.
+pub(crate) fn text(value: &JsValue, ill_formed: CacheError) -> Result<Option<String>, CacheError> {
+    let Some(text) = value.as_string() else { return Ok(None) };
+    // Every lone surrogate arrives as U+FFFD, so only a text showing one needs JS to judge it.
+    if text.contains('\u{FFFD}') && !well_formed(value) {
+        return Err(ill_formed);
+    }
+    Ok(Some(text))
+}
+
+/// Whether the JS string `text` holds no lone surrogate.
+fn well_formed(text: &JsValue) -> bool {
+    text.unchecked_ref::<Text>().is_well_formed().unwrap_or_else(|_| text.unchecked_ref::<JsString>().is_valid_utf16())
+}
+
+/// The items of `value` when it is an array (`None` otherwise), read through calls that catch: a
+/// proxy whose traps throw, or a revoked one, is `unreadable`, never an exception through wasm.
+pub(crate) fn items(value: &JsValue, unreadable: CacheError) -> Result<Option<Vec<JsValue>>, CacheError> {
+    if !is_array(value).map_err(|_| unreadable)? {
+        return Ok(None);
+    }
+    let length = read(value, Props::length).map_err(|_| unreadable)?.as_f64().unwrap_or(0.0);
+    // Read in place: `Array::from` would copy the array first.
+    (0..length as u32).map(|i| Reflect::get_u32(value, i).map_err(|_| unreadable)).collect::<Result<_, _>>().map(Some)
 }
 
 fn tier(options: &JsValue) -> Result<Option<Tier>, CacheError> {
@@ -236,12 +303,17 @@ fn duration(options: &JsValue, getter: Getter) -> Result<Option<Ttl>, CacheError
     optional(read(options, getter)?).map(|ms| ms.as_f64().ok_or(TTL_NOT_NUMBER).and_then(Ttl::from_ms)).transpose()
 }
 
-fn strings(value: &JsValue) -> Option<Vec<String>> {
-    if !Array::is_array(value) {
-        return None;
+/// An array of strings (`None`: not one); `unreadable` as in [`items`], lone surrogates refused.
+fn strings(value: &JsValue, unreadable: CacheError) -> Result<Option<Vec<String>>, CacheError> {
+    let Some(items) = items(value, unreadable)? else { return Ok(None) };
+    let mut strings = Vec::with_capacity(items.len());
+    for item in &items {
+        match text(item, ILL_FORMED)? {
+            Some(text) => strings.push(text),
+            None => return Ok(None),
+        }
     }
-    // Read in place: `Array::from` would copy the array first.
-    value.unchecked_ref::<Array>().iter().map(|v| v.as_string()).collect()
+    Ok(Some(strings))
 }
 
 fn optional_object(obj: &JsValue, getter: Getter) -> Result<Option<JsValue>, CacheError> {

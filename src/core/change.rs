@@ -13,8 +13,11 @@ pub enum ChangeKind {
     Set,
     /// Entries were marked stale.
     Invalidate,
-    /// Entries were deleted (by a removal, or evicted to stay within a budget).
+    /// Entries were deleted (by a removal, or evicted with nothing left to keep in memory).
     Remove,
+    /// Entries lost their persisted copy to make room in their tier (its quota or budget); their
+    /// values stay in memory, as memory entries.
+    Evict,
     /// Entries were found expired and dropped.
     Expire,
     /// Every entry of a scope went (user switch or clear).
@@ -22,12 +25,13 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
-    /// The JS name (`"set"`, `"invalidate"`, `"remove"`, `"expire"`, `"clear"`).
+    /// The JS name (`"set"`, `"invalidate"`, `"remove"`, `"evict"`, `"expire"`, `"clear"`).
     pub fn as_str(self) -> &'static str {
         match self {
             ChangeKind::Set => "set",
             ChangeKind::Invalidate => "invalidate",
             ChangeKind::Remove => "remove",
+            ChangeKind::Evict => "evict",
             ChangeKind::Expire => "expire",
             ChangeKind::Clear => "clear",
         }

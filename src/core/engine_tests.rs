@@ -239,16 +239,63 @@ fn clearing_a_user_deletes_only_that_users_entries() {
 }
 
 #[test]
-fn a_full_tier_evicts_its_least_recently_used_entries_and_retries_once() {
+fn a_full_tier_evicts_the_persisted_copy_of_its_least_recently_used_entries_and_retries_once() {
     let Harness { mut cache, local, .. } = harness_with(|_| {}, 10);
-    cache.set("old", "aaaa".into(), opts(Tier::Local)).unwrap();
+    cache.set("old", "aaaa".into(), SetOptions { tags: vec!["t".into()], ..opts(Tier::Local) }).unwrap();
     cache.set("used", "bbbb".into(), opts(Tier::Local)).unwrap();
     get(&mut cache, "used");
+    cache.take_changes();
+    let generation = cache.generation("old");
     cache.set("new", "cccc".into(), SetOptions { size: 4, ..opts(Tier::Local) }).unwrap();
     assert_eq!(stored(&local), ["shop:alice:new", "shop:alice:used"]);
-    assert_eq!(get(&mut cache, "old"), None, "the evicted entry is gone from memory too");
+    assert_eq!(get(&mut cache, "old").as_deref(), Some("aaaa"), "the evicted entry stays in memory");
+    assert_eq!(tier_of(&mut cache, "old"), Tier::Memory);
+    assert_eq!(cache.generation("old"), generation, "its value did not change: fetches go on");
+    assert_eq!(cache.stats().tier(Tier::Local), TierUsage { entries: 2, bytes: 8 });
+    assert_eq!(cache.stats().tier(Tier::Memory), TierUsage { entries: 3, bytes: 12 });
     assert_eq!(cache.stats().evictions, 1);
+    let kinds: Vec<_> = cache.take_changes().into_iter().map(|c| (c.kind, c.keys, c.tags)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (ChangeKind::Evict, vec!["old".to_owned()], vec!["t".to_owned()]),
+            (ChangeKind::Set, vec!["new".to_owned()], vec![])
+        ]
+    );
     assert!(cache.take_diagnostics().is_empty(), "eviction made room: nothing to report");
+}
+
+#[test]
+fn a_full_tier_frees_a_tenth_of_its_bytes_at_once_so_the_next_writes_fit() {
+    let Harness { mut cache, local, .. } = harness_with(|_| {}, 100);
+    for i in 0..25 {
+        cache.set(&format!("k{i:02}"), "1234".into(), opts(Tier::Local)).unwrap();
+    }
+    assert_eq!(cache.stats().evictions, 0, "100 bytes hold 25 entries of 4");
+    cache.set("k25", "1234".into(), opts(Tier::Local)).unwrap();
+    // A tenth of the tier's 100 bytes: three entries of 4 (12 bytes), not just the one needed.
+    assert_eq!(cache.stats().evictions, 3);
+    assert!(!stored(&local)
+        .iter()
+        .any(|k| ["shop:alice:k00", "shop:alice:k01", "shop:alice:k02"].contains(&k.as_str())));
+    cache.set("k26", "1234".into(), opts(Tier::Local)).unwrap();
+    cache.set("k27", "1234".into(), opts(Tier::Local)).unwrap();
+    assert_eq!(cache.stats().evictions, 3, "the next writes find room without evicting");
+    assert_eq!(cache.stats().tier(Tier::Local).entries, 25);
+    assert_eq!(cache.stats().tier(Tier::Memory).entries, 28, "every value written is still held");
+}
+
+#[test]
+fn an_evicted_entry_whose_value_is_not_in_memory_goes() {
+    let Harness { mut cache, local, .. } = harness_with(|o| o.budgets[Tier::Memory.index()] = Some(4), 8);
+    cache.set("a", "aaaa".into(), opts(Tier::Local)).unwrap();
+    cache.set("b", "bbbb".into(), opts(Tier::Local)).unwrap();
+    assert_eq!(cache.unloaded_tier("a"), Some(Tier::Local), "the memory budget unloaded a");
+    cache.take_changes();
+    cache.set("c", "cccc".into(), opts(Tier::Local)).unwrap();
+    assert_eq!(stored(&local), ["shop:alice:b", "shop:alice:c"]);
+    assert!(cache.peek("a").unwrap().is_none(), "nothing of a was left to keep");
+    assert_eq!(cache.take_changes()[0].kind, ChangeKind::Remove);
 }
 
 #[test]
@@ -338,6 +385,8 @@ fn a_tier_budget_evicts_its_own_lru_entries() {
     assert_eq!(stored(&local), ["shop:alice:k2", "shop:alice:k3"]);
     assert_eq!(cache.stats().tier(Tier::Local), TierUsage { entries: 2, bytes: 8 });
     assert_eq!(cache.stats().evictions, 1);
+    assert_eq!(get(&mut cache, "k1").as_deref(), Some("1234"), "k1 lost its persisted copy only");
+    assert_eq!(tier_of(&mut cache, "k1"), Tier::Memory);
 }
 
 #[test]
@@ -359,6 +408,21 @@ fn hydration_adds_live_entries_and_deletes_expired_ones() {
     assert!(!cache.hydrate("", Some("bad".into()), meta(None)), "invalid keys are not hydrated");
     assert_eq!(get(&mut cache, "live").as_deref(), Some("y"));
     assert_eq!(cache.remove(&Target::tags(vec!["t".into()]).unwrap()).unwrap(), 1, "hydrated tags are indexed");
+}
+
+#[test]
+fn an_unreadable_tier_is_reported_and_counted_and_the_entry_kept() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "v".into(), opts(Tier::Local)).unwrap();
+    cache.note_unreadable(Tier::Local, Some("k".into()));
+    cache.note_unreadable(Tier::Local, None);
+    let diagnostics = cache.take_diagnostics();
+    assert_eq!(
+        diagnostics.iter().map(|d| (d.code, d.key.as_deref())).collect::<Vec<_>>(),
+        [(ErrorCode::StorageUnavailable, Some("k")), (ErrorCode::StorageUnavailable, None)]
+    );
+    assert_eq!(cache.stats().storage_unavailable, 2);
+    assert_eq!(tier_of(&mut cache, "k"), Tier::Local);
 }
 
 #[test]

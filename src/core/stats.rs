@@ -27,7 +27,8 @@ pub struct Stats {
     pub corrupt: u64,
     /// Persistent writes kept in memory only because their tier stayed full.
     pub quota_exceeded: u64,
-    /// Persistent writes kept in memory only because their storage was missing or threw.
+    /// Persistent writes kept in memory only, and reads that found nothing to read, because their
+    /// storage was missing or threw.
     pub storage_unavailable: u64,
     /// Messages from other tabs refused as malformed, foreign or oversized.
     pub rejected_messages: u64,

@@ -26,7 +26,8 @@ export type CacheErrorCode =
  * - `CORRUPT_ENTRY`: a persisted entry was unreadable or foreign; it was removed.
  * - `HANDLER_ERROR`: an `on` handler threw; `RULE_ERROR`: a rule threw or returned no target.
  * - `BROADCAST_FAILED`: an event's detail could not be sent to the other tabs (not cloneable).
- * - `PUSH_ERROR`: a pushed message `map` threw on or could not turn into an event or a target;
+ * - `PUSH_ERROR`: a pushed message whose `data` could not be read, or that `map` threw on or
+ *   could not turn into an event or a target;
  *   `SOURCE_CLOSED` / `SOURCE_ERROR`: a connected source closed or failed.
  */
 export type DiagnosticCode =

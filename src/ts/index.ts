@@ -9,6 +9,7 @@
  */
 import type { WasmCache } from "./wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
+import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions } from "./args.js";
 import { discardDatabase, openDatabase } from "./database.js";
 import { Fetches } from "./fetches.js";
 import { Mutations } from "./mutations.js";
@@ -38,7 +39,13 @@ export { CacheError, HttpError, type CacheErrorCode, type DiagnosticCode } from 
 export { httpJson, notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./fetch.js";
 export type * from "./types.js";
 
-/** A cache for one namespace and the current user. Methods throw {@link CacheError} on bad input. */
+/**
+ * A cache for one namespace and the current user. Every method checks its arguments: a wrong one
+ * is a {@link CacheError} with a code, thrown by the methods that return a value and rejected by
+ * those that return a promise (`fetch`, `mutate`, `read`, `remove`, `switchUser`, `clearUser`),
+ * which never throw. Nothing a caller's getter or proxy throws escapes: it is `INVALID_OPTIONS`
+ * (`INVALID_TARGET` in a target).
+ */
 export interface Cache {
   /** The namespace given to {@link createCache}. */
   readonly namespace: string;
@@ -67,10 +74,10 @@ export interface Cache {
    */
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T>;
   /**
-   * Calls `listener` on every change of `key` (written, invalidated, removed, turned stale or
-   * expired with time, cleared by a user switch, or a fetch of it failed). A `304 Not Modified`
-   * is not a change, unless it made a stale entry fresh again. Returns the function that
-   * unsubscribes.
+   * Calls `listener` on every change of `key` (written, invalidated, removed, its persisted copy
+   * evicted, turned stale or expired with time, cleared by a user switch, or a fetch of it
+   * failed). A `304 Not Modified` is not a change, unless it made a stale entry fresh again.
+   * Returns the function that unsubscribes.
    */
   subscribe(key: string, listener: () => void): () => void;
   /**
@@ -132,7 +139,8 @@ export interface Cache {
  * call and shared by every later one. Rejects with a {@link CacheError} when options are invalid.
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
-  const throttle = (options as CacheOptions | undefined)?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
+  // The facade's own option; the engine reads (and checks) the others.
+  const throttle = plainOptions<CacheOptions>(options, ["focusThrottleMs"])?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
   if (typeof throttle !== "number" || !(throttle >= 0)) {
     throw new CacheError("INVALID_OPTIONS", "focusThrottleMs must be a number >= 0");
   }
@@ -147,15 +155,6 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     await discardDatabase(await opening); // a failed wasm load too: no connection left open
     throw error;
   }
-}
-
-/**
- * `key` if it is a string, else the engine's `INVALID_KEY`: the hot paths take the key as a Rust
- * `&str`, which the glue would otherwise coerce or fail on with a TypeError.
- */
-function checkedKey(key: unknown): string {
-  if (typeof key !== "string") throw new CacheError("INVALID_KEY", "key must be a string");
-  return key;
 }
 
 /** `options.namespace` if it can be read (the engine reports what is wrong with it). */
@@ -217,9 +216,13 @@ class BoundCache implements Cache {
   }
 
   fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T> {
-    const answer = this.#fetches.fetch(key, fetcher, options);
-    this.#revalidator.sync(key);
-    return answer;
+    return rejecting(() => {
+      checkedKey(key);
+      if (typeof fetcher !== "function") throw new CacheError("INVALID_OPTIONS", "fetcher must be a function");
+      const answer = this.#fetches.fetch(key, fetcher, fetchOptions(options));
+      this.#revalidator.sync(key);
+      return answer;
+    });
   }
 
   on<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): () => void {
@@ -229,11 +232,13 @@ class BoundCache implements Cache {
   }
 
   emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void {
-    this.#inner.emit(name, detail, options?.crossTab !== false);
+    const crossTab = plainOptions<EmitOptions>(options, ["crossTab"])?.crossTab;
+    optionOfType(crossTab, "boolean", "crossTab");
+    this.#inner.emit(name, detail, crossTab !== false);
   }
 
   rules(table: Record<string, Rule>, options?: RulesOptions): () => void {
-    const id = this.#inner.rules(table, options?.fallback);
+    const id = this.#inner.rules(table, plainOptions<RulesOptions>(options, ["fallback"])?.fallback);
     return () => this.#inner.removeRules(id);
   }
 
@@ -249,7 +254,7 @@ class BoundCache implements Cache {
   }
 
   mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options?: MutateOptions<T>): Promise<T> {
-    return this.#mutations.mutate(key, valueOrUpdater, options);
+    return rejecting(() => this.#mutations.mutate(checkedKey(key), valueOrUpdater, mutateOptions<T>(options)));
   }
 
   subscribe(key: string, listener: () => void): () => void {
@@ -303,5 +308,14 @@ class BoundCache implements Cache {
     this.#transitions.stop();
     this.#fetches.close();
     this.#inner.close();
+  }
+}
+
+/** `run()`, with what it throws delivered as a rejection: methods returning a promise never throw. */
+function rejecting<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return run();
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

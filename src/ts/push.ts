@@ -1,6 +1,6 @@
 // Internal: server push. Listens to a WebSocket, an EventSource or any EventTarget's `message`
 // events and turns what `map` returns into an emitted event or an invalidation.
-import type { DiagnosticCode } from "./errors.js";
+import { CacheError, type DiagnosticCode } from "./errors.js";
 import type { PushResult } from "./types.js";
 import type { WasmCache } from "./wasm/cachebus.js";
 
@@ -27,13 +27,14 @@ function fingerprintOf(data: unknown, lastEventId: unknown): string | undefined 
 }
 
 /**
- * Connects `source` to the cache; returns the function that disconnects it. A message `map`
- * throws on, or returns something that is neither an event nor a target, is dropped and
- * reported as `PUSH_ERROR`; a source that closes or errors is reported (`SOURCE_CLOSED`,
- * `SOURCE_ERROR`).
+ * Connects `source` to the cache; returns the function that disconnects it. A source that is not
+ * an EventTarget is `INVALID_OPTIONS`. A message whose `data` cannot be read, that `map` throws
+ * on, or that `map` turns into neither an event nor a target, is dropped and reported as
+ * `PUSH_ERROR`; a source that closes or errors is reported (`SOURCE_CLOSED`, `SOURCE_ERROR`).
  */
 export function connect(inner: WasmCache, source: EventTarget, map: (data: unknown) => PushResult): () => void {
   const connection = (lastConnection += 1);
+  checkSource(source);
   const report = (code: DiagnosticCode, event: string, error?: unknown) =>
     dispatchEvent(
       new CustomEvent("cachebus:error", {
@@ -61,12 +62,45 @@ export function connect(inner: WasmCache, source: EventTarget, map: (data: unkno
   };
   const onClose = () => report("SOURCE_CLOSED", "close");
   const onError = () => report("SOURCE_ERROR", "error");
-  source.addEventListener("message", onMessage);
-  source.addEventListener("close", onClose);
-  source.addEventListener("error", onError);
-  return () => {
-    source.removeEventListener("message", onMessage);
-    source.removeEventListener("close", onClose);
-    source.removeEventListener("error", onError);
+  const listeners = [
+    ["message", onMessage],
+    ["close", onClose],
+    ["error", onError],
+  ] as const;
+  const disconnect = () => {
+    for (const [type, listener] of listeners) {
+      try {
+        source.removeEventListener(type, listener);
+      } catch {
+        // a source that throws here has nothing of ours to keep
+      }
+    }
   };
+  try {
+    for (const [type, listener] of listeners) source.addEventListener(type, listener);
+  } catch {
+    disconnect();
+    throw new CacheError("INVALID_OPTIONS", "the source refused its listeners");
+  }
+  return disconnect;
+}
+
+/**
+ * Refuses, with `INVALID_OPTIONS`, a source without `addEventListener` and `removeEventListener`
+ * methods (duck-typed: a WebSocket or EventSource of another frame, or a reconnecting wrapper,
+ * is not `instanceof EventTarget` here).
+ */
+function checkSource(source: unknown): asserts source is EventTarget {
+  let listens = false;
+  try {
+    const target = source as EventTarget;
+    listens =
+      typeof source === "object" &&
+      source !== null &&
+      typeof target.addEventListener === "function" &&
+      typeof target.removeEventListener === "function";
+  } catch {
+    // a proxy or getter that throws: no source
+  }
+  if (!listens) throw new CacheError("INVALID_OPTIONS", "source must be an EventTarget (a WebSocket, an EventSource...)");
 }

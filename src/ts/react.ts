@@ -25,6 +25,8 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from "react";
+import { fetchOptions } from "./args.js";
+import { CacheError } from "./errors.js";
 import { createCache, type Cache } from "./index.js";
 import type { Fetcher, FetchOptions } from "./fetch.js";
 import { observe } from "./observe.js";
@@ -41,10 +43,13 @@ export interface CacheProviderProps extends CacheOptions {
 
 /**
  * Creates the cache for its subtree (once per namespace) and switches user when the `user` prop
- * changes: the previous user's entries are invisible at once.
+ * changes: the previous user's entries are invisible at once. When `createCache` or the switch
+ * fails (a wrong namespace or user), the provider throws its {@link CacheError} to the nearest
+ * error boundary.
  */
 export function CacheProvider({ children, fallback = null, ...options }: CacheProviderProps) {
   const [cache, setCache] = useState<Cache | null>(null);
+  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
   // The user whose entries the cache holds; until a switch completes, children are not rendered
   // (they would show the previous user's data for a frame).
   const [activeUser, setActiveUser] = useState(options.user);
@@ -52,10 +57,13 @@ export function CacheProvider({ children, fallback = null, ...options }: CachePr
   useEffect(() => {
     let alive = true;
     let created: Cache | undefined;
-    createCache({ ...initial.current, namespace: options.namespace }).then((c) => {
-      if (alive) setCache((created = c));
-      else c.close();
-    });
+    createCache({ ...initial.current, namespace: options.namespace }).then(
+      (c) => {
+        if (alive) setCache((created = c));
+        else c.close();
+      },
+      (error: unknown) => alive && setFailure({ error }),
+    );
     return () => {
       alive = false;
       created?.close();
@@ -65,11 +73,15 @@ export function CacheProvider({ children, fallback = null, ...options }: CachePr
     if (!cache) return;
     let current = true;
     const switching = cache.user === options.user ? Promise.resolve() : cache.switchUser(options.user);
-    void switching.then(() => current && setActiveUser(options.user));
+    switching.then(
+      () => current && setActiveUser(options.user),
+      (error: unknown) => current && setFailure({ error }),
+    );
     return () => {
       current = false;
     };
   }, [cache, options.user]);
+  if (failure) throw failure.error;
   const ready = cache !== null && activeUser === options.user && cache.user === options.user;
   return createElement(CacheContext.Provider, { value: cache }, ready ? children : fallback);
 }
@@ -108,13 +120,17 @@ export interface Refreshed<T> {
 /**
  * The value of `key` through the cache: fetched with `fetcher` when missing or stale, shared by
  * every component that asks, re-rendered when it changes (not when a 304 or an equal value
- * arrives).
+ * arrives). Wrong arguments throw a {@link CacheError} while rendering.
  */
 export function useCached<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Cached<T> {
   const cache = useCache();
+  // Checked while rendering: the fetches below run in effects that swallow their rejections (a
+  // fetcher's failure shows through `error`), where a wrong argument would go unnoticed.
+  if (typeof fetcher !== "function") throw new CacheError("INVALID_OPTIONS", "fetcher must be a function");
+  const checked = fetchOptions(options);
   const [isFetching, setFetching] = useState(false);
-  const latest = useRef({ fetcher, options });
-  latest.current = { fetcher, options };
+  const latest = useRef({ fetcher, options: checked });
+  latest.current = { fetcher, options: checked };
   const run = useCallback(
     async (force: boolean): Promise<Refreshed<T>> => {
       setFetching(true);
@@ -180,6 +196,7 @@ function useEntry<T>(cache: Cache, key: string): Entry<T> {
 /** Calls `handler` on every `name` event on `window` while mounted (the latest handler). */
 export function useCacheEvent<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): void {
   const cache = useCache();
+  if (typeof handler !== "function") throw new CacheError("INVALID_OPTIONS", "handler must be a function");
   const latest = useRef(handler);
   latest.current = handler;
   useEffect(() => cache.on<D>(name, (event) => latest.current(event)), [cache, name]);
@@ -201,9 +218,16 @@ export function useMutate(): <T>(
   return useCallback((key, valueOrUpdater, options) => cache.mutate(key, valueOrUpdater, options), [cache]);
 }
 
-/** The cache's `stats()`, refreshed on every change (`cachebus:change`) and every `intervalMs`. */
+/**
+ * The cache's `stats()`, refreshed on every change (`cachebus:change`) and every `intervalMs`
+ * (a finite number > 0).
+ */
 export function useCacheStats(intervalMs = 1_000): CacheStats {
   const cache = useCache();
+  // setInterval would take a string, 0 or Infinity as "as often as possible".
+  if (typeof intervalMs !== "number" || !(intervalMs > 0 && intervalMs < Infinity)) {
+    throw new CacheError("INVALID_OPTIONS", "intervalMs must be a finite number > 0");
+  }
   const [stats, setStats] = useState(() => cache.stats());
   useEffect(() => {
     const update = () => setStats(cache.stats());

@@ -122,7 +122,10 @@ export interface CacheStats {
   corrupt: number;
   /** Persistent writes kept in memory only because their tier stayed full. */
   quotaExceeded: number;
-  /** Persistent writes kept in memory only because their storage was missing or threw. */
+  /**
+   * Persistent writes kept in memory only, and loads or reads of a persistent tier that failed,
+   * because its storage was missing or threw (each a `STORAGE_UNAVAILABLE` diagnostic).
+   */
   storageUnavailable: number;
   /** Messages from other tabs refused as malformed, foreign or oversized. */
   rejectedMessages: number;
@@ -146,8 +149,12 @@ export interface CacheErrorEventDetail {
   user: string | null;
 }
 
-/** The kind of a change in a `cachebus:change` event. */
-export type ChangeKind = "set" | "invalidate" | "remove" | "expire" | "clear";
+/**
+ * The kind of a change in a `cachebus:change` event. `"evict"`: the entries lost their persisted
+ * copy to make room in their tier (a full localStorage, or a tier budget); their values stay in
+ * memory in this tab, as `memory` entries.
+ */
+export type ChangeKind = "set" | "invalidate" | "remove" | "evict" | "expire" | "clear";
 
 /**
  * `detail` of a `cachebus:change` event on `window`: one event per call and kind, however many

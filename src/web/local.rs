@@ -1,7 +1,8 @@
 //! The `local` tier: entries as JSON envelopes in `localStorage`, under scoped storage keys.
 //!
-//! Every access is fallible: a missing or disabled storage (sandboxed frame, privacy settings)
-//! makes writes fail as unavailable and reads find nothing; a full storage fails as quota.
+//! Every access is fallible: a missing or disabled storage (sandboxed frame, privacy settings),
+//! or one whose methods throw, makes writes and reads fail as unavailable (the caller reports
+//! it); a full storage fails as quota.
 //! Keys without our scope prefix are never read, rewritten or removed, except the legacy keys a
 //! caller names in [`LocalStore::clean_legacy`].
 
@@ -45,6 +46,8 @@ pub struct Loaded {
     pub entries: Vec<(String, JsValue, EntryMeta)>,
     /// Keys (without prefix) of corrupt entries, already removed.
     pub corrupt: Vec<String>,
+    /// localStorage is missing or threw while being read: what it holds was not (all) loaded.
+    pub unavailable: bool,
 }
 
 impl LocalStore {
@@ -55,34 +58,45 @@ impl LocalStore {
     }
 
     /// Every entry of `scope`. Corrupt entries and entries of another version that `migrate`
-    /// cannot bring forward are removed; migrated entries are rewritten.
+    /// cannot bring forward are removed; migrated entries are rewritten. A storage that is
+    /// missing or throws is `unavailable`: reading stops at the first failure (it will not
+    /// answer the next key either), keeping what was read.
     pub fn load_scope(&self, scope: &Scope) -> Loaded {
         let mut loaded = Loaded::default();
         let prefix = scope.storage_prefix();
-        for storage_key in self.keys() {
+        let Ok(keys) = self.keys() else {
+            loaded.unavailable = true;
+            return loaded;
+        };
+        for storage_key in keys {
             let Some(key) = storage_key.strip_prefix(&prefix).map(str::to_owned) else { continue };
             match self.load_key(&storage_key) {
-                Some((value, meta)) => loaded.entries.push((key, value, meta)),
-                None if self.get_item(&storage_key).is_some() => {
+                Ok(Some((value, meta))) => loaded.entries.push((key, value, meta)),
+                Ok(None) if matches!(self.get_item(&storage_key), Ok(Some(_))) => {
                     self.remove_item(&storage_key);
                     loaded.corrupt.push(key);
                 }
-                None => {} // dropped for its version
+                Ok(None) => {} // dropped for its version
+                Err(_) => {
+                    loaded.unavailable = true;
+                    break;
+                }
             }
         }
         loaded
     }
 
     /// The entry of `scope` under `key`, or `None` when missing, corrupt (left for the caller to
-    /// report via [`LocalStore::remove_corrupt`]) or of a version that was dropped.
-    pub fn load(&self, scope: &Scope, key: &str) -> Option<(JsValue, EntryMeta)> {
+    /// report via [`LocalStore::remove_corrupt`]) or of a version that was dropped; `Err` when
+    /// the storage is missing or throws (the entry may well be intact).
+    pub fn load(&self, scope: &Scope, key: &str) -> Result<Option<(JsValue, EntryMeta)>, StoreError> {
         self.load_key(&storage_key(scope, key))
     }
 
     /// Removes the entry under `key` if it is present but unreadable; returns whether it was.
     pub fn remove_corrupt(&self, scope: &Scope, key: &str) -> bool {
         let storage_key = storage_key(scope, key);
-        let corrupt = self.get_item(&storage_key).is_some_and(|text| decode(&text, Tier::Local).is_none());
+        let corrupt = matches!(self.get_item(&storage_key), Ok(Some(text)) if decode(&text, Tier::Local).is_none());
         if corrupt {
             self.remove_item(&storage_key);
         }
@@ -117,39 +131,42 @@ impl LocalStore {
                     None => key == name,
                 })
         };
-        let doomed: Vec<String> = self.keys().into_iter().filter(|key| matches(key)).collect();
+        // A storage that cannot be listed holds nothing this can remove.
+        let doomed: Vec<String> = self.keys().unwrap_or_default().into_iter().filter(|key| matches(key)).collect();
         for key in &doomed {
             self.remove_item(key);
         }
         doomed.len()
     }
 
-    fn load_key(&self, storage_key: &str) -> Option<(JsValue, EntryMeta)> {
-        let text = self.get_item(storage_key)?;
-        let Decoded { mut meta, version, value } = decode(&text, Tier::Local)?;
+    fn load_key(&self, storage_key: &str) -> Result<Option<(JsValue, EntryMeta)>, StoreError> {
+        let Some(text) = self.get_item(storage_key)? else { return Ok(None) };
+        let Some(Decoded { mut meta, version, value }) = decode(&text, Tier::Local) else { return Ok(None) };
         meta.size = weight(storage_key, &text);
-        match self.versioning.judge(&version, &value) {
+        Ok(match self.versioning.judge(&version, &value) {
             Verdict::Current => Some((value, meta)),
-            Verdict::Migrated(value) => {
-                let text = encode(&meta, &self.versioning.version, &value).ok()?;
-                self.set_item(storage_key, &text).ok()?;
-                Some((value, meta))
-            }
+            Verdict::Migrated(value) => encode(&meta, &self.versioning.version, &value)
+                .and_then(|text| self.set_item(storage_key, &text))
+                .ok()
+                .map(|()| (value, meta)),
             Verdict::Drop => {
                 self.remove_item(storage_key);
                 None
             }
-        }
+        })
     }
 
-    fn keys(&self) -> Vec<String> {
-        let Some(storage) = &self.storage else { return Vec::new() };
-        let count = storage.length().unwrap_or(0);
-        (0..count).filter_map(|i| storage.key(i).ok().flatten()).collect()
+    /// Every key of the storage; `Err` when it is missing or its `length` or `key` throws.
+    fn keys(&self) -> Result<Vec<String>, StoreError> {
+        let storage = self.storage.as_ref().ok_or(StoreError::Unavailable)?;
+        let count = storage.length().map_err(|_| StoreError::Unavailable)?;
+        (0..count).filter_map(|i| storage.key(i).map_err(|_| StoreError::Unavailable).transpose()).collect()
     }
 
-    fn get_item(&self, storage_key: &str) -> Option<JsString> {
-        self.storage.as_ref()?.unchecked_ref::<TextStorage>().get_text(storage_key).ok().flatten()
+    /// The text under `storage_key`; `Err` when the storage is missing or `getItem` throws.
+    fn get_item(&self, storage_key: &str) -> Result<Option<JsString>, StoreError> {
+        let storage = self.storage.as_ref().ok_or(StoreError::Unavailable)?;
+        storage.unchecked_ref::<TextStorage>().get_text(storage_key).map_err(|_| StoreError::Unavailable)
     }
 
     fn set_item(&self, storage_key: &str, text: &JsString) -> Result<(), StoreError> {
@@ -180,7 +197,7 @@ impl Store<JsValue> for LocalStore {
         let storage_key = storage_key(scope, key);
         let value = match value {
             Some(value) => value.clone(),
-            None => self.load_key(&storage_key).map(|(value, _)| value).ok_or(StoreError::Unavailable)?,
+            None => self.load_key(&storage_key)?.map(|(value, _)| value).ok_or(StoreError::Unavailable)?,
         };
         let text = encode(meta, &self.versioning.version, &value)?;
         self.set_item(&storage_key, &text)?;
@@ -193,7 +210,7 @@ impl Store<JsValue> for LocalStore {
 
     fn clear_scope(&mut self, scope: &Scope) {
         let prefix = scope.storage_prefix();
-        for key in self.keys().into_iter().filter(|key| key.starts_with(&prefix)) {
+        for key in self.keys().unwrap_or_default().into_iter().filter(|key| key.starts_with(&prefix)) {
             self.remove_item(&key);
         }
     }

@@ -33,6 +33,8 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, static_string)]
     static REMOVE: JsString = "remove";
     #[wasm_bindgen(thread_local_v2, static_string)]
+    static EVICT: JsString = "evict";
+    #[wasm_bindgen(thread_local_v2, static_string)]
     static EXPIRE: JsString = "expire";
     #[wasm_bindgen(thread_local_v2, static_string)]
     static CLEAR: JsString = "clear";
@@ -70,6 +72,7 @@ pub fn kind(kind: ChangeKind) -> JsString {
         ChangeKind::Set => SET.with(JsString::clone),
         ChangeKind::Invalidate => INVALIDATE.with(JsString::clone),
         ChangeKind::Remove => REMOVE.with(JsString::clone),
+        ChangeKind::Evict => EVICT.with(JsString::clone),
         ChangeKind::Expire => EXPIRE.with(JsString::clone),
         ChangeKind::Clear => CLEAR.with(JsString::clone),
     }

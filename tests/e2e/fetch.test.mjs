@@ -126,12 +126,8 @@ test("a call joins the fetch in flight only while the engine would: not after a 
     const fetches = cache.stats().fetches;
     const late = cache.fetch("late", fetcher).catch((error) => error.code);
     cache.close();
-    let closed;
-    try {
-      cache.fetch("late", fetcher); // a join of "late" is refused like any call after close
-    } catch (error) {
-      closed = error.code;
-    }
+    // A join of "late" is refused like any call after close (rejected: fetch never throws).
+    const closed = await cache.fetch("late", fetcher).catch((error) => error.code);
     return { sameFlight: first === joined, callsAfterInvalidate, callsAfterSwitch, answers, fetches, closed, late: await late };
   });
   assert.deepEqual(result, {

@@ -106,3 +106,39 @@ test("a failing source is reported; the function connect returns disconnects", a
   assert.deepEqual(result, { states: ["stale", "fresh"], errors: ["SOURCE_ERROR"] });
   await context.close();
 });
+
+test("a message whose data cannot be read is a PUSH_ERROR, not an uncaught error; later messages still apply", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems } = await tab(context);
+  const result = await page.evaluate(async () => {
+    window.detail = undefined;
+    addEventListener("cachebus:error", (event) => (window.detail = event.detail));
+    const source = new EventTarget();
+    cache.connect(source, () => ({ tags: ["balance"] }));
+    const unreadable = new Event("message");
+    const failure = new Error("data getter threw");
+    Object.defineProperty(unreadable, "data", {
+      get() {
+        throw failure;
+      },
+    });
+    source.dispatchEvent(unreadable);
+    const afterUnreadable = cache.peek("balance").state;
+    source.dispatchEvent(new MessageEvent("message", { data: "{}" }));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    return {
+      afterUnreadable,
+      after: cache.peek("balance").state,
+      errors,
+      detail: { code: detail?.code, event: detail?.event, sameError: detail?.error === failure },
+    };
+  });
+  assert.deepEqual(result, {
+    afterUnreadable: "fresh",
+    after: "stale",
+    errors: ["PUSH_ERROR"],
+    detail: { code: "PUSH_ERROR", event: "message", sameError: true },
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});

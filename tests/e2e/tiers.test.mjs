@@ -281,18 +281,22 @@ test("corrupt, truncated and foreign entries planted by hand are misses, removed
   await context.close();
 });
 
-test("a full localStorage evicts our least recently used entries; an entry too big stays in memory", async () => {
+test("a full localStorage evicts the persisted copy of our least recently used entries; an entry too big stays in memory", async () => {
   const { page, context, problems, open } = await freshPage();
   await open({ namespace: "quota", user: "alice" });
-  const result = await run(page, () => {
+  const result = await run(page, async () => {
     const mb = "x".repeat(1_150_000);
+    const changes = [];
+    addEventListener("cachebus:change", (event) => changes.push(`${event.detail.kind} ${event.detail.keys}`));
     for (let i = 1; i <= 4; i++) cache.set(`k${i}`, `${i}${mb}`, { tier: "local" });
     cache.get("k1"); // k1 is now more recently used than k2
     cache.set("k5", `5${mb}`, { tier: "local" }); // about 5.75 M characters in all: over the quota
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const afterEviction = {
       persisted: Object.keys(localStorage).sort(),
-      k2: cache.get("k2") ?? "evicted",
+      k2: [cache.get("k2") === `2${mb}`, cache.peek("k2").tier],
       evictions: cache.stats().evictions,
+      changes: [...changes],
       diagnostics: window.diagnostics.length,
     };
     cache.set("huge", "y".repeat(6_000_000), { tier: "local" });
@@ -306,14 +310,143 @@ test("a full localStorage evicts our least recently used entries; an entry too b
   });
   assert.deepEqual(result.afterEviction, {
     persisted: ["cachebus:quota:alice:k1", "cachebus:quota:alice:k3", "cachebus:quota:alice:k4", "cachebus:quota:alice:k5"],
-    k2: "evicted",
+    k2: [true, "memory"], // still readable in this tab, as a memory entry
     evictions: 1,
+    changes: ["set k1,k2,k3,k4", "evict k2", "set k5"],
     diagnostics: 0,
   });
   assert.equal(result.huge, 6_000_000);
   assert.equal(result.hugeTier, "memory");
   assert.equal(result.quotaExceeded, 1);
   assert.deepEqual(result.codes, ["QUOTA_EXCEEDED huge"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("localStorage past its quota: every entry stays readable in the tab, evictions come in batches and are announced", async () => {
+  const { page, context, problems, open } = await freshPage();
+  await open({ namespace: "pressure", user: "alice" });
+  const result = await run(page, async () => {
+    // Counts the quota errors the browser throws; every call still goes to the real setItem.
+    const setItem = Storage.prototype.setItem;
+    let quotaThrows = 0;
+    Storage.prototype.setItem = function (...args) {
+      try {
+        return setItem.apply(this, args);
+      } catch (error) {
+        if (error.name === "QuotaExceededError") quotaThrows += 1;
+        throw error;
+      }
+    };
+    const evicted = new Set();
+    const kinds = new Set();
+    addEventListener("cachebus:change", (event) => {
+      kinds.add(event.detail.kind);
+      if (event.detail.kind === "evict") for (const key of event.detail.keys) evicted.add(key);
+    });
+    const kilobyte = "v".repeat(1_000);
+    try {
+      for (let i = 0; i < 10_000; i++) cache.set(`k${i}`, `${i}:${kilobyte}`, { tier: "local" });
+    } finally {
+      Storage.prototype.setItem = setItem;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    let unreadable = 0;
+    let memoryOnly = 0;
+    for (let i = 0; i < 10_000; i++) {
+      if (cache.get(`k${i}`) !== `${i}:${kilobyte}`) unreadable += 1;
+      if (cache.peek(`k${i}`)?.tier === "memory") memoryOnly += 1;
+    }
+    let unreadableThroughRead = 0;
+    for (let i = 0; i < 10_000; i += 97) if ((await cache.read(`k${i}`)) !== `${i}:${kilobyte}`) unreadableThroughRead += 1;
+    const persisted = Object.keys(localStorage).filter((key) => key.startsWith("cachebus:pressure:alice:"));
+    return {
+      unreadable,
+      unreadableThroughRead,
+      quotaThrows,
+      evicted: evicted.size,
+      evictedArePersisted: persisted.some((key) => evicted.has(key.slice("cachebus:pressure:alice:".length))),
+      memoryOnly,
+      persisted: persisted.length,
+      kinds: [...kinds].sort(),
+      evictions: cache.stats().evictions,
+      localEntries: cache.stats().tiers.local.entries,
+      diagnostics: window.diagnostics.map((d) => d.code),
+    };
+  });
+  assert.equal(result.unreadable, 0, "every written key reads back from memory");
+  assert.equal(result.unreadableThroughRead, 0, "and through read()");
+  // Each quota error frees a batch (a tenth of the tier): a handful of throws, not one a write.
+  assert.ok(result.quotaThrows > 0 && result.quotaThrows <= 20, `${result.quotaThrows} quota errors`);
+  assert.ok(result.evicted > 4_000, `${result.evicted} entries lost their persisted copy`);
+  assert.equal(result.evictedArePersisted, false);
+  assert.equal(result.memoryOnly, result.evicted, "what lost its persisted copy is a memory entry");
+  assert.equal(result.persisted + result.evicted, 10_000);
+  assert.equal(result.localEntries, result.persisted);
+  assert.equal(result.evictions, result.evicted);
+  assert.deepEqual(result.kinds, ["evict", "set"]);
+  assert.deepEqual(result.diagnostics, [], "every write found room after a batch: no QUOTA_EXCEEDED");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a localStorage whose getItem throws is reported (STORAGE_UNAVAILABLE) when loading and reading; nothing is deleted", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "getitem", user: "alice" });
+  await run(page, () => {
+    cache.set("a", "value a", { tier: "local" });
+    cache.set("b", "value b", { tier: "local" });
+  });
+  const refuse = () => {
+    window.realGetItem ??= Storage.prototype.getItem;
+    Storage.prototype.getItem = function () {
+      throw new DOMException("getItem refused", "SecurityError");
+    };
+  };
+  await reload();
+  await run(page, refuse);
+  await open({ namespace: "getitem", user: "alice" });
+  const atLoad = await run(page, () => ({
+    a: cache.get("a") ?? "not loaded",
+    storageUnavailable: cache.stats().storageUnavailable,
+    codes: window.diagnostics.map((d) => `${d.code} ${d.tier} ${d.key}`),
+  }));
+  assert.deepEqual(atLoad, {
+    a: "not loaded",
+    storageUnavailable: 1,
+    codes: ["STORAGE_UNAVAILABLE local null"],
+  });
+
+  await reload();
+  // A memory budget small enough that the next write unloads both local values.
+  await open({ namespace: "getitem", user: "alice", budgets: { memoryBytes: 200 } });
+  const onRead = await run(page, async (refuse) => {
+    cache.set("c", "x".repeat(150));
+    const unloaded = [cache.get("a"), cache.get("b")];
+    eval(refuse)();
+    const a = await cache.read("a");
+    Storage.prototype.getItem = window.realGetItem;
+    return {
+      unloaded,
+      a: a ?? "unreadable",
+      stillIndexed: cache.peek("a") !== undefined,
+      b: await cache.read("b"),
+      stored: Object.keys(localStorage).sort(),
+      corrupt: cache.stats().corrupt,
+      storageUnavailable: cache.stats().storageUnavailable,
+      codes: window.diagnostics.map((d) => `${d.code} ${d.tier} ${d.key}`),
+    };
+  }, `(${refuse})`);
+  assert.deepEqual(onRead, {
+    unloaded: [undefined, undefined],
+    a: "unreadable",
+    stillIndexed: true,
+    b: "value b",
+    stored: ["cachebus:getitem:alice:a", "cachebus:getitem:alice:b"],
+    corrupt: 0,
+    storageUnavailable: 1,
+    codes: ["STORAGE_UNAVAILABLE local a"],
+  });
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -350,8 +483,9 @@ test("where storage throws (a sandboxed frame), persistent writes fall back to m
     storageThrows: true,
     values: ["local value", "idb value"],
     tiers: ["memory", "memory"],
-    storageUnavailable: 2,
-    events: ["STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE idb"],
+    storageUnavailable: 3,
+    // localStorage could not be loaded (createCache), then neither write could be persisted.
+    events: ["STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE local", "STORAGE_UNAVAILABLE idb"],
   });
   await context.close();
 });
