@@ -2,24 +2,11 @@
 // (entry or not), a fetch never outlives its user, across tabs the newer change wins, one push
 // costs one request per tab, a failed first load shows its error, and logout leaves nothing.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { WebSocketServer } from "ws";
-import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
+import { test } from "node:test";
+import { openCachePage, startPackageServer, useBrowser, useWebSocketServer } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
-let wss;
-let sockets = [];
-
-before(async () => {
-  wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  wss.on("connection", (socket) => sockets.push(socket));
-  await new Promise((resolve) => wss.once("listening", resolve));
-});
-
-after(() => {
-  for (const socket of sockets) socket.terminate();
-  wss.close();
-});
+const ws = useWebSocketServer();
 
 /** A tab of `context` with `window.cache` for `namespace` and `user`, and `window.sleep`. */
 function tab(context, namespace, user = "alice") {
@@ -131,8 +118,8 @@ test("across tabs the newer change wins: a late answer never overwrites another 
 
 test("one push to tabs that each connect to the source costs one refetch per tab, not one per tab per tab", async () => {
   const context = await env.browser.newContext();
-  sockets = [];
-  const port = wss.address().port;
+  const connected = ws.sockets.length;
+  const port = ws.port;
   const tabs = [];
   for (let i = 0; i < 3; i++) {
     const t = await tab(context, "fan-out");
@@ -151,6 +138,7 @@ test("one push to tabs that each connect to the source costs one refetch per tab
     }, port);
     tabs.push(t);
   }
+  const sockets = ws.sockets.slice(connected);
   assert.equal(sockets.length, 3);
   const counts = async () => {
     await new Promise((resolve) => setTimeout(resolve, 300));

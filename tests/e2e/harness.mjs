@@ -8,6 +8,7 @@ import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 import { chromium } from "playwright-core";
+import { WebSocketServer } from "ws";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -195,4 +196,25 @@ export async function openCachePage(context, url, options, setup) {
   }, options);
   if (setup) await page.evaluate(setup);
   return { page, problems };
+}
+
+/**
+ * Registers `before`/`after` hooks that run a WebSocket server on 127.0.0.1 for the calling test
+ * file. Returns an object whose `port` is set once `before` has run and whose `sockets` lists the
+ * server's side of every connection, in order.
+ */
+export function useWebSocketServer() {
+  const ws = { port: undefined, sockets: [] };
+  let server;
+  before(async () => {
+    server = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    server.on("connection", (socket) => ws.sockets.push(socket));
+    await new Promise((resolve) => server.once("listening", resolve));
+    ws.port = server.address().port;
+  });
+  after(() => {
+    for (const socket of ws.sockets) socket.terminate();
+    server?.close();
+  });
+  return ws;
 }

@@ -1,27 +1,13 @@
 // Server push in real Chromium: a WebSocket server on 127.0.0.1 (started and stopped here) pushes
 // to one tab; cache.connect turns messages into events and invalidations, which reach a second tab.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { WebSocketServer } from "ws";
-import { openCachePage, startPackageServer, useBrowser } from "./harness.mjs";
+import { test } from "node:test";
+import { openCachePage, startPackageServer, useBrowser, useWebSocketServer } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
-let sockets;
-let wss;
+const ws = useWebSocketServer();
 
-before(async () => {
-  sockets = [];
-  wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-  wss.on("connection", (socket) => sockets.push(socket));
-  await new Promise((resolve) => wss.once("listening", resolve));
-});
-
-after(() => {
-  for (const socket of sockets) socket.terminate();
-  wss.close();
-});
-
-const push = (message) => sockets.at(-1).send(typeof message === "string" ? message : JSON.stringify(message));
+const push = (message) => ws.sockets.at(-1).send(typeof message === "string" ? message : JSON.stringify(message));
 
 /** A page with `window.cache` (namespace push, user alice) holding a balance and an asset list. */
 function tab(context) {
@@ -43,7 +29,7 @@ test("pushed messages become events and invalidations here and in other tabs; ba
   const context = await env.browser.newContext();
   const a = await tab(context);
   const b = await tab(context);
-  const port = wss.address().port;
+  const port = ws.port;
   await a.page.evaluate(async (port) => {
     const socket = new WebSocket(`ws://127.0.0.1:${port}`);
     await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
@@ -81,7 +67,7 @@ test("pushed messages become events and invalidations here and in other tabs; ba
   assert.deepEqual(inB.appEvents, [5], "the pushed event reached the other tab");
   assert.ok(inB.changes.includes("tab invalidate balance"), inB.changes.join(" | "));
 
-  sockets.at(-1).close();
+  ws.sockets.at(-1).close();
   await a.page.waitForFunction(() => window.errors.includes("SOURCE_CLOSED"));
   assert.deepEqual([...a.problems, ...b.problems], []);
   await context.close();
