@@ -5,6 +5,12 @@
 /** The database layout version; version 1 kept a `meta` store, dropped on upgrade. */
 const VERSION = 2;
 
+/** The stores of the current layout, and how each is created. */
+const STORES: Record<string, IDBObjectStoreParameters> = {
+  values: {},
+  journal: { autoIncrement: true },
+};
+
 /** An open database, and whether this call created it. */
 export interface OpenedDatabase {
   db: IDBDatabase;
@@ -30,15 +36,8 @@ export function openDatabase(namespace: unknown): Promise<OpenedDatabase | undef
       return;
     }
     request.onupgradeneeded = (event) => {
-      const db = request.result;
       created = event.oldVersion === 0;
-      if (event.oldVersion >= 1) {
-        // Version 1's per-entry metadata records: a cache can be refilled, so its stores go.
-        db.deleteObjectStore("meta");
-        db.deleteObjectStore("values");
-      }
-      db.createObjectStore("values");
-      db.createObjectStore("journal", { autoIncrement: true });
+      upgrade(request.result, event.oldVersion);
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -49,6 +48,22 @@ export function openDatabase(namespace: unknown): Promise<OpenedDatabase | undef
     };
     request.onerror = () => resolve(undefined);
   });
+}
+
+/**
+ * Brings a database of any earlier layout to exactly the current one. Before version 2 the
+ * stores held version 1's per-entry metadata, or were made by other code that opened the name
+ * (with no version, or stores of its own): a cache can be refilled, so none is kept. Only
+ * stores that exist are deleted (deleting a missing one throws and aborts the upgrade, which
+ * left the database at version 1 and every `idb` write lost on reload).
+ */
+function upgrade(db: IDBDatabase, oldVersion: number): void {
+  for (const name of Array.from(db.objectStoreNames)) {
+    if (oldVersion < 2 || !Object.hasOwn(STORES, name)) db.deleteObjectStore(name);
+  }
+  for (const [name, parameters] of Object.entries(STORES)) {
+    if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, parameters);
+  }
 }
 
 /**

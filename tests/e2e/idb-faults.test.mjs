@@ -1,0 +1,113 @@
+// Faults of the IndexedDB tier in real Chromium: garbage planted in its stores, an upgrade blocked
+// by another connection, databases of any earlier layout, and what the tier saves: fetches and
+// reads answered from IndexedDB, and writes announced to the other tabs.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createApi } from "./api.mjs";
+import { startPackageServer, useBrowser } from "./harness.mjs";
+
+const api = createApi();
+const env = useBrowser(() => startPackageServer({ api }));
+
+/**
+ * A page of `context` on the package page. `open(options)` (re)loads the package and creates
+ * `window.cache`, recording `cachebus:error` details in `window.diagnostics` and
+ * `cachebus:change` events as `"origin kind keys"` in `window.changes`; `reload()` reloads.
+ */
+async function tab(context) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  await page.goto(env.server.url);
+  const open = (options) =>
+    page.evaluate(async (options) => {
+      window.cachebus = await import("/pkg/index.js");
+      if (!window.diagnostics) {
+        window.diagnostics = [];
+        window.changes = [];
+        addEventListener("cachebus:error", (event) => window.diagnostics.push(event.detail));
+        addEventListener("cachebus:change", (e) => changes.push(`${e.detail.origin} ${e.detail.kind} ${e.detail.keys}`));
+        window.settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
+      }
+      window.cache = await window.cachebus.createCache(options);
+    }, options);
+  const reload = async () => {
+    await page.reload();
+    await page.waitForLoadState();
+  };
+  return { page, problems, open, reload };
+}
+
+/** `raw(page, name, fn)`: runs `fn(db)` (a page function's source) on IndexedDB database `name`, closes it. */
+const raw = (page, name, fn) =>
+  page.evaluate(
+    ([name, fn]) =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open(name);
+        request.onerror = () => reject(request.error);
+        request.onsuccess = async () => {
+          const db = request.result;
+          try {
+            resolve(await eval(fn)(db));
+          } catch (error) {
+            reject(error);
+          } finally {
+            db.close();
+          }
+        };
+      }),
+    [name, `(${fn})`],
+  );
+
+/** Every `[key, record]` of `store` in database `name`, in key order. */
+const dump = (page, name, store) =>
+  raw(page, name, (db) => new Promise((resolve, reject) => {
+    const tx = db.transaction(store);
+    const keys = tx.objectStore(store).getAllKeys();
+    const values = tx.objectStore(store).getAll();
+    tx.oncomplete = () => resolve(keys.result.map((key, i) => [key, values.result[i]]));
+    tx.onerror = () => reject(tx.error);
+  }));
+
+/** The version and store names of database `name`. */
+const layout = (page, name) => raw(page, name, (db) => [db.version, [...db.objectStoreNames]]);
+
+test("databases of any earlier layout are upgraded to exactly the current one, and idb entries persist", async () => {
+  const plants = {
+    "empty version 1": () => new Promise((resolve) => {
+      const request = indexedDB.open("cachebus:layout"); // no version, nothing created
+      request.onsuccess = () => resolve(request.result.close());
+    }),
+    "version 1 with only values": () => new Promise((resolve) => {
+      const request = indexedDB.open("cachebus:layout", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("values").put("old", ["", "old"]);
+      request.onsuccess = () => resolve(request.result.close());
+    }),
+    "version 1 with a foreign store": () => new Promise((resolve) => {
+      const request = indexedDB.open("cachebus:layout", 1);
+      request.onupgradeneeded = () => request.result.createObjectStore("keyval", { autoIncrement: true }).add(1);
+      request.onsuccess = () => resolve(request.result.close());
+    }),
+  };
+  for (const [name, plant] of Object.entries(plants)) {
+    const context = await env.browser.newContext();
+    const { page, problems, open, reload } = await tab(context);
+    await page.evaluate(plant);
+    await open({ namespace: "layout" });
+    await page.evaluate(() => (cache.set("k", { kept: true }, { tier: "idb" }), cache.flush()));
+    await reload();
+    await open({ namespace: "layout" });
+    const result = await page.evaluate(async () => ({
+      k: await cache.read("k"),
+      old: (await cache.read("old")) ?? "gone",
+      codes: diagnostics.map((d) => d.code),
+    }));
+    assert.deepEqual(result, { k: { kept: true }, old: "gone", codes: [] }, name);
+    assert.deepEqual(await layout(page, "cachebus:layout"), [2, ["journal", "values"]], name);
+    assert.deepEqual(problems, [], name);
+    await context.close();
+  }
+});
+
+const requestsOf = (path) => api.requests.filter((r) => r.path === path).length;
+
