@@ -321,6 +321,24 @@ impl WasmCache {
         Ok(count(self.local.clean_legacy(&names)))
     }
 
+    /// Takes the namespace's IndexedDB database once the upgrade another connection blocked could
+    /// run (the cache was opened without it, its `idb` writes kept in memory): later writes
+    /// persist, and the current user's persisted entries are loaded (those held are kept).
+    /// Resolves when they are; a closed cache closes the database instead.
+    #[wasm_bindgen(js_name = attachDatabase)]
+    pub fn attach_database(&self, database: JsValue, created: bool) -> Promise {
+        let engine = self.engine.clone();
+        let idb = self.idb.clone();
+        future_to_promise(async move {
+            let Ok(db) = database.dyn_into() else { return Ok(JsValue::UNDEFINED) };
+            let scope = engine.engine.try_borrow().map(|engine| engine.scope().clone());
+            if let (true, Ok(scope)) = (idb.attach(db, created), scope) {
+                hydrate_idb(&engine, &idb, &scope).await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// Resolves when every pending IndexedDB write has committed.
     pub fn flush(&self) -> Promise {
         self.idb.flush()
@@ -486,6 +504,12 @@ async fn hydrate(engine: &Rc<Core>, local: &LocalStore, idb: &IdbStore, scope: &
         }
         Ok(())
     });
+    hydrate_idb(engine, idb, scope).await;
+}
+
+/// Loads `scope`'s IndexedDB metadata into the engine (values stay on disk until read); skipped
+/// if the user switched again meanwhile.
+async fn hydrate_idb(engine: &Rc<Core>, idb: &IdbStore, scope: &Scope) {
     let found = idb.load_scope(scope).await;
     let _ = with_engine(engine, |engine| {
         if engine.scope() == scope {

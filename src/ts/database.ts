@@ -18,35 +18,54 @@ export interface OpenedDatabase {
 }
 
 /**
- * Opens (creating or upgrading on first use) the database `cachebus:{namespace}`. Resolves
- * `undefined` when there is no namespace string, or IndexedDB is missing or refuses: the cache
- * then keeps `idb` entries in memory only and reports it.
+ * What opening found: the database, or `undefined` when there is none to use now. While other
+ * connections hold an older version open and do not close it, the upgrade waits for them but
+ * `createCache` does not: `opened` is then `undefined` and `unblocked` resolves with the database
+ * once they let go (`undefined` if the open then fails).
  */
-export function openDatabase(namespace: unknown): Promise<OpenedDatabase | undefined> {
+export interface Opening {
+  opened: OpenedDatabase | undefined;
+  unblocked?: Promise<OpenedDatabase | undefined>;
+}
+
+/**
+ * Opens (creating or upgrading on first use) the database `cachebus:{namespace}`. Without a
+ * database (no namespace string, IndexedDB missing or refusing, or the upgrade blocked), the
+ * cache keeps `idb` entries in memory only and reports it on writes.
+ */
+export function openDatabase(namespace: unknown): Promise<Opening> {
   if (typeof namespace !== "string" || namespace === "" || typeof indexedDB === "undefined") {
-    return Promise.resolve(undefined);
+    return Promise.resolve({ opened: undefined });
   }
   return new Promise((resolve) => {
     let created = false;
+    let unblock: ((opened: OpenedDatabase | undefined) => void) | undefined;
     let request: IDBOpenDBRequest;
     try {
       request = indexedDB.open(`cachebus:${namespace}`, VERSION);
     } catch {
-      resolve(undefined); // storage disabled for this origin
+      resolve({ opened: undefined }); // storage disabled for this origin
       return;
     }
     request.onupgradeneeded = (event) => {
       created = event.oldVersion === 0;
       upgrade(request.result, event.oldVersion);
     };
+    // Fired when another connection (a tab of older code, or code that opened the name itself)
+    // did not close on `versionchange`: the request stays pending until it does, possibly forever.
+    request.onblocked = () => {
+      if (unblock) return;
+      resolve({ opened: undefined, unblocked: new Promise((late) => (unblock = late)) });
+    };
     request.onsuccess = () => {
       const db = request.result;
       // Another tab deleting or upgrading the database must not wait on this connection: close
       // it; later writes then fall back to memory with a diagnostic, like any unavailable storage.
       db.onversionchange = () => db.close();
-      resolve({ db, created });
+      if (unblock) unblock({ db, created });
+      else resolve({ opened: { db, created } });
     };
-    request.onerror = () => resolve(undefined);
+    request.onerror = () => (unblock ? unblock(undefined) : resolve({ opened: undefined }));
   });
 }
 

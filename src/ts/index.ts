@@ -140,11 +140,16 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   const opening = openDatabase(namespaceOf(options));
   try {
     const bindings = await loadBindings();
-    const database = await opening;
-    const inner = await bindings.openCache(options, database?.db, database?.created ?? false);
-    return new BoundCache(inner, bindings.retryDelay, throttle);
+    const { opened, unblocked } = await opening;
+    const inner = await bindings.openCache(options, opened?.db, opened?.created ?? false);
+    const cache = new BoundCache(inner, bindings.retryDelay, throttle);
+    // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
+    void unblocked?.then((late) => late && inner.attachDatabase(late.db, late.created));
+    return cache;
   } catch (error) {
-    await discardDatabase(await opening); // a failed wasm load too: no connection left open
+    const { opened, unblocked } = await opening;
+    void unblocked?.then(discardDatabase);
+    await discardDatabase(opened); // a failed wasm load too: no connection left open
     throw error;
   }
 }

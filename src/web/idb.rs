@@ -44,7 +44,11 @@ pub struct IdbStore {
 }
 
 struct Shared {
-    db: Option<IdbDatabase>,
+    /// The database; `None` while it is missing, refused, or held back by another connection
+    /// (then [`IdbStore::attach`] brings it later).
+    db: RefCell<Option<IdbDatabase>>,
+    /// Whether [`IdbStore::close`] was called: a database attached later is closed at once.
+    closed: Cell<bool>,
     /// Whether the journal is known to be empty (a database just created, not yet written).
     empty: Cell<bool>,
     versioning: Versioning,
@@ -83,7 +87,8 @@ impl IdbStore {
     pub fn new(db: Option<IdbDatabase>, created: bool, versioning: Versioning) -> IdbStore {
         IdbStore {
             shared: Rc::new(Shared {
-                db,
+                db: RefCell::new(db),
+                closed: Cell::new(false),
                 empty: Cell::new(created),
                 versioning,
                 batch: RefCell::new(None),
@@ -95,6 +100,19 @@ impl IdbStore {
                 compact_after: Cell::new(COMPACT_AFTER),
             }),
         }
+    }
+
+    /// Takes the namespace's database after all, once an upgrade another connection blocked could
+    /// run (the store was made without one); `created`: as in [`IdbStore::new`]. Returns whether
+    /// it was taken: a closed store, or one that has a database already, closes it instead.
+    pub fn attach(&self, db: IdbDatabase, created: bool) -> bool {
+        if self.shared.closed.get() || self.shared.db.borrow().is_some() {
+            db.close();
+            return false;
+        }
+        self.shared.empty.set(created);
+        *self.shared.db.borrow_mut() = Some(db);
+        true
     }
 
     /// Sets who hears of transactions that aborted after their writes were accepted.
@@ -145,7 +163,7 @@ impl IdbStore {
     /// Replays `user`'s journal and compacts it into one snapshot record (see [`compact`]);
     /// `None` when IndexedDB is missing or refuses.
     async fn replay(&self, user: &str) -> Option<Replayed> {
-        let db = self.shared.db.as_ref()?;
+        let db = self.db()?;
         // Read-write: no other tab appends between the replay and the compaction.
         let tx = db.transaction_with_str_and_mode(JOURNAL, IdbTransactionMode::Readwrite).ok()?;
         let journal = tx.object_store(JOURNAL).ok()?;
@@ -161,7 +179,7 @@ impl IdbStore {
     /// The value of `scope`'s entry under `key`: `Ok(None)` when it is missing, `Err` when
     /// IndexedDB could not be read (missing, or the connection was closed).
     pub async fn read(&self, scope: &Scope, key: &str) -> Result<Option<JsValue>, StoreError> {
-        let db = self.shared.db.as_ref().ok_or(StoreError::Unavailable)?;
+        let db = self.db().ok_or(StoreError::Unavailable)?;
         let request = db
             .transaction_with_str(VALUES)
             .and_then(|tx| tx.object_store(VALUES))
@@ -171,11 +189,16 @@ impl IdbStore {
         Ok((!value.is_undefined()).then_some(value))
     }
 
-    /// Closes the database connection.
+    /// Closes the database connection (and any attached later).
     pub fn close(&self) {
-        if let Some(db) = &self.shared.db {
+        self.shared.closed.set(true);
+        if let Some(db) = self.db() {
             db.close();
         }
+    }
+
+    fn db(&self) -> Option<IdbDatabase> {
+        self.shared.db.borrow().clone()
     }
 
     async fn migrate(&self, scope: &Scope, key: &str, meta: EntryMeta, version: &JsValue) -> Option<EntryMeta> {
@@ -223,7 +246,7 @@ impl IdbStore {
     }
 
     fn open_batch(&self) -> Result<Batch, StoreError> {
-        let db = self.shared.db.as_ref().ok_or(StoreError::Unavailable)?;
+        let db = self.db().ok_or(StoreError::Unavailable)?;
         self.shared.empty.set(false);
         let names: Array = [JOURNAL, VALUES].iter().map(|n| JsValue::from_str(n)).collect();
         let tx = db

@@ -72,6 +72,57 @@ const dump = (page, name, store) =>
 /** The version and store names of database `name`. */
 const layout = (page, name) => raw(page, name, (db) => [db.version, [...db.objectStoreNames]]);
 
+test("createCache resolves while another connection blocks the upgrade, and picks the database up once it closes", async () => {
+  const context = await env.browser.newContext();
+  const blocker = await tab(context);
+  await blocker.page.evaluate(() => new Promise((resolve, reject) => {
+    // An older version held open, with no onversionchange that would close it.
+    const request = indexedDB.open("cachebus:blocked", 1);
+    request.onsuccess = () => {
+      window.held = request.result;
+      resolve();
+    };
+    request.onerror = () => reject(request.error);
+  }));
+  const { page, problems, open, reload } = await tab(context);
+  const started = Date.now();
+  const opened = await Promise.race([
+    open({ namespace: "blocked", user: "alice" }).then(() => "resolved"),
+    new Promise((resolve) => setTimeout(() => resolve("still waiting after 5 s"), 5_000)),
+  ]);
+  assert.equal(opened, "resolved");
+  assert.ok(Date.now() - started < 3_000, `promptly: ${Date.now() - started} ms`);
+  const blocked = await page.evaluate(async () => {
+    cache.set("early", "in memory", { tier: "idb" });
+    await cache.flush();
+    return { early: [cache.get("early"), cache.peek("early").tier], codes: diagnostics.map((d) => `${d.code} ${d.key}`) };
+  });
+  assert.deepEqual(blocked, { early: ["in memory", "memory"], codes: ["STORAGE_UNAVAILABLE early"] });
+
+  await blocker.page.evaluate(() => window.held.close());
+  const picked = await page.evaluate(async () => {
+    for (let i = 0; i < 100; i++) {
+      cache.set("late", "persisted", { tier: "idb" });
+      if (cache.peek("late").tier === "idb") break;
+      await settle(50);
+    }
+    await cache.flush();
+    return { late: cache.peek("late").tier, early: cache.peek("early").tier };
+  });
+  assert.deepEqual(picked, { late: "idb", early: "memory" });
+  await reload();
+  await open({ namespace: "blocked", user: "alice" });
+  const reloaded = await page.evaluate(async () => ({
+    late: await cache.read("late"),
+    early: (await cache.read("early")) ?? "gone",
+    codes: diagnostics.map((d) => d.code),
+  }));
+  assert.deepEqual(reloaded, { late: "persisted", early: "gone", codes: [] });
+  assert.deepEqual(await layout(page, "cachebus:blocked"), [2, ["journal", "values"]]);
+  assert.deepEqual([...problems, ...blocker.problems], []);
+  await context.close();
+});
+
 test("databases of any earlier layout are upgraded to exactly the current one, and idb entries persist", async () => {
   const plants = {
     "empty version 1": () => new Promise((resolve) => {
