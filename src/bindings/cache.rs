@@ -57,6 +57,7 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
         bus: Bus::default(),
     });
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
+    idb.on_corrupt(corrupt_handler(Rc::downgrade(&engine)));
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
     bus::open_channel(&engine, &namespace);
     bus::listen_to_storage(&engine, local.clone());
@@ -513,12 +514,9 @@ async fn hydrate_idb(engine: &Rc<Core>, idb: &IdbStore, scope: &Scope) {
     let found = idb.load_scope(scope).await;
     let _ = with_engine(engine, |engine| {
         if engine.scope() == scope {
-            for (key, meta) in found.entries {
+            for (key, meta) in found {
                 engine.hydrate(&key, None, meta);
             }
-        }
-        for key in found.corrupt {
-            engine.note_corrupt(Tier::Idb, Some(key));
         }
         Ok(())
     });
@@ -531,6 +529,19 @@ fn failure_handler(engine: Weak<Core>) -> crate::web::idb::FailureHandler {
         let _ = with_engine(&engine, |engine| {
             for key in keys {
                 engine.persist_failed(key, Tier::Idb, error);
+            }
+            Ok(())
+        });
+    })
+}
+
+/// Counts and reports what IndexedDB loads and compactions found corrupt (already removed).
+fn corrupt_handler(engine: Weak<Core>) -> crate::web::idb::CorruptHandler {
+    Box::new(move |keys| {
+        let Some(engine) = engine.upgrade() else { return };
+        let _ = with_engine(&engine, |engine| {
+            for key in keys {
+                engine.note_corrupt(Tier::Idb, key);
             }
             Ok(())
         });

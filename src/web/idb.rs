@@ -37,6 +37,10 @@ const COMPACT_AFTER: u32 = 256;
 /// Called with the keys of a transaction that aborted after its writes were accepted.
 pub type FailureHandler = Box<dyn Fn(&[String], StoreError)>;
 
+/// Called with what a replay found corrupt and removed: per record, value or op, the entry key
+/// it concerned, or `None` (a record or key of no shape belongs to no entry).
+pub type CorruptHandler = Box<dyn Fn(Vec<Option<String>>)>;
+
 /// A handle on the namespace's database (cheap to clone).
 #[derive(Clone)]
 pub struct IdbStore {
@@ -55,6 +59,7 @@ struct Shared {
     batch: RefCell<Option<Batch>>,
     pending: RefCell<Vec<Promise>>,
     on_failure: RefCell<Option<FailureHandler>>,
+    on_corrupt: RefCell<Option<CorruptHandler>>,
     /// Metadata changes of this tick, per user, not yet appended to the journal.
     ops: RefCell<Vec<PendingOps>>,
     /// Whether a microtask will append `ops`.
@@ -71,15 +76,6 @@ struct Batch {
     keys: Rc<RefCell<Vec<String>>>,
 }
 
-/// What reading a scope's metadata found.
-#[derive(Default)]
-pub struct LoadedMeta {
-    /// Intact entries: key and metadata (values stay in IndexedDB until read).
-    pub entries: Vec<(String, EntryMeta)>,
-    /// Keys of corrupt records, already deleted.
-    pub corrupt: Vec<String>,
-}
-
 impl IdbStore {
     /// A store over `db`, the namespace's database (opened by the facade, see database.ts);
     /// `created`: it was created by this open, so the first load has no journal to read.
@@ -94,6 +90,7 @@ impl IdbStore {
                 batch: RefCell::new(None),
                 pending: RefCell::new(Vec::new()),
                 on_failure: RefCell::new(None),
+                on_corrupt: RefCell::new(None),
                 ops: RefCell::new(Vec::new()),
                 append_scheduled: Cell::new(false),
                 appended: Cell::new(0),
@@ -120,22 +117,29 @@ impl IdbStore {
         *self.shared.on_failure.borrow_mut() = Some(handler);
     }
 
+    /// Sets who hears of the corrupt records, values and ops that loads and compactions remove.
+    pub fn on_corrupt(&self, handler: CorruptHandler) {
+        *self.shared.on_corrupt.borrow_mut() = Some(handler);
+    }
+
     /// Resolves when every write issued so far has committed (or failed and been reported).
     pub fn flush(&self) -> Promise {
         let pending: Array = self.shared.pending.borrow().iter().collect();
         Promise::all(&pending)
     }
 
-    /// The metadata of every entry of `scope`, from its journal, which is compacted into one
-    /// snapshot record on the way. Corrupt records are deleted; entries of another version are
-    /// migrated (value rewritten) or deleted.
-    pub async fn load_scope(&self, scope: &Scope) -> LoadedMeta {
-        let mut loaded = LoadedMeta::default();
+    /// The key and metadata of every intact entry of `scope`, from its journal, which is compacted
+    /// into one snapshot record on the way (values stay in IndexedDB until read). What is corrupt
+    /// is deleted and reported (see [`IdbStore::replay`]), and so is metadata of no known shape;
+    /// entries of another version are migrated (value rewritten) or deleted.
+    pub async fn load_scope(&self, scope: &Scope) -> Vec<(String, EntryMeta)> {
+        let mut loaded = Vec::new();
         if self.shared.empty.get() {
             return loaded;
         }
         let Some(replayed) = self.replay(scope.user().unwrap_or("")).await else { return loaded };
         let mut outdated = Vec::new();
+        let mut corrupt = Vec::new();
         let entries = replayed.entries();
         for i in (0..entries.length()).step_by(2) {
             let (Some(key), record) = (entries.get(i).as_string(), entries.get(i + 1)) else { continue };
@@ -143,34 +147,42 @@ impl IdbStore {
                 Some(Decoded { meta, version, .. })
                     if js_sys::Object::is(&version, &self.shared.versioning.version) =>
                 {
-                    loaded.entries.push((key, meta))
+                    loaded.push((key, meta))
                 }
                 Some(Decoded { meta, version, .. }) => outdated.push((key, meta, version)),
                 None => {
                     self.delete(scope, &key);
-                    loaded.corrupt.push(key);
+                    corrupt.push(Some(key));
                 }
             }
         }
+        self.report_corrupt(corrupt);
         for (key, meta, version) in outdated {
             if let Some(meta) = self.migrate(scope, &key, meta, &version).await {
-                loaded.entries.push((key, meta));
+                loaded.push((key, meta));
             }
         }
         loaded
     }
 
     /// Replays `user`'s journal and compacts it into one snapshot record (see [`compact`]);
-    /// `None` when IndexedDB is missing or refuses.
+    /// `None` when IndexedDB is missing or refuses. On the way, what no entry can use is deleted
+    /// and reported: journal records of no shape (any user's), `user`'s malformed ops, `user`'s
+    /// values no journal entry names, values under keys of no `[user, key]` shape, and `user`'s
+    /// entries whose value is missing (see `replayJournal` in journal.js).
     async fn replay(&self, user: &str) -> Option<Replayed> {
         let db = self.db()?;
-        // Read-write: no other tab appends between the replay and the compaction.
-        let tx = db.transaction_with_str_and_mode(JOURNAL, IdbTransactionMode::Readwrite).ok()?;
-        let journal = tx.object_store(JOURNAL).ok()?;
+        // Read-write over both stores: no other tab writes between the replay and the compaction,
+        // so a value and the journal record written with it are seen together or not at all.
+        let tx = db.transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readwrite).ok()?;
+        let (journal, values) = (tx.object_store(JOURNAL).ok()?, tx.object_store(VALUES).ok()?);
         let (keys, records) = (journal.get_all_keys().ok()?, journal.get_all().ok()?);
+        let value_keys = values.get_all_keys().ok()?;
         let (keys, records) = (request_result(&keys).await.ok()?, request_result(&records).await.ok()?);
-        let replayed = replay_journal(user, &keys, &records);
-        compact(&journal, &replayed);
+        let value_keys = request_result(&value_keys).await.ok()?;
+        let replayed = replay_journal(user, &keys, &records, &value_keys);
+        compact(&journal, &values, &replayed);
+        self.report_corrupt(replayed.corrupt().iter().map(|key| key.as_string()).collect());
         self.shared.appended.set(0);
         self.shared.compact_after.set(COMPACT_AFTER.max(replayed.entries().length() / 2));
         Some(replayed)
@@ -248,9 +260,8 @@ impl IdbStore {
     fn open_batch(&self) -> Result<Batch, StoreError> {
         let db = self.db().ok_or(StoreError::Unavailable)?;
         self.shared.empty.set(false);
-        let names: Array = [JOURNAL, VALUES].iter().map(|n| JsValue::from_str(n)).collect();
         let tx = db
-            .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
+            .transaction_with_str_sequence_and_mode(&store_names(), IdbTransactionMode::Readwrite)
             .map_err(|_| StoreError::Unavailable)?;
         let journal = tx.object_store(JOURNAL).map_err(|_| StoreError::Unavailable)?;
         let values = tx.object_store(VALUES).map_err(|_| StoreError::Unavailable)?;
@@ -343,6 +354,13 @@ impl IdbStore {
         Store::delete(&mut self.clone(), scope, key);
     }
 
+    /// Hands what was found corrupt (and removed) to the corrupt handler.
+    fn report_corrupt(&self, corrupt: Vec<Option<String>>) {
+        if let (false, Some(handler)) = (corrupt.is_empty(), self.shared.on_corrupt.borrow().as_ref()) {
+            handler(corrupt);
+        }
+    }
+
     /// Adds a metadata change of `scope` to this tick's journal record, which a microtask appends
     /// to the tick's transaction (the caller has opened it, so `flush()` waits for the record).
     fn log(&self, scope: &Scope, change: impl FnOnce(&PendingOps)) {
@@ -389,10 +407,17 @@ impl IdbStore {
     }
 }
 
-/// Replaces the replayed journal records by their snapshot, stored under the last one's key so
-/// records other tabs append later stay after it. Runs in the replay's transaction; a failure
-/// aborts it and leaves the journal as it was (replaying it again gives the same entries).
-fn compact(journal: &IdbObjectStore, replayed: &Replayed) {
+/// Deletes the records and values the replay found useless, and replaces the replayed journal
+/// records by their snapshot, stored under the last one's key so records other tabs append later
+/// stay after it. Runs in the replay's transaction; a failure aborts it and leaves both stores as
+/// they were (replaying them again gives the same entries).
+fn compact(journal: &IdbObjectStore, values: &IdbObjectStore, replayed: &Replayed) {
+    for key in replayed.garbage().iter() {
+        let _ = journal.delete(&key);
+    }
+    for key in replayed.strays().iter() {
+        let _ = values.delete(&key);
+    }
     let snapshot = replayed.snapshot();
     if snapshot.is_undefined() {
         return; // one record at most: nothing to merge
@@ -414,6 +439,11 @@ async fn request_result(request: &IdbRequest) -> Result<JsValue, JsValue> {
     });
     JsFuture::from(done).await?;
     request.result()
+}
+
+/// Both stores, for a transaction over them.
+fn store_names() -> Array {
+    [JOURNAL, VALUES].iter().map(|n| JsValue::from_str(n)).collect()
 }
 
 /// `[user, key]`, the key of an entry's value.

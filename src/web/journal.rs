@@ -22,9 +22,10 @@ extern "C" {
     /// A user's journal replayed (see `replayJournal` in journal.js).
     pub type Replayed;
 
-    /// Replays the records of `user` among `records`, whose store keys are `keys`.
+    /// Replays the records of `user` among `records`, whose store keys are `keys`, and judges
+    /// them and the keys of the `values` store, `value_keys`.
     #[wasm_bindgen(js_name = replayJournal)]
-    pub fn replay_journal(user: &str, keys: &JsValue, records: &JsValue) -> Replayed;
+    pub fn replay_journal(user: &str, keys: &JsValue, records: &JsValue, value_keys: &JsValue) -> Replayed;
 
     /// The surviving entries, a flat `[key, metadata object, ...]` (metadata not yet checked).
     #[wasm_bindgen(method, getter)]
@@ -34,9 +35,22 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = recordKeys)]
     pub fn record_keys(this: &Replayed) -> Array;
 
-    /// One snapshot record to replace them, when there were several (else `undefined`).
+    /// One snapshot record to replace them, when there were several or some ops or entries went
+    /// (else `undefined`).
     #[wasm_bindgen(method, getter)]
     pub fn snapshot(this: &Replayed) -> JsValue;
+
+    /// The store keys of journal records of no known shape, to delete.
+    #[wasm_bindgen(method, getter)]
+    pub fn garbage(this: &Replayed) -> Array;
+
+    /// The keys of values no entry can use, to delete.
+    #[wasm_bindgen(method, getter)]
+    pub fn strays(this: &Replayed) -> Array;
+
+    /// Per record, op or value found corrupt: the entry key it concerned, or `null`.
+    #[wasm_bindgen(method, getter)]
+    pub fn corrupt(this: &Replayed) -> Array;
 }
 
 /// The ops of one tick for one user, in order, waiting to be appended as one record.

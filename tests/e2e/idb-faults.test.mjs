@@ -38,17 +38,17 @@ async function tab(context) {
   return { page, problems, open, reload };
 }
 
-/** `raw(page, name, fn)`: runs `fn(db)` (a page function's source) on IndexedDB database `name`, closes it. */
-const raw = (page, name, fn) =>
+/** Runs `fn(db, arg)` (a function run in the page) on IndexedDB database `name`, then closes it. */
+const raw = (page, name, fn, arg) =>
   page.evaluate(
-    ([name, fn]) =>
+    ([name, fn, arg]) =>
       new Promise((resolve, reject) => {
         const request = indexedDB.open(name);
         request.onerror = () => reject(request.error);
         request.onsuccess = async () => {
           const db = request.result;
           try {
-            resolve(await eval(fn)(db));
+            resolve(await eval(fn)(db, arg));
           } catch (error) {
             reject(error);
           } finally {
@@ -56,21 +56,98 @@ const raw = (page, name, fn) =>
           }
         };
       }),
-    [name, `(${fn})`],
+    [name, `(${fn})`, arg],
   );
 
 /** Every `[key, record]` of `store` in database `name`, in key order. */
 const dump = (page, name, store) =>
-  raw(page, name, (db) => new Promise((resolve, reject) => {
+  raw(page, name, (db, store) => new Promise((resolve, reject) => {
     const tx = db.transaction(store);
     const keys = tx.objectStore(store).getAllKeys();
     const values = tx.objectStore(store).getAll();
     tx.oncomplete = () => resolve(keys.result.map((key, i) => [key, values.result[i]]));
     tx.onerror = () => reject(tx.error);
-  }));
+  }), store);
 
 /** The version and store names of database `name`. */
 const layout = (page, name) => raw(page, name, (db) => [db.version, [...db.objectStoreNames]]);
+
+test("garbage planted in the values and journal stores is counted, reported and removed; nothing valid is lost", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems, open, reload } = await tab(context);
+  await open({ namespace: "garbage", user: "bob" });
+  await page.evaluate(() => (cache.set("b", "bob's", { tier: "idb" }), cache.flush()));
+  await open({ namespace: "garbage", user: "alice" });
+  await page.evaluate(async () => {
+    // Any structured-clone value is a valid value: these are kept, the journal names them.
+    cache.set("num", 42, { tier: "idb" });
+    cache.set("str", "text", { tier: "idb", tags: ["t"] });
+    cache.set("obj", { cb: 1 }, { tier: "idb" });
+    await cache.flush();
+    cache.close();
+  });
+  await raw(page, "cachebus:garbage", (db) => new Promise((resolve, reject) => {
+    const tx = db.transaction(["values", "journal"], "readwrite");
+    const values = tx.objectStore("values");
+    // Values no journal entry names (of alice, whose load judges them), and keys of no [user, key] shape.
+    values.put(7, ["alice", "orphanNum"]);
+    values.put("x", ["alice", "orphanStr"]);
+    values.put({ cb: 1 }, ["alice", "orphanObj"]);
+    values.put(1, "a string key");
+    values.put(1, 42);
+    values.put(1, ["alice"]);
+    values.put(1, ["alice", "k", "extra"]);
+    values.put(1, [1, "k"]);
+    values.put(1, ["alice", 5]);
+    const journal = tx.objectStore("journal");
+    for (const record of [42, "text", [1, 2, 3], { u: "alice" }, { u: "alice", o: "not an array" }, { o: ["num", null] }]) {
+      journal.add(record);
+    }
+    journal.put({ u: "alice", o: ["num", null] }, "a string key"); // would replay after every later record
+    journal.add({ u: "alice", o: [7, null, "num", "not metadata"] }); // two malformed ops: neither deletes num
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  }));
+  await open({ namespace: "garbage", user: "alice" });
+  const loaded = await page.evaluate(async () => ({
+    keys: cache.keys(),
+    values: [await cache.read("num"), await cache.read("str"), await cache.read("obj")],
+    tags: cache.peek("str").tags,
+    corrupt: cache.stats().corrupt,
+    events: diagnostics.map((d) => `${d.code} ${d.tier} ${d.key}`).sort(),
+  }));
+  assert.deepEqual(loaded, {
+    keys: ["num", "obj", "str"],
+    values: [42, "text", { cb: 1 }],
+    tags: ["t"],
+    corrupt: 18,
+    events: [
+      ...Array(6).fill("CORRUPT_ENTRY idb null"), // values under keys of no [user, key] shape
+      ...Array(9).fill("CORRUPT_ENTRY idb null"), // journal records of no shape (7) and malformed ops (2)
+      "CORRUPT_ENTRY idb orphanNum",
+      "CORRUPT_ENTRY idb orphanObj",
+      "CORRUPT_ENTRY idb orphanStr",
+    ].sort(),
+  });
+  await page.evaluate(() => cache.flush());
+  const values = await dump(page, "cachebus:garbage", "values");
+  const journal = await dump(page, "cachebus:garbage", "journal");
+  assert.deepEqual(values.map(([key]) => key), [["alice", "num"], ["alice", "obj"], ["alice", "str"], ["bob", "b"]]);
+  for (const [key, record] of journal) {
+    assert.ok(Number.isInteger(key), `journal keys are generated: ${JSON.stringify(key)}`);
+    assert.ok(typeof record.u === "string" && Array.isArray(record.o), `well-formed: ${JSON.stringify(record)}`);
+  }
+  await reload();
+  await open({ namespace: "garbage", user: "alice" });
+  const again = await page.evaluate(async () => {
+    const alice = { keys: cache.keys(), corrupt: cache.stats().corrupt, num: await cache.read("num") };
+    await cache.switchUser("bob");
+    return { alice, bob: await cache.read("b"), corrupt: cache.stats().corrupt };
+  });
+  assert.deepEqual(again, { alice: { keys: ["num", "obj", "str"], corrupt: 0, num: 42 }, bob: "bob's", corrupt: 0 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
 
 test("createCache resolves while another connection blocks the upgrade, and picks the database up once it closes", async () => {
   const context = await env.browser.newContext();
