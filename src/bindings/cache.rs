@@ -101,9 +101,10 @@ impl WasmCache {
         with_engine(&self.engine, |engine| engine.set(key, value, options))
     }
 
-    /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, or the id of the
-    /// in-flight fetch to join. `options` is `{ dedupMs?, force? }`; `revalidate` marks a
-    /// background revalidation (refetch even a fresh entry, unless within `dedupMs`).
+    /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, `-2` load the value
+    /// from its persistent tier first (`loadValue`) and plan again, or the id of the in-flight
+    /// fetch to join. `options` is `{ dedupMs?, force? }`; `revalidate` marks a background
+    /// revalidation (refetch even a fresh entry, unless within `dedupMs`).
     #[wasm_bindgen(js_name = planFetch)]
     pub fn plan_fetch(&self, key_value: JsValue, options: JsValue, revalidate: bool) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
@@ -112,6 +113,7 @@ impl WasmCache {
         Ok(match plan {
             Plan::Serve => 0.0,
             Plan::Start => -1.0,
+            Plan::Load => -2.0,
             Plan::Join(id) => id as f64,
         })
     }
@@ -201,50 +203,14 @@ impl WasmCache {
 
     /// The value under `key` from memory, then localStorage, then IndexedDB.
     pub fn read(&self, key_value: JsValue) -> Promise {
-        let engine = self.engine.clone();
-        let (local, idb) = (self.local.clone(), self.idb.clone());
-        future_to_promise(async move {
-            let key = key(&key_value).map_err(to_js)?;
-            let (value, tier, scope) = with_engine(&engine, |engine| {
-                // An unloaded entry is counted once, as the hit of the `get` after `fill`.
-                let tier = engine.unloaded_tier(&key);
-                let value = if tier.is_none() { engine.get(&key)?.cloned() } else { None };
-                Ok((value, tier, engine.scope().clone()))
-            })?;
-            if let Some(value) = value {
-                return Ok(value);
-            }
-            let loaded = match tier {
-                Some(Tier::Local) => Ok(local.load(&scope, &key).map(|(value, _)| value)),
-                Some(Tier::Idb) => idb.read(&scope, &key).await,
-                _ => return Ok(JsValue::UNDEFINED),
-            };
-            with_engine(&engine, |engine| {
-                if engine.scope() != &scope {
-                    return Ok(JsValue::UNDEFINED); // the user switched while reading
-                }
-                match loaded {
-                    Ok(Some(value)) => {
-                        engine.fill(&key, value);
-                        Ok(engine.get(&key)?.cloned().unwrap_or(JsValue::UNDEFINED))
-                    }
-                    Err(_) => {
-                        // The storage is closed or gone: nothing to say about the entry; keep it.
-                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), &key);
-                        Ok(JsValue::UNDEFINED)
-                    }
-                    Ok(None) => {
-                        // Indexed but unreadable: drop it everywhere and count it.
-                        if tier == Some(Tier::Local) {
-                            local.remove_corrupt(&scope, &key);
-                        }
-                        engine.remove(&Target::key(&key)?)?;
-                        engine.note_corrupt(tier.unwrap_or(Tier::Memory), Some(key.clone()));
-                        Ok(JsValue::UNDEFINED)
-                    }
-                }
-            })
-        })
+        self.load(key_value, true)
+    }
+
+    /// What `read` does, without counting a read: for the facade's `fetch`, which loads an
+    /// entry's value before planning again (its own serving counts the read).
+    #[wasm_bindgen(js_name = loadValue)]
+    pub fn load_value(&self, key_value: JsValue) -> Promise {
+        self.load(key_value, false)
     }
 
     /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` of the live entry, or `undefined`.
@@ -401,6 +367,55 @@ impl WasmCache {
         self.idb.close();
     }
 
+    /// `read`: the value under `key` from memory, then from the entry's persistent tier (put back
+    /// into memory); `count`: whether the read counts in `stats()`.
+    fn load(&self, key_value: JsValue, count: bool) -> Promise {
+        let engine = self.engine.clone();
+        let (local, idb) = (self.local.clone(), self.idb.clone());
+        future_to_promise(async move {
+            let key = key(&key_value).map_err(to_js)?;
+            let (value, tier, scope) = with_engine(&engine, |engine| {
+                // An unloaded entry is counted once, as the hit of the `get` after `fill`.
+                let tier = engine.unloaded_tier(&key);
+                let value = if tier.is_none() { lookup(engine, &key, count)? } else { None };
+                Ok((value, tier, engine.scope().clone()))
+            })?;
+            if let Some(value) = value {
+                return Ok(value);
+            }
+            let loaded = match tier {
+                Some(Tier::Local) => Ok(local.load(&scope, &key).map(|(value, _)| value)),
+                Some(Tier::Idb) => idb.read(&scope, &key).await,
+                _ => return Ok(JsValue::UNDEFINED),
+            };
+            with_engine(&engine, |engine| {
+                if engine.scope() != &scope {
+                    return Ok(JsValue::UNDEFINED); // the user switched while reading
+                }
+                match loaded {
+                    Ok(Some(value)) => {
+                        engine.fill(&key, value);
+                        Ok(lookup(engine, &key, count)?.unwrap_or(JsValue::UNDEFINED))
+                    }
+                    Err(_) => {
+                        // The storage is closed or gone: nothing to say about the entry; keep it.
+                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), &key);
+                        Ok(JsValue::UNDEFINED)
+                    }
+                    Ok(None) => {
+                        // Indexed but unreadable: drop it everywhere and count it.
+                        if tier == Some(Tier::Local) {
+                            local.remove_corrupt(&scope, &key);
+                        }
+                        engine.remove(&Target::key(&key)?)?;
+                        engine.note_corrupt(tier.unwrap_or(Tier::Memory), Some(key.clone()));
+                        Ok(JsValue::UNDEFINED)
+                    }
+                }
+            })
+        })
+    }
+
     /// Parses `set` options and weighs `value` when a budget needs it.
     fn write_options(&self, value: &JsValue, options: &JsValue) -> Result<SetOptions, JsValue> {
         let mut options = set_options(options).map_err(to_js)?;
@@ -419,6 +434,11 @@ impl WasmCache {
             Ok(value)
         })
     }
+}
+
+/// The value under `key` in memory: `get` when the read counts, else `observe`.
+fn lookup(engine: &mut JsEngine, key: &str, count: bool) -> Result<Option<JsValue>, CacheError> {
+    Ok(if count { engine.get(key)? } else { engine.observe(key)? }.cloned())
 }
 
 /// The delay in milliseconds before retry number `attempt` (1 for the first): `baseDelayMs`

@@ -285,15 +285,19 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(self.slots.get(key).map(|slot| Peeked { state, meta: &slot.meta, error: slot.error.as_ref() }))
     }
 
-    /// Decides what a `fetch` of `key` does: serve the cache, join an in-flight fetch, or start.
+    /// Decides what a `fetch` of `key` does: serve the cache, join an in-flight fetch, or start;
+    /// or first load the value of a live entry persisted but not in memory (after a reload), so
+    /// that it is served, or refetched with its value and ETag, as if it had been in memory.
     pub fn plan_fetch(&mut self, key: &str, options: FetchOptions) -> Result<Plan, CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
         let state = self.live_state(key);
         let loaded = self.slots.get(key).is_some_and(|slot| slot.value.is_some());
         let generation = self.generation(key);
-        let plan = self.fetches.plan(key, state.filter(|_| loaded), generation, self.clock.now(), options);
-        Ok(plan)
+        Ok(match self.fetches.plan(key, state, generation, self.clock.now(), options) {
+            Plan::Serve | Plan::Start if state.is_some() && !loaded => Plan::Load,
+            plan => plan,
+        })
     }
 
     /// Records that a fetch of `key` starts now, at the key's current generation.

@@ -475,6 +475,31 @@ fn an_invalidation_write_or_removal_during_a_fetch_keeps_its_answer_out_and_asks
 }
 
 #[test]
+fn a_fetch_of_a_persisted_entry_not_in_memory_loads_it_first_unless_a_fetch_is_in_flight() {
+    let Harness { mut cache, .. } = harness();
+    let meta = |stale: Ttl| EntryMeta {
+        tier: Tier::Idb,
+        freshness: Freshness::starting(START, Ttl::Forever, stale),
+        tags: Vec::new(),
+        etag: Some("\"e1\"".into()),
+        size: 2,
+    };
+    assert!(cache.hydrate("fresh", None, meta(Ttl::Forever)));
+    assert!(cache.hydrate("stale", None, meta(Ttl::Millis(0))));
+    assert_eq!(cache.plan_fetch("fresh", WINDOW).unwrap(), Plan::Load, "served once read back");
+    assert_eq!(cache.plan_fetch("stale", WINDOW).unwrap(), Plan::Load, "refetched with its value and ETag");
+    let forced = FetchOptions { force: true, ..WINDOW };
+    assert_eq!(cache.plan_fetch("fresh", forced).unwrap(), Plan::Load);
+    cache.fill("fresh", "v1".into());
+    assert_eq!(cache.plan_fetch("fresh", WINDOW).unwrap(), Plan::Serve);
+    assert_eq!(cache.plan_fetch("fresh", forced).unwrap(), Plan::Start);
+    let id = cache.start_fetch("stale");
+    assert_eq!(cache.plan_fetch("stale", WINDOW).unwrap(), Plan::Join(id), "a fetch in flight is joined");
+    assert_eq!(cache.plan_fetch("missing", WINDOW).unwrap(), Plan::Start, "nothing to load");
+    assert_eq!(cache.stats().hits + cache.stats().misses, 0, "planning counts no read");
+}
+
+#[test]
 fn a_late_answer_for_one_user_is_never_stored_under_the_next() {
     let Harness { mut cache, .. } = harness();
     let id = cache.start_fetch("balance");

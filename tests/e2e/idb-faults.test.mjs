@@ -239,3 +239,83 @@ test("databases of any earlier layout are upgraded to exactly the current one, a
 
 const requestsOf = (path) => api.requests.filter((r) => r.path === path).length;
 
+test("after a reload, a fresh idb entry is fetched from IndexedDB without a request; a stale one is refetched", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems, open, reload } = await tab(context);
+  await open({ namespace: "idb-fetch", user: "alice" });
+  await page.evaluate(async () => {
+    await cache.fetch("fresh", cachebus.httpJson("/api/items/if1"), { tier: "idb", staleMs: 60_000 });
+    await cache.fetch("stale", cachebus.httpJson("/api/items/if2"), { tier: "idb", staleMs: 0, dedupMs: 0 });
+    await cache.flush();
+  });
+  assert.deepEqual([requestsOf("/api/items/if1"), requestsOf("/api/items/if2")], [1, 1]);
+  await reload();
+  await open({ namespace: "idb-fetch", user: "alice" });
+  const result = await page.evaluate(async () => {
+    const unloaded = cache.get("fresh") ?? "not in memory";
+    const [a, b] = await Promise.all([
+      cache.fetch("fresh", cachebus.httpJson("/api/items/if1")),
+      cache.fetch("fresh", cachebus.httpJson("/api/items/if1")),
+    ]);
+    const stale = await cache.fetch("stale", cachebus.httpJson("/api/items/if2"), { dedupMs: 0 });
+    return { unloaded, a, same: a === b, inMemory: cache.get("fresh"), stale, fetches: cache.stats().fetches };
+  });
+  assert.deepEqual(result, {
+    unloaded: "not in memory",
+    a: { id: "if1", version: 1 },
+    same: true, // two callers, one value in memory, no request
+    inMemory: { id: "if1", version: 1 },
+    stale: { id: "if2", version: 1 },
+    fetches: { started: 1, joined: 0, served: 2 },
+  });
+  assert.deepEqual([requestsOf("/api/items/if1"), requestsOf("/api/items/if2")], [1, 2]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a fresh idb entry that cannot be read back is fetched once: value lost, or database gone", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems, open, reload } = await tab(context);
+  await open({ namespace: "idb-fetch-lost", user: "alice" });
+  await page.evaluate(async () => {
+    for (const key of ["lost", "gone"]) await cache.fetch(key, async () => `${key} v1`, { tier: "idb", staleMs: 60_000 });
+    await cache.flush();
+  });
+  await reload();
+  await open({ namespace: "idb-fetch-lost", user: "alice" });
+  await raw(page, "cachebus:idb-fetch-lost", (db) => new Promise((resolve) => {
+    const tx = db.transaction("values", "readwrite");
+    tx.objectStore("values").delete(["alice", "lost"]); // after the load: the cache still indexes it
+    tx.oncomplete = resolve;
+  }));
+  const result = await page.evaluate(async () => {
+    let calls = 0;
+    const fetcher = (key) => async () => (calls++, `${key} v2`);
+    const lost = await cache.fetch("lost", fetcher("lost"));
+    // Another tab deletes the database: this cache's connection closes, reads fail.
+    await new Promise((resolve) => (indexedDB.deleteDatabase("cachebus:idb-fetch-lost").onsuccess = resolve));
+    const gone = await Promise.race([
+      cache.fetch("gone", fetcher("gone")),
+      settle(3_000).then(() => "hung"),
+    ]);
+    return {
+      lost,
+      gone,
+      calls,
+      fetches: cache.stats().fetches,
+      tier: cache.peek("gone").tier,
+      codes: diagnostics.map((d) => `${d.code} ${d.key}`),
+    };
+  });
+  assert.deepEqual(result, {
+    lost: "lost v2",
+    gone: "gone v2",
+    calls: 2,
+    fetches: { started: 2, joined: 0, served: 0 },
+    tier: "memory",
+    codes: ["CORRUPT_ENTRY lost", "STORAGE_UNAVAILABLE gone"], // the answers take the default tier, memory
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
