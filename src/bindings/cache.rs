@@ -375,9 +375,11 @@ impl WasmCache {
         future_to_promise(async move {
             let key = key(&key_value).map_err(to_js)?;
             let (value, tier, scope) = with_engine(&engine, |engine| {
-                // An unloaded entry is counted once, as the hit of the `get` after `fill`.
+                // A value in memory is read there. An unloaded entry is counted once, as the hit
+                // of the lookup after `fill`; an unknown key once IndexedDB has been asked.
                 let tier = engine.unloaded_tier(&key);
-                let value = if tier.is_none() { lookup(engine, &key, count)? } else { None };
+                let in_memory = tier.is_none() && engine.peek(&key)?.is_some();
+                let value = if in_memory { lookup(engine, &key, count)? } else { None };
                 Ok((value, tier, engine.scope().clone()))
             })?;
             if let Some(value) = value {
@@ -386,7 +388,7 @@ impl WasmCache {
             let loaded = match tier {
                 Some(Tier::Local) => Ok(local.load(&scope, &key).map(|(value, _)| value)),
                 Some(Tier::Idb) => idb.read(&scope, &key).await,
-                _ => return Ok(JsValue::UNDEFINED),
+                _ => return read_unknown(&engine, &idb, &scope, &key, count).await,
             };
             with_engine(&engine, |engine| {
                 if engine.scope() != &scope {
@@ -434,6 +436,28 @@ impl WasmCache {
             Ok(value)
         })
     }
+}
+
+/// `read` of a key this tab does not know: another tab may have written it to IndexedDB since
+/// this one loaded. A live entry of this version found there is taken in with its value
+/// (`hydrate`, which deletes an expired one); anything else reads as missing.
+async fn read_unknown(
+    engine: &Rc<Core>,
+    idb: &IdbStore,
+    scope: &Scope,
+    key: &str,
+    count: bool,
+) -> Result<JsValue, JsValue> {
+    let found = idb.read_entry(scope, key).await;
+    with_engine(engine, |engine| {
+        if engine.scope() != scope {
+            return Ok(JsValue::UNDEFINED); // the user switched while reading
+        }
+        if let Ok(Some((value, meta))) = found {
+            engine.hydrate(key, Some(value), meta);
+        }
+        Ok(lookup(engine, key, count)?.unwrap_or(JsValue::UNDEFINED))
+    })
 }
 
 /// The value under `key` in memory: `get` when the read counts, else `observe`.

@@ -201,6 +201,33 @@ impl IdbStore {
         Ok((!value.is_undefined()).then_some(value))
     }
 
+    /// The value and metadata of `scope`'s entry under `key` as IndexedDB holds them now, for a key
+    /// this tab does not know (another tab wrote it since this one loaded): `Ok(None)` when there
+    /// is no value, no intact metadata for it, or metadata of another version (the tab that wrote
+    /// it owns it). Expiry is the caller's to judge. `Err` when IndexedDB could not be read.
+    pub async fn read_entry(&self, scope: &Scope, key: &str) -> Result<Option<(JsValue, EntryMeta)>, StoreError> {
+        let db = self.db().ok_or(StoreError::Unavailable)?;
+        let unavailable = |_| StoreError::Unavailable;
+        let tx = db.transaction_with_str_sequence(&store_names()).map_err(unavailable)?;
+        let (values, journal) =
+            (tx.object_store(VALUES).map_err(unavailable)?, tx.object_store(JOURNAL).map_err(unavailable)?);
+        let id = entry_key(scope, key);
+        let value = request_result(&values.get(&id).map_err(unavailable)?).await.map_err(unavailable)?;
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        // The value alone says nothing of its freshness or tags: replay the journal for it, in the
+        // same transaction (a value and its record are committed together).
+        let (keys, records) = (journal.get_all_keys().map_err(unavailable)?, journal.get_all().map_err(unavailable)?);
+        let (keys, records) =
+            (request_result(&keys).await.map_err(unavailable)?, request_result(&records).await.map_err(unavailable)?);
+        let replayed = replay_journal(scope.user().unwrap_or(""), &keys, &records, &Array::of1(&id));
+        let Some(Decoded { meta, version, .. }) = from_object(&replayed.entries().get(1), Tier::Idb) else {
+            return Ok(None);
+        };
+        Ok(self.shared.versioning.is_current(&version).then_some((value, meta)))
+    }
+
     /// Closes the database connection (and any attached later).
     pub fn close(&self) {
         self.shared.closed.set(true);

@@ -319,3 +319,57 @@ test("a fresh idb entry that cannot be read back is fetched once: value lost, or
   await context.close();
 });
 
+test("read finds an entry another tab wrote to IndexedDB after this tab loaded", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems, open } = await tab(context);
+  await open({ namespace: "idb-read", user: "alice" });
+  await page.evaluate(() => (cache.set("mine", 1, { tier: "idb" }), cache.flush()));
+  // Written as a tab that does not announce its writes would: a value and its journal record.
+  await raw(page, "cachebus:idb-read", (db) => new Promise((resolve) => {
+    const tx = db.transaction(["values", "journal"], "readwrite");
+    const meta = (at, expires, version = null) => ({ cb: 1, v: version, u: at, s: at + 60_000, x: expires, t: ["other"], e: '"e1"', z: 10 });
+    const now = Date.now();
+    for (const [key, record] of [
+      ["elsewhere", meta(now, null)],
+      ["expired", meta(now - 10_000, now - 5_000)],
+      ["otherVersion", meta(now, null, 2)],
+    ]) {
+      tx.objectStore("values").put({ from: key, at: new Date(0) }, ["alice", key]);
+      tx.objectStore("journal").add({ u: "alice", o: [key, record] });
+    }
+    tx.objectStore("values").put("bob's", ["bob", "bobs"]);
+    tx.objectStore("journal").add({ u: "bob", o: ["bobs", meta(now, null)] });
+    tx.oncomplete = resolve;
+  }));
+  const result = await page.evaluate(async () => {
+    const before = cache.peek("elsewhere") ?? "unknown";
+    const value = await cache.read("elsewhere");
+    return {
+      before,
+      value: [value.from, value.at instanceof Date],
+      peek: (({ state, tier, tags, etag }) => ({ state, tier, tags, etag }))(cache.peek("elsewhere")),
+      get: cache.get("elsewhere")?.from,
+      expired: (await cache.read("expired")) ?? "miss",
+      otherVersion: (await cache.read("otherVersion")) ?? "miss",
+      bobs: (await cache.read("bobs")) ?? "miss",
+      missing: (await cache.read("missing")) ?? "miss",
+      keys: cache.keys(),
+      counted: (({ hits, misses, corrupt }) => ({ hits, misses, corrupt }))(cache.stats()),
+    };
+  });
+  assert.deepEqual(result, {
+    before: "unknown",
+    value: ["elsewhere", true],
+    peek: { state: "fresh", tier: "idb", tags: ["other"], etag: '"e1"' },
+    get: "elsewhere",
+    expired: "miss",
+    otherVersion: "miss",
+    bobs: "miss",
+    missing: "miss",
+    keys: ["elsewhere", "mine"],
+    counted: { hits: 2, misses: 4, corrupt: 0 }, // each read once: the found one, get after it, four misses
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
