@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, JsString, Promise, JSON};
+use js_sys::{Array, Function, JsString, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
@@ -45,7 +45,7 @@ const REENTRANT: CacheError =
 pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> Result<WasmCache, JsValue> {
     let options = create_options(&options).map_err(to_js)?;
     let local = LocalStore::open(options.versioning.clone());
-    let idb = IdbStore::new(database.dyn_into().ok(), created, options.versioning);
+    let idb = IdbStore::new(database.dyn_into().ok(), created, options.versioning.clone());
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
     let namespace = JsString::from(engine.scope().namespace());
@@ -58,8 +58,9 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
     });
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
     idb.on_corrupt(corrupt_handler(Rc::downgrade(&engine)));
+    idb.on_announce(announce_handler(Rc::downgrade(&engine)));
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
-    bus::open_channel(&engine, &namespace);
+    bus::open_channel(&engine, &namespace, options.versioning);
     bus::listen_to_storage(&engine, local.clone());
     let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
@@ -566,16 +567,34 @@ async fn hydrate_idb(engine: &Rc<Core>, idb: &IdbStore, scope: &Scope) {
     });
 }
 
-/// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it.
+/// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it; the
+/// other tabs, told of the writes when they were journaled, are told to drop them (what
+/// IndexedDB still holds of those keys they read back on demand).
 fn failure_handler(engine: Weak<Core>) -> crate::web::idb::FailureHandler {
     Box::new(move |keys, error| {
         let Some(engine) = engine.upgrade() else { return };
-        let _ = with_engine(&engine, |engine| {
+        let user = with_engine(&engine, |engine| {
             for key in keys {
                 engine.persist_failed(key, Tier::Idb, error);
             }
-            Ok(())
+            Ok(engine.scope().user().unwrap_or("").to_owned())
         });
+        let (Ok(user), false) = (user, keys.is_empty()) else { return };
+        let deleted = Array::new();
+        for key in keys {
+            deleted.push(&JsValue::from_str(key));
+            deleted.push(&JsValue::NULL);
+        }
+        bus::announce_idb(&engine, &user, &deleted);
+    })
+}
+
+/// Announces each tick's IndexedDB writes and deletions to the other tabs.
+fn announce_handler(engine: Weak<Core>) -> crate::web::idb::AnnounceHandler {
+    Box::new(move |user, ops| {
+        if let Some(engine) = engine.upgrade() {
+            bus::announce_idb(&engine, user, ops);
+        }
     })
 }
 

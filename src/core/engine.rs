@@ -208,7 +208,7 @@ impl<V, C: Clock> Engine<V, C> {
             self.persist(key, &value, &mut meta)?;
         }
         let tier = meta.tier;
-        self.install(key, value, meta);
+        self.install(key, Some(value), meta);
         self.enforce_budget(tier, key);
         if tier != Tier::Memory {
             self.enforce_budget(Tier::Memory, key);
@@ -216,12 +216,13 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(())
     }
 
-    /// Puts a new value under `key` in memory (its tier already holds it), in place of what was
-    /// held, and announces it as a `set`. Budgets are the caller's.
-    fn install(&mut self, key: &str, value: V, meta: EntryMeta) {
+    /// Puts a new value under `key` in memory (its tier already holds it; `None`: it stays there
+    /// until read), in place of what was held, and announces it as a `set`. Budgets are the
+    /// caller's.
+    fn install(&mut self, key: &str, value: Option<V>, meta: EntryMeta) {
         let tier = meta.tier;
         self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &meta.tags);
-        let slot = Slot { value: Some(value), meta, last_used: self.next_tick(), error: None };
+        let slot = Slot { value, meta, last_used: self.next_tick(), error: None };
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
             Some(held) if held.meta.tags == slot.meta.tags => {
@@ -407,6 +408,17 @@ impl<V, C: Clock> Engine<V, C> {
     /// fetch or race it, for no newer data. Nothing is persisted: the tier holds it already.
     /// Returns whether it was taken.
     pub fn adopt(&mut self, key: &str, value: V, meta: EntryMeta) -> bool {
+        self.adopt_entry(key, Some(value), meta)
+    }
+
+    /// [`Engine::adopt`] of an entry whose value stays in its tier until read (another tab's
+    /// IndexedDB write, announced with its metadata only): a copy held here is replaced, its value
+    /// dropped from memory.
+    pub fn adopt_unloaded(&mut self, key: &str, meta: EntryMeta) -> bool {
+        self.adopt_entry(key, None, meta)
+    }
+
+    fn adopt_entry(&mut self, key: &str, value: Option<V>, meta: EntryMeta) -> bool {
         if self.closed || validate_key(key).is_err() || meta.freshness.is_expired(self.clock.now()) {
             return false;
         }
@@ -464,6 +476,19 @@ impl<V, C: Clock> Engine<V, C> {
     /// persistent tiers.
     pub fn remove_from_memory(&mut self, target: &Target) -> Result<usize, CacheError> {
         self.remove_in(target, false)
+    }
+
+    /// Drops the matching entries of `tier` from memory only: another tab deleted them from that
+    /// shared tier (entries held in another tier are not its business). Returns how many went.
+    pub fn remove_tier_from_memory(&mut self, target: &Target, tier: Tier) -> Result<usize, CacheError> {
+        self.ensure_open()?;
+        let mut count = 0;
+        for key in self.index.matching(target) {
+            if self.slots.get(&key).is_some_and(|slot| slot.meta.tier == tier) {
+                count += self.remove_in(&Target::Key(key), false)?;
+            }
+        }
+        Ok(count)
     }
 
     fn remove_in(&mut self, target: &Target, persist: bool) -> Result<usize, CacheError> {

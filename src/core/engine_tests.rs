@@ -644,6 +644,61 @@ fn another_tabs_newer_write_is_adopted_in_memory_an_older_or_equal_one_is_not() 
 }
 
 #[test]
+fn another_tabs_idb_write_replaces_the_copy_held_here_with_metadata_whose_value_is_read_on_demand() {
+    let Harness { mut cache, clock, idb, .. } = harness();
+    cache.set("k", "ours".into(), SetOptions { tier: Some(Tier::Idb), size: 4, ..SetOptions::default() }).unwrap();
+    cache.take_changes();
+    let puts_before = idb.contents.borrow().len();
+    clock.advance(5);
+    let theirs = EntryMeta {
+        tier: Tier::Idb,
+        freshness: Freshness::starting(START + 5, Ttl::Forever, Ttl::Forever),
+        tags: vec!["t".into()],
+        etag: None,
+        size: 40,
+    };
+    assert!(cache.with_origin(Origin::Tab, |c| c.adopt_unloaded("k", theirs.clone())));
+    assert_eq!(get(&mut cache, "k"), None, "the value held here is dropped");
+    assert_eq!(cache.unloaded_tier("k"), Some(Tier::Idb), "and read back from IndexedDB on demand");
+    assert_eq!(cache.peek("k").unwrap().unwrap().meta, &theirs);
+    assert_eq!(cache.stats().tier(Tier::Memory), TierUsage::default(), "no value, no memory used");
+    assert_eq!(cache.stats().tier(Tier::Idb), TierUsage { entries: 1, bytes: 40 });
+    assert_eq!(cache.matching_keys(&Target::Tags(vec!["t".into()])).unwrap(), ["k"]);
+    let changes = cache.take_changes();
+    assert_eq!(
+        (changes[0].kind, changes[0].origin, changes[0].keys.clone()),
+        (ChangeKind::Set, Origin::Tab, vec!["k".into()])
+    );
+    assert_eq!(idb.contents.borrow().len(), puts_before, "nothing persisted: the tier has it");
+    assert!(!cache.adopt_unloaded("k", theirs.clone()), "the same write again: nothing new");
+    assert!(cache.adopt_unloaded("new", EntryMeta { size: 1, ..theirs }));
+    assert_eq!(cache.matching_keys(&Target::All).unwrap(), ["k", "new"]);
+}
+
+#[test]
+fn another_tabs_deletions_from_a_tier_drop_only_the_entries_of_that_tier() {
+    let Harness { mut cache, .. } = harness();
+    for (key, tier) in
+        [("a:idb", Tier::Idb), ("a:local", Tier::Local), ("a:memory", Tier::Memory), ("b:idb", Tier::Idb)]
+    {
+        cache.set(key, key.into(), opts(tier)).unwrap();
+    }
+    cache.take_changes();
+    let removed =
+        cache.with_origin(Origin::Tab, |c| c.remove_tier_from_memory(&Target::prefix("a:").unwrap(), Tier::Idb));
+    assert_eq!(removed.unwrap(), 1);
+    assert_eq!(cache.matching_keys(&Target::All).unwrap(), ["a:local", "a:memory", "b:idb"]);
+    let removed = cache.remove_tier_from_memory(&Target::All, Tier::Idb).unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(cache.matching_keys(&Target::All).unwrap(), ["a:local", "a:memory"]);
+    let changes = cache.take_changes();
+    assert_eq!(
+        (changes[0].kind, changes[0].origin, changes[0].keys.clone()),
+        (ChangeKind::Remove, Origin::Tab, vec!["a:idb".into()])
+    );
+}
+
+#[test]
 fn a_user_switch_drops_pending_mutations() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "alice".into(), SetOptions::default()).unwrap();

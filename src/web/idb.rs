@@ -37,6 +37,10 @@ const COMPACT_AFTER: u32 = 256;
 /// Called with the keys of a transaction that aborted after its writes were accepted.
 pub type FailureHandler = Box<dyn Fn(&[String], StoreError)>;
 
+/// Called with a user (`""`: signed out) and the ops of one tick to announce to other tabs:
+/// `key, metadata` (a new value), `key, null`, `prefix, true` (see [`super::journal`]).
+pub type AnnounceHandler = Box<dyn Fn(&str, &Array)>;
+
 /// Called with what a replay found corrupt and removed: per record, value or op, the entry key
 /// it concerned, or `None` (a record or key of no shape belongs to no entry).
 pub type CorruptHandler = Box<dyn Fn(Vec<Option<String>>)>;
@@ -60,6 +64,7 @@ struct Shared {
     pending: RefCell<Vec<Promise>>,
     on_failure: RefCell<Option<FailureHandler>>,
     on_corrupt: RefCell<Option<CorruptHandler>>,
+    on_announce: RefCell<Option<AnnounceHandler>>,
     /// Metadata changes of this tick, per user, not yet appended to the journal.
     ops: RefCell<Vec<PendingOps>>,
     /// Whether a microtask will append `ops`.
@@ -91,6 +96,7 @@ impl IdbStore {
                 pending: RefCell::new(Vec::new()),
                 on_failure: RefCell::new(None),
                 on_corrupt: RefCell::new(None),
+                on_announce: RefCell::new(None),
                 ops: RefCell::new(Vec::new()),
                 append_scheduled: Cell::new(false),
                 appended: Cell::new(0),
@@ -115,6 +121,12 @@ impl IdbStore {
     /// Sets who hears of transactions that aborted after their writes were accepted.
     pub fn on_failure(&self, handler: FailureHandler) {
         *self.shared.on_failure.borrow_mut() = Some(handler);
+    }
+
+    /// Sets who announces each tick's new values and deletions to the other tabs, once their
+    /// journal record is in the tick's transaction.
+    pub fn on_announce(&self, handler: AnnounceHandler) {
+        *self.shared.on_announce.borrow_mut() = Some(handler);
     }
 
     /// Sets who hears of the corrupt records, values and ops that loads and compactions remove.
@@ -337,7 +349,10 @@ impl Store<JsValue> for IdbStore {
             Ok(())
         })?;
         let record = to_object(meta, &self.shared.versioning.version, &JsValue::UNDEFINED);
-        self.log(scope, |ops| ops.written(key, &record));
+        match value {
+            Some(_) => self.log(scope, |ops| ops.written(key, &record)),
+            None => self.log(scope, |ops| ops.rewritten(key, &record)),
+        }
         Ok(meta.size)
     }
 
@@ -407,18 +422,24 @@ impl IdbStore {
         }
     }
 
-    /// Appends this tick's metadata changes to the journal: a record per run of one user's ops.
-    /// When the records appended since the last compaction reach `compact_after`, the user of
-    /// the last one is compacted now, so a long-lived tab's journal stays short without a reload.
+    /// Appends this tick's metadata changes to the journal: a record per run of one user's ops,
+    /// each announced to the other tabs once in the tick's transaction (posted now, in the order
+    /// of this tab's other messages; a transaction that aborts later is announced by the failure
+    /// handler). When the records appended since the last compaction reach `compact_after`, the
+    /// user of the last one is compacted now, so a long-lived tab's journal stays short without a
+    /// reload.
     fn append_ops(&self) {
         self.shared.append_scheduled.set(false);
         let ops = std::mem::take(&mut *self.shared.ops.borrow_mut());
         for pending in ops {
             let user = pending.user().to_owned();
-            let record = pending.into_record();
+            let (record, announced) = pending.into_record();
             // A failure aborts the transaction, which reports its keys.
             if self.with_batch(None, |batch| batch.journal.add(&record).map(drop)).is_err() {
                 continue;
+            }
+            if let (true, Some(announce)) = (announced.length() > 0, self.shared.on_announce.borrow().as_ref()) {
+                announce(&user, &announced);
             }
             let appended = self.shared.appended.get() + 1;
             if appended < self.shared.compact_after.get() {

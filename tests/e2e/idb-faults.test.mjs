@@ -373,3 +373,123 @@ test("read finds an entry another tab wrote to IndexedDB after this tab loaded",
   await context.close();
 });
 
+test("an idb write or removal in one tab reaches the other tab's index; its value is read on demand", async () => {
+  const context = await env.browser.newContext();
+  const a = await tab(context);
+  const b = await tab(context);
+  const bob = await tab(context);
+  await a.open({ namespace: "idb-tabs", user: "alice" });
+  await b.open({ namespace: "idb-tabs", user: "alice" });
+  await bob.open({ namespace: "idb-tabs", user: "bob" });
+  await a.page.evaluate(() => {
+    cache.set("k", "a's old copy", { tier: "idb" });
+    window.heard = 0;
+    cache.subscribe("k", () => heard++);
+  });
+  await a.page.evaluate(() => settle());
+  await b.page.evaluate(async () => {
+    await settle(5); // a later write than a's
+    cache.set("k", { v: 1 }, { tier: "idb", tags: ["t"], staleMs: 60_000 });
+    cache.set("new", "b's", { tier: "idb" });
+    cache.set("invalidated", "b's", { tier: "idb" });
+    cache.invalidate("invalidated"); // in the same tick as its write
+    await cache.flush();
+  });
+  await a.page.waitForFunction(() => cache.peek("new") !== undefined && cache.peek("k")?.tags.length === 1);
+  const learned = await a.page.evaluate(async () => {
+    await settle();
+    const known = {
+      k: (({ state, tier, tags }) => ({ state, tier, tags }))(cache.peek("k")),
+      inMemory: cache.get("k") ?? "not in memory",
+      invalidated: cache.peek("invalidated").state,
+      heard,
+    };
+    let calls = 0;
+    const fetched = await cache.fetch("k", async () => ++calls);
+    return { ...known, read: await cache.read("new"), fetched, calls, served: cache.stats().fetches.served };
+  });
+  assert.deepEqual(learned, {
+    k: { state: "fresh", tier: "idb", tags: ["t"] },
+    inMemory: "not in memory",
+    invalidated: "stale",
+    heard: 2, // its own write, b's
+    read: "b's",
+    fetched: { v: 1 },
+    calls: 0,
+    served: 1,
+  });
+
+  await b.page.evaluate(async () => {
+    cache.set("k", { v: 2 }, { tier: "idb" });
+    cache.set("new", "now memory only"); // leaves IndexedDB
+    await cache.remove("invalidated");
+    for (let i = 0; i < 2_000; i++) cache.set(`bulk:${i}`, i, { tier: "idb", tags: [`tag-${"x".repeat(40)}`] });
+    await cache.flush();
+  });
+  await a.page.waitForFunction(() => cache.keys({ prefix: "bulk:" }).length === 2_000);
+  const followed = await a.page.evaluate(async () => {
+    await settle();
+    return {
+      inMemory: cache.get("k") ?? "dropped",
+      k: await cache.read("k"),
+      new: cache.peek("new") ?? "gone",
+      invalidated: cache.peek("invalidated") ?? "gone",
+      bulk: await cache.read("bulk:1999"),
+      heard,
+      rejected: cache.stats().rejectedMessages,
+      changes: changes.filter((c) => c.startsWith("tab ") && !c.includes("bulk:")),
+    };
+  });
+  assert.deepEqual(followed, {
+    inMemory: "dropped",
+    k: { v: 2 },
+    new: "gone",
+    invalidated: "gone",
+    bulk: 1999,
+    heard: 3,
+    rejected: 0,
+    // b's removal is relayed at once; its IndexedDB changes follow in one message (the bulk: several)
+    changes: ["tab set k,new,invalidated", "tab remove invalidated", "tab set k", "tab remove new"],
+  });
+  const inBob = await bob.page.evaluate(async () => (await settle(), { keys: cache.keys(), changes }));
+  assert.deepEqual(inBob, { keys: [], changes: [] });
+  const inB = await b.page.evaluate(() => changes.filter((c) => c.startsWith("tab ")));
+  assert.deepEqual(inB, ["tab set k"], "a's first write; none of b's own come back");
+  assert.deepEqual([...a.problems, ...b.problems, ...bob.problems], []);
+  await context.close();
+});
+
+test("malformed idb messages are refused and counted, never applied; a well-formed one is", async () => {
+  const context = await env.browser.newContext();
+  const a = await tab(context);
+  const sender = await tab(context);
+  await a.open({ namespace: "idb-garbage", user: "alice" });
+  await a.page.evaluate(() => cache.set("k", "kept", { tier: "idb" }));
+  await sender.page.evaluate(() => {
+    const channel = new BroadcastChannel("cachebus:idb-garbage");
+    const meta = { cb: 1, v: null, u: Date.now(), s: null, x: null, t: [], e: null, z: 1 };
+    const message = (ops) => ({ cb: 1, kind: "idb", user: "alice", ops });
+    for (const bad of [
+      message(undefined),
+      message("k"),
+      message([]),
+      message(["k"]),
+      message([5, null]),
+      message(["k", 5]),
+      message(["k", { ...meta, u: "yesterday" }]),
+      message(["", meta]),
+      message(["bad\nkey", null]),
+      message(["k", null, "other", "x"]),
+      { ...message(["k", null]), cb: 2 },
+    ]) {
+      channel.postMessage(bad);
+    }
+    channel.postMessage(message(["k", null])); // well-formed: applied
+    channel.close();
+  });
+  await a.page.waitForFunction(() => cache.stats().rejectedMessages === 11 && cache.peek("k") === undefined);
+  const result = await a.page.evaluate(async () => (await settle(), { rejected: cache.stats().rejectedMessages, changes }));
+  assert.deepEqual(result, { rejected: 11, changes: ["local set k", "tab remove k"] });
+  assert.deepEqual(a.problems, []);
+  await context.close();
+});
