@@ -51,7 +51,10 @@ export interface Cache {
   set<T>(key: string, value: T, options?: SetOptions): void;
   /** The value from memory, or `undefined` when missing or expired. Never touches IndexedDB. */
   get<T = unknown>(key: string): T | undefined;
-  /** The value from memory, then localStorage, then IndexedDB. */
+  /**
+   * The value from memory, then localStorage, then IndexedDB; a key this tab does not know is
+   * looked up in IndexedDB too (another tab may have written it since this one loaded).
+   */
   read<T = unknown>(key: string): Promise<T | undefined>;
   /** Freshness and metadata of the live entry under `key`, without counting a read. */
   peek(key: string): EntryInfo | undefined;

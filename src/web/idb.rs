@@ -1,7 +1,8 @@
 //! The `idb` tier: entries in IndexedDB, values by structured clone.
 //!
 //! One database per namespace (`cachebus:{namespace}`, version 2, opened and upgraded by the
-//! facade's `database.ts` while the wasm loads) with two object stores:
+//! facade's `database.ts` while the wasm loads, or attached later when another connection
+//! blocked the upgrade) with two object stores:
 //! `values`, keyed by `[user, key]` (`""` for signed out), holds the values, read on demand; a
 //! user's entries are one key range, so clearing a user never scans other users. `journal`
 //! holds the entries' metadata as a log of changes (see [`super::journal`]), replayed in one go at
@@ -13,7 +14,8 @@
 //! it as one journal record in a microtask, before it commits. Requests are issued synchronously,
 //! so a value structured clone refuses fails the `set` call itself. Nothing foreign is awaited
 //! inside a transaction. A transaction that aborts later (quota) is reported through the failure
-//! handler.
+//! handler. Each tick's new values and deletions are handed to the announce handler, for the
+//! other tabs; replays judge what no entry can use and hand it to the corrupt handler.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
