@@ -181,26 +181,35 @@ pub(crate) fn relay(core: &Rc<Core>, kind: &str, target: Option<&JsValue>, user_
     post(core, kind, &message);
 }
 
+/// Ops per `idb` message, at most: about 25 KB with plain metadata, well under the size limit.
+const IDB_OPS_PER_MESSAGE: u32 = 256;
+
 /// Tells the other tabs of one tick's IndexedDB changes of `user` (`""`: signed out): `ops` as
-/// the journal writes them (see [`IdbChange`]). Posted in as many `idb` messages as the size
-/// limit needs; a single write whose metadata alone is over it is announced as a deletion, so
-/// the other tabs drop their copy and read the entry back from IndexedDB when asked.
+/// the journal writes them (see [`IdbChange`]), in messages of at most [`IDB_OPS_PER_MESSAGE`]
+/// ops.
 pub(crate) fn announce_idb(core: &Rc<Core>, user: &str, ops: &Array) {
-    let message = message("idb", (!user.is_empty()).then_some(user));
+    let user = (!user.is_empty()).then_some(user);
+    let step = IDB_OPS_PER_MESSAGE * 2;
+    for start in (0..ops.length()).step_by(step as usize) {
+        post_idb(core, user, &ops.slice(start, start + step));
+    }
+}
+
+/// Posts `ops` as one `idb` message, or halves while it is over the size limit (big tags or
+/// ETags); a single write whose metadata alone is over it is announced as a deletion, so the
+/// other tabs drop their copy and read the entry back from IndexedDB when asked.
+fn post_idb(core: &Rc<Core>, user: Option<&str>, ops: &Array) {
+    let message = message("idb", user);
     set(&message, "ops", ops);
-    let size = json_size(&message).unwrap_or(usize::MAX);
     let pairs = ops.length() / 2;
-    if size <= MAX_MESSAGE_BYTES {
+    if json_size(&message).is_some_and(|size| size <= MAX_MESSAGE_BYTES) {
         post(core, "idb", &message);
     } else if pairs > 1 {
-        // Pieces of about half the limit each, so most fit at the first try.
-        let pieces = (size / (MAX_MESSAGE_BYTES / 2)).clamp(2, pairs as usize) as u32;
-        let per_piece = pairs.div_ceil(pieces) * 2;
-        for start in (0..ops.length()).step_by(per_piece as usize) {
-            announce_idb(core, user, &ops.slice(start, start + per_piece));
-        }
+        let half = pairs / 2 * 2;
+        post_idb(core, user, &ops.slice(0, half));
+        post_idb(core, user, &ops.slice(half, ops.length()));
     } else if ops.get(1).is_object() {
-        announce_idb(core, user, &Array::of2(&ops.get(0), &JsValue::NULL));
+        post_idb(core, user, &Array::of2(&ops.get(0), &JsValue::NULL));
     }
 }
 

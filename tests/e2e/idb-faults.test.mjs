@@ -459,6 +459,37 @@ test("an idb write or removal in one tab reaches the other tab's index; its valu
   await context.close();
 });
 
+test("a write whose metadata is too big for a message is announced as a deletion, and read back on demand", async () => {
+  const context = await env.browser.newContext();
+  const a = await tab(context);
+  const b = await tab(context);
+  await a.open({ namespace: "idb-huge", user: "alice" });
+  await b.open({ namespace: "idb-huge", user: "alice" });
+  await a.page.evaluate(() => (cache.set("huge", "a's copy", { tier: "idb" }), settle()));
+  const tags = Array.from({ length: 100 }, (_, i) => `${i}:${"t".repeat(1_000)}`); // 100 KB of tags
+  await b.page.evaluate(async (tags) => {
+    await settle(5);
+    cache.set("huge", "b's", { tier: "idb", tags });
+    cache.set("small", "b's", { tier: "idb" });
+    await cache.flush();
+  }, tags);
+  await a.page.waitForFunction(() => cache.peek("small") !== undefined);
+  const result = await a.page.evaluate(async () => {
+    await settle();
+    const dropped = cache.peek("huge") ?? "dropped";
+    return { dropped, read: await cache.read("huge"), tags: cache.peek("huge").tags.length, changes, rejected: cache.stats().rejectedMessages };
+  });
+  assert.deepEqual(result, {
+    dropped: "dropped",
+    read: "b's",
+    tags: 100,
+    changes: ["local set huge", "tab remove huge", "tab set small"],
+    rejected: 0,
+  });
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await context.close();
+});
+
 test("malformed idb messages are refused and counted, never applied; a well-formed one is", async () => {
   const context = await env.browser.newContext();
   const a = await tab(context);
