@@ -202,7 +202,8 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
     }
 
-    /// The value under `key` from memory, then localStorage, then IndexedDB.
+    /// The value under `key` from memory, then localStorage, then IndexedDB; a key unknown here
+    /// is looked up in IndexedDB (another tab may have written it since this one loaded).
     pub fn read(&self, key_value: JsValue) -> Promise {
         self.load(key_value, true)
     }

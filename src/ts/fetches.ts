@@ -81,14 +81,7 @@ export class Fetches {
     this.#joinable.clear();
   }
 
-  #fetch<T>(
-    key: string,
-    fetcher: Fetcher<T>,
-    options: FetchOptions,
-    overtakes: number,
-    revalidate: boolean,
-    load = true,
-  ): Promise<T> {
+  #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean, load = true): Promise<T> {
     // Served and joined count callers' calls, not background revalidations or overtake retries.
     const call = overtakes === 0 && !revalidate;
     const joinable = call && joinsPlainly(options) ? this.#joinable.get(key) : undefined;
