@@ -73,7 +73,7 @@ async fn wrong_types_from_js_become_errors_with_codes() {
     let err = cache.invalidate(JsValue::from_f64(42.0)).unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(code_of(err), "INVALID_TARGET");
-    assert_eq!(code_of(cache.start_fetch(JsValue::NULL).unwrap_err()), "INVALID_KEY");
+    assert_eq!(code_of(cache.start_fetch(JsValue::NULL, JsValue::UNDEFINED).unwrap_err()), "INVALID_KEY");
     assert_eq!(code_of(cache.set("", "v".into(), JsValue::UNDEFINED).unwrap_err()), "INVALID_KEY");
     assert_eq!(code_of(cache.set("k", "v".into(), ttl(-1.0)).unwrap_err()), "INVALID_TTL");
     let ttl_string = object(&[("ttlMs", "100".into())]);

@@ -1,6 +1,6 @@
 //! The event bus: app events on `window`, rules that turn them into invalidations, the channel
-//! that carries events, invalidations, removals and logouts to the other tabs, and the
-//! `storage` events through which localStorage tells of other tabs' writes.
+//! that carries events, invalidations, removals, logouts and IndexedDB writes to the other tabs,
+//! and the `storage` events through which localStorage tells of other tabs' writes.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -14,13 +14,16 @@ use web_sys::StorageEvent;
 use super::cache::{with_engine, Core};
 use super::errors::to_js;
 use super::options::{entries, items, target, text, ILL_FORMED};
+use crate::core::message::MAX_MESSAGE_BYTES;
 use crate::core::{
-    check, CacheError, ErrorCode, Found, Millis, Origin, PushLedger, PushSource, Received, Request, Rules, Scope,
-    Target,
+    check, CacheError, ErrorCode, Found, IdbChange, Millis, Origin, PushLedger, PushSource, Received, Request, Rules,
+    Scope, Target, Tier,
 };
 use crate::web::channel::TabChannel;
+use crate::web::envelope::{from_object, Decoded};
 use crate::web::events;
 use crate::web::local::LocalStore;
+use crate::web::version::Versioning;
 
 const BAD_NAME: CacheError =
     CacheError::new(ErrorCode::InvalidOptions, "an event name must be a string of 1-256 characters");
@@ -46,13 +49,14 @@ pub(crate) struct Bus {
     tab: Cell<f64>,
 }
 
-/// Opens the namespace's channel; messages reach [`receive`] while the cache lives.
-pub(crate) fn open_channel(core: &Rc<Core>, namespace: &str) {
+/// Opens the namespace's channel; messages reach [`receive`] while the cache lives. `versioning`
+/// tells which announced IndexedDB entries are of this tab's data version.
+pub(crate) fn open_channel(core: &Rc<Core>, namespace: &str, versioning: Versioning) {
     core.bus.tab.set(js_sys::Math::random());
     let weak = Rc::downgrade(core);
     let channel = TabChannel::open(namespace, move |data| {
         if let Some(core) = weak.upgrade() {
-            receive(&core, &data);
+            receive(&core, &data, &versioning);
         }
     });
     *core.bus.channel.borrow_mut() = channel;
@@ -163,7 +167,7 @@ fn emit_push(
     events::dispatch(&JsString::from(name.as_str()), &detail);
     apply_rule(core, &name, &detail, origin);
     if cross_tab {
-        let message = message(core, "emit", &scope(core)?, fingerprint);
+        let message = message(core, "emit", scope(core)?.user(), fingerprint);
         set(&message, "name", &JsValue::from_str(&name));
         set(&message, "detail", &detail);
         post(core, &name, &message);
@@ -195,7 +199,7 @@ pub(crate) fn pushed(
     let target = target(result).map_err(to_js)?;
     with_engine(core, |engine| engine.with_origin(Origin::Push, |engine| engine.invalidate(&target)))?;
     let Ok(scope) = scope(core) else { return Ok(()) };
-    let message = message(core, "invalidate", &scope, fingerprint.as_deref());
+    let message = message(core, "invalidate", scope.user(), fingerprint.as_deref());
     set(&message, "target", result);
     post(core, "invalidate", &message);
     Ok(())
@@ -205,17 +209,49 @@ pub(crate) fn pushed(
 /// `target`, or of clearing `user` (`"clear"`).
 pub(crate) fn relay(core: &Rc<Core>, kind: &str, target: Option<&JsValue>, user_scope: Option<&Scope>) {
     let Some(scope) = user_scope.cloned().or_else(|| scope(core).ok()) else { return };
-    let message = message(core, kind, &scope, None);
+    let message = message(core, kind, scope.user(), None);
     if let Some(target) = target {
         set(&message, "target", target);
     }
     post(core, kind, &message);
 }
 
+/// Ops per `idb` message, at most: about 25 KB with plain metadata, well under the size limit.
+const IDB_OPS_PER_MESSAGE: u32 = 256;
+
+/// Tells the other tabs of one tick's IndexedDB changes of `user` (`""`: signed out): `ops` as
+/// the journal writes them (see [`IdbChange`]), in messages of at most [`IDB_OPS_PER_MESSAGE`]
+/// ops.
+pub(crate) fn announce_idb(core: &Rc<Core>, user: &str, ops: &Array) {
+    let user = (!user.is_empty()).then_some(user);
+    let step = IDB_OPS_PER_MESSAGE * 2;
+    for start in (0..ops.length()).step_by(step as usize) {
+        post_idb(core, user, &ops.slice(start, start + step));
+    }
+}
+
+/// Posts `ops` as one `idb` message, or halves while it is over the size limit (big tags or
+/// ETags); a single write whose metadata alone is over it is announced as a deletion, so the
+/// other tabs drop their copy and read the entry back from IndexedDB when asked.
+fn post_idb(core: &Rc<Core>, user: Option<&str>, ops: &Array) {
+    let message = message(core, "idb", user, None);
+    set(&message, "ops", ops);
+    let pairs = ops.length() / 2;
+    if json_size(&message).is_some_and(|size| size <= MAX_MESSAGE_BYTES) {
+        post(core, "idb", &message);
+    } else if pairs > 1 {
+        let half = pairs / 2 * 2;
+        post_idb(core, user, &ops.slice(0, half));
+        post_idb(core, user, &ops.slice(half, ops.length()));
+    } else if ops.get(1).is_object() {
+        post_idb(core, user, &Array::of2(&ops.get(0), &JsValue::NULL));
+    }
+}
+
 /// Applies a message from another tab, as `origin: "tab"`. Malformed, foreign-version and
 /// oversized messages are counted and dropped; messages for another user are ignored.
-fn receive(core: &Rc<Core>, data: &JsValue) {
-    let Some(message) = check(read(data)) else {
+fn receive(core: &Rc<Core>, data: &JsValue, versioning: &Versioning) {
+    let Some(message) = check(read(data, versioning)) else {
         let _ = with_engine(core, |engine| {
             engine.note_rejected_message();
             Ok(())
@@ -239,6 +275,25 @@ fn receive(core: &Rc<Core>, data: &JsValue) {
             Request::Remove(target) => engine.remove_seen(target, at).map(|_| ()),
             Request::Clear => {
                 engine.clear_scope_seen(&current, at);
+                Ok(())
+            }
+            Request::Idb(changes) => {
+                for change in changes {
+                    match change {
+                        IdbChange::Written(key, meta) => {
+                            engine.adopt_unloaded(key, meta.clone());
+                        }
+                        IdbChange::Deleted(key) => {
+                            engine.remove_tier_seen(&Target::Key(key.clone()), Tier::Idb, at)?;
+                        }
+                        IdbChange::DeletedPrefix(prefix) if prefix.is_empty() => {
+                            engine.remove_tier_seen(&Target::All, Tier::Idb, at)?;
+                        }
+                        IdbChange::DeletedPrefix(prefix) => {
+                            engine.remove_tier_seen(&Target::Prefix(prefix.clone()), Tier::Idb, at)?;
+                        }
+                    }
+                }
                 Ok(())
             }
             Request::Emit { .. } => Ok(()),
@@ -309,12 +364,13 @@ fn scope(core: &Core) -> Result<Scope, CacheError> {
     core.engine.try_borrow().map(|engine| engine.scope().clone()).map_err(|_| REENTRANT)
 }
 
-/// `{ cb: 1, kind, user, at }`, and `{ tab, push }` for a relayed server push.
-fn message(core: &Core, kind: &str, scope: &Scope, push: Option<&str>) -> Object {
+/// `{ cb: 1, kind, user, at }` (`user`: `null` when signed out), and `{ tab, push }` for a
+/// relayed server push.
+fn message(core: &Core, kind: &str, user: Option<&str>, push: Option<&str>) -> Object {
     let message = Object::new();
     set(&message, "cb", &JsValue::from_f64(crate::core::message::MESSAGE_VERSION));
     set(&message, "kind", &JsValue::from_str(kind));
-    set(&message, "user", &scope.user().map_or(JsValue::NULL, JsValue::from_str));
+    set(&message, "user", &user.map_or(JsValue::NULL, JsValue::from_str));
     set(&message, "at", &JsValue::from_f64(js_sys::Date::now()));
     if let Some(fingerprint) = push {
         set(&message, "tab", &JsValue::from_f64(core.bus.tab.get()));
@@ -336,7 +392,7 @@ fn post(core: &Rc<Core>, event: &str, message: &Object) {
 }
 
 /// The fields of a received message, each `None` when missing or of the wrong type.
-fn read(data: &JsValue) -> Received {
+fn read(data: &JsValue, versioning: &Versioning) -> Received {
     if !data.is_object() {
         return Received::default();
     }
@@ -357,8 +413,45 @@ fn read(data: &JsValue) -> Received {
         push,
         name: get(data, "name").as_string(),
         target: target(&get(data, "target")).ok(),
-        size: JSON::stringify(data).ok().filter(|text| text.is_string()).map(|text| text.length() as usize),
+        changes: idb_changes(&get(data, "ops"), versioning),
+        size: json_size(data),
     }
+}
+
+/// The `ops` of an `idb` message: `key, metadata` (written), `key, null` (deleted) and
+/// `prefix, true` (deleted under it); `None` when it is not such an array. A write of another
+/// data version is taken as a deletion: the stored entry is no longer one this tab can use.
+fn idb_changes(ops: &JsValue, versioning: &Versioning) -> Option<Vec<IdbChange>> {
+    if !Array::is_array(ops) {
+        return None;
+    }
+    let ops: &Array = ops.unchecked_ref();
+    if ops.length() % 2 != 0 {
+        return None;
+    }
+    (0..ops.length())
+        .step_by(2)
+        .map(|i| {
+            let target = ops.get(i).as_string()?;
+            let change = ops.get(i + 1);
+            Some(if change.is_null() {
+                IdbChange::Deleted(target)
+            } else if change.as_bool() == Some(true) {
+                IdbChange::DeletedPrefix(target)
+            } else {
+                let Decoded { meta, version, .. } = from_object(&change, Tier::Idb)?;
+                match versioning.is_current(&version) {
+                    true => IdbChange::Written(target, meta),
+                    false => IdbChange::Deleted(target),
+                }
+            })
+        })
+        .collect()
+}
+
+/// The length of `value`'s JSON text; `None` when it has none (cycles, BigInt…).
+fn json_size(value: &JsValue) -> Option<usize> {
+    JSON::stringify(value).ok().filter(|text| text.is_string()).map(|text| text.length() as usize)
 }
 
 /// Reports a failure of app code; when the engine is busy (the failure happened inside one of

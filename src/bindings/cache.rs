@@ -47,7 +47,7 @@ const REENTRANT: CacheError =
 pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> Result<WasmCache, JsValue> {
     let options = create_options(&options).map_err(to_js)?;
     let local = LocalStore::open(options.versioning.clone());
-    let idb = IdbStore::new(database.dyn_into().ok(), created, options.versioning);
+    let idb = IdbStore::new(database.dyn_into().ok(), created, options.versioning.clone());
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
     let namespace = JsString::from(engine.scope().namespace());
@@ -60,8 +60,10 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
         bus: Bus::default(),
     });
     idb.on_failure(failure_handler(Rc::downgrade(&engine)));
+    idb.on_corrupt(corrupt_handler(Rc::downgrade(&engine)));
+    idb.on_announce(announce_handler(Rc::downgrade(&engine)));
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
-    bus::open_channel(&engine, &namespace);
+    bus::open_channel(&engine, &namespace, options.versioning);
     bus::listen_to_storage(&engine, local.clone());
     let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
@@ -103,9 +105,10 @@ impl WasmCache {
         with_engine(&self.engine, |engine| engine.set(key, value, options))
     }
 
-    /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, or the id of the
-    /// in-flight fetch to join. `options` is `{ dedupMs?, force? }`; `revalidate` marks a
-    /// background revalidation (refetch even a fresh entry, unless within `dedupMs`).
+    /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, `-2` load the value
+    /// from its persistent tier first (`loadValue`) and plan again, or the id of the in-flight
+    /// fetch to join. `options` is `{ dedupMs?, force? }`; `revalidate` marks a background
+    /// revalidation (refetch even a fresh entry, unless within `dedupMs`).
     #[wasm_bindgen(js_name = planFetch)]
     pub fn plan_fetch(&self, key_value: JsValue, options: JsValue, revalidate: bool) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
@@ -114,6 +117,7 @@ impl WasmCache {
         Ok(match plan {
             Plan::Serve => 0.0,
             Plan::Start => -1.0,
+            Plan::Load => -2.0,
             Plan::Join(id) => id as f64,
         })
     }
@@ -200,52 +204,17 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
     }
 
-    /// The value under `key` from memory, then localStorage, then IndexedDB.
+    /// The value under `key` from memory, then localStorage, then IndexedDB; a key unknown here
+    /// is looked up in IndexedDB (another tab may have written it since this one loaded).
     pub fn read(&self, key_value: JsValue) -> Promise {
-        let engine = self.engine.clone();
-        let (local, idb) = (self.local.clone(), self.idb.clone());
-        future_to_promise(async move {
-            let key = key(&key_value).map_err(to_js)?;
-            let (value, tier, scope) = with_engine(&engine, |engine| {
-                // An unloaded entry is counted once, as the hit of the `get` after `fill`.
-                let tier = engine.unloaded_tier(&key);
-                let value = if tier.is_none() { engine.get(&key)?.cloned() } else { None };
-                Ok((value, tier, engine.scope().clone()))
-            })?;
-            if let Some(value) = value {
-                return Ok(value);
-            }
-            let loaded = match tier {
-                Some(Tier::Local) => local.load(&scope, &key).map(|found| found.map(|(value, _)| value)),
-                Some(Tier::Idb) => idb.read(&scope, &key).await,
-                _ => return Ok(JsValue::UNDEFINED),
-            };
-            with_engine(&engine, |engine| {
-                if engine.scope() != &scope {
-                    return Ok(JsValue::UNDEFINED); // the user switched while reading
-                }
-                match loaded {
-                    Ok(Some(value)) => {
-                        engine.fill(&key, value);
-                        Ok(engine.get(&key)?.cloned().unwrap_or(JsValue::UNDEFINED))
-                    }
-                    Err(_) => {
-                        // The storage is closed or gone: nothing to say about the entry; keep it.
-                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), Some(key.clone()));
-                        Ok(JsValue::UNDEFINED)
-                    }
-                    Ok(None) => {
-                        // Indexed but unreadable: drop it everywhere and count it.
-                        if tier == Some(Tier::Local) {
-                            local.remove_corrupt(&scope, &key);
-                        }
-                        engine.remove(&Target::key(&key)?)?;
-                        engine.note_corrupt(tier.unwrap_or(Tier::Memory), Some(key.clone()));
-                        Ok(JsValue::UNDEFINED)
-                    }
-                }
-            })
-        })
+        self.load(key_value, true)
+    }
+
+    /// What `read` does, without counting a read: for the facade's `fetch`, which loads an
+    /// entry's value before planning again (its own serving counts the read).
+    #[wasm_bindgen(js_name = loadValue)]
+    pub fn load_value(&self, key_value: JsValue) -> Promise {
+        self.load(key_value, false)
     }
 
     /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` of the live entry, or `undefined`.
@@ -328,6 +297,24 @@ impl WasmCache {
         Ok(count(self.local.clean_legacy(&names)))
     }
 
+    /// Takes the namespace's IndexedDB database once the upgrade another connection blocked could
+    /// run (the cache was opened without it, its `idb` writes kept in memory): later writes
+    /// persist, and the current user's persisted entries are loaded (those held are kept).
+    /// Resolves when they are; a closed cache closes the database instead.
+    #[wasm_bindgen(js_name = attachDatabase)]
+    pub fn attach_database(&self, database: JsValue, created: bool) -> Promise {
+        let engine = self.engine.clone();
+        let idb = self.idb.clone();
+        future_to_promise(async move {
+            let Ok(db) = database.dyn_into() else { return Ok(JsValue::UNDEFINED) };
+            let scope = engine.engine.try_borrow().map(|engine| engine.scope().clone());
+            if let (true, Ok(scope)) = (idb.attach(db, created), scope) {
+                hydrate_idb(&engine, &idb, &scope).await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// Resolves when every pending IndexedDB write has committed.
     pub fn flush(&self) -> Promise {
         self.idb.flush()
@@ -389,6 +376,57 @@ impl WasmCache {
         self.idb.close();
     }
 
+    /// `read`: the value under `key` from memory, then from the entry's persistent tier (put back
+    /// into memory); `count`: whether the read counts in `stats()`.
+    fn load(&self, key_value: JsValue, count: bool) -> Promise {
+        let engine = self.engine.clone();
+        let (local, idb) = (self.local.clone(), self.idb.clone());
+        future_to_promise(async move {
+            let key = key(&key_value).map_err(to_js)?;
+            let (value, tier, scope) = with_engine(&engine, |engine| {
+                // A value in memory is read there. An unloaded entry is counted once, as the hit
+                // of the lookup after `fill`; an unknown key once IndexedDB has been asked.
+                let tier = engine.unloaded_tier(&key);
+                let in_memory = tier.is_none() && engine.peek(&key)?.is_some();
+                let value = if in_memory { lookup(engine, &key, count)? } else { None };
+                Ok((value, tier, engine.scope().clone()))
+            })?;
+            if let Some(value) = value {
+                return Ok(value);
+            }
+            let loaded = match tier {
+                Some(Tier::Local) => local.load(&scope, &key).map(|found| found.map(|(value, _)| value)),
+                Some(Tier::Idb) => idb.read(&scope, &key).await,
+                _ => return read_unknown(&engine, &idb, &scope, &key, count).await,
+            };
+            with_engine(&engine, |engine| {
+                if engine.scope() != &scope {
+                    return Ok(JsValue::UNDEFINED); // the user switched while reading
+                }
+                match loaded {
+                    Ok(Some(value)) => {
+                        engine.fill(&key, value);
+                        Ok(lookup(engine, &key, count)?.unwrap_or(JsValue::UNDEFINED))
+                    }
+                    Err(_) => {
+                        // The storage is closed or gone: nothing to say about the entry; keep it.
+                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), Some(key.clone()));
+                        Ok(JsValue::UNDEFINED)
+                    }
+                    Ok(None) => {
+                        // Indexed but unreadable: drop it everywhere and count it.
+                        if tier == Some(Tier::Local) {
+                            local.remove_corrupt(&scope, &key);
+                        }
+                        engine.remove(&Target::key(&key)?)?;
+                        engine.note_corrupt(tier.unwrap_or(Tier::Memory), Some(key.clone()));
+                        Ok(JsValue::UNDEFINED)
+                    }
+                }
+            })
+        })
+    }
+
     /// Parses `set` options and weighs `value` when a budget needs it.
     fn write_options(&self, value: &JsValue, options: &JsValue) -> Result<SetOptions, JsValue> {
         let mut options = set_options(options).map_err(to_js)?;
@@ -407,6 +445,33 @@ impl WasmCache {
             Ok(value)
         })
     }
+}
+
+/// `read` of a key this tab does not know: another tab may have written it to IndexedDB since
+/// this one loaded. A live entry of this version found there is taken in with its value
+/// (`hydrate`, which deletes an expired one); anything else reads as missing.
+async fn read_unknown(
+    engine: &Rc<Core>,
+    idb: &IdbStore,
+    scope: &Scope,
+    key: &str,
+    count: bool,
+) -> Result<JsValue, JsValue> {
+    let found = idb.read_entry(scope, key).await;
+    with_engine(engine, |engine| {
+        if engine.scope() != scope {
+            return Ok(JsValue::UNDEFINED); // the user switched while reading
+        }
+        if let Ok(Some((value, meta))) = found {
+            engine.hydrate(key, Some(value), meta);
+        }
+        Ok(lookup(engine, key, count)?.unwrap_or(JsValue::UNDEFINED))
+    })
+}
+
+/// The value under `key` in memory: `get` when the read counts, else `observe`.
+fn lookup(engine: &mut JsEngine, key: &str, count: bool) -> Result<Option<JsValue>, CacheError> {
+    Ok(if count { engine.get(key)? } else { engine.observe(key)? }.cloned())
 }
 
 /// The delay in milliseconds before retry number `attempt` (1 for the first): `baseDelayMs`
@@ -505,27 +570,61 @@ async fn hydrate(engine: &Rc<Core>, local: &LocalStore, idb: &IdbStore, scope: &
         }
         Ok(())
     });
+    hydrate_idb(engine, idb, scope).await;
+}
+
+/// Loads `scope`'s IndexedDB metadata into the engine (values stay on disk until read); skipped
+/// if the user switched again meanwhile.
+async fn hydrate_idb(engine: &Rc<Core>, idb: &IdbStore, scope: &Scope) {
     let found = idb.load_scope(scope).await;
     let _ = with_engine(engine, |engine| {
         if engine.scope() == scope {
-            for (key, meta) in found.entries {
+            for (key, meta) in found {
                 engine.hydrate(&key, None, meta);
             }
-        }
-        for key in found.corrupt {
-            engine.note_corrupt(Tier::Idb, Some(key));
         }
         Ok(())
     });
 }
 
-/// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it.
+/// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it; the
+/// other tabs, told of the writes when they were journaled, are told to drop them (what
+/// IndexedDB still holds of those keys they read back on demand).
 fn failure_handler(engine: Weak<Core>) -> crate::web::idb::FailureHandler {
     Box::new(move |keys, error| {
         let Some(engine) = engine.upgrade() else { return };
-        let _ = with_engine(&engine, |engine| {
+        let user = with_engine(&engine, |engine| {
             for key in keys {
                 engine.persist_failed(key, Tier::Idb, error);
+            }
+            Ok(engine.scope().user().unwrap_or("").to_owned())
+        });
+        let (Ok(user), false) = (user, keys.is_empty()) else { return };
+        let deleted = Array::new();
+        for key in keys {
+            deleted.push(&JsValue::from_str(key));
+            deleted.push(&JsValue::NULL);
+        }
+        bus::announce_idb(&engine, &user, &deleted);
+    })
+}
+
+/// Announces each tick's IndexedDB writes and deletions to the other tabs.
+fn announce_handler(engine: Weak<Core>) -> crate::web::idb::AnnounceHandler {
+    Box::new(move |user, ops| {
+        if let Some(engine) = engine.upgrade() {
+            bus::announce_idb(&engine, user, ops);
+        }
+    })
+}
+
+/// Counts and reports what IndexedDB loads and compactions found corrupt (already removed).
+fn corrupt_handler(engine: Weak<Core>) -> crate::web::idb::CorruptHandler {
+    Box::new(move |keys| {
+        let Some(engine) = engine.upgrade() else { return };
+        let _ = with_engine(&engine, |engine| {
+            for key in keys {
+                engine.note_corrupt(Tier::Idb, key);
             }
             Ok(())
         });

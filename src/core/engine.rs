@@ -228,7 +228,7 @@ impl<V, C: Clock> Engine<V, C> {
         }
         self.fetches.overtake_key(key);
         let tier = meta.tier;
-        self.install(key, value, meta);
+        self.install(key, Some(value), meta);
         self.enforce_budget(tier, key);
         if tier != Tier::Memory {
             self.enforce_budget(Tier::Memory, key);
@@ -236,12 +236,13 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(())
     }
 
-    /// Puts a new value under `key` in memory (its tier already holds it), in place of what was
-    /// held, and announces it as a `set`. Budgets are the caller's.
-    fn install(&mut self, key: &str, value: V, meta: EntryMeta) {
+    /// Puts a new value under `key` in memory (its tier already holds it; `None`: it stays there
+    /// until read), in place of what was held, and announces it as a `set`. Budgets are the
+    /// caller's.
+    fn install(&mut self, key: &str, value: Option<V>, meta: EntryMeta) {
         let tier = meta.tier;
         self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &meta.tags);
-        let slot = Slot { value: Some(value), meta, last_used: self.next_tick(), error: None };
+        let slot = Slot { value, meta, last_used: self.next_tick(), error: None };
         self.failures.remove(key);
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
@@ -306,15 +307,19 @@ impl<V, C: Clock> Engine<V, C> {
         Ok(self.slots.get(key).map(|slot| Peeked { state, meta: &slot.meta, error: slot.error.as_ref() }))
     }
 
-    /// Decides what a `fetch` of `key` does: serve the cache, join an in-flight fetch, or start.
+    /// Decides what a `fetch` of `key` does: serve the cache, join an in-flight fetch, or start;
+    /// or first load the value of a live entry persisted but not in memory (after a reload), so
+    /// that it is served, or refetched with its value and ETag, as if it had been in memory.
     pub fn plan_fetch(&mut self, key: &str, options: FetchOptions) -> Result<Plan, CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
         let state = self.live_state(key);
         let loaded = self.slots.get(key).is_some_and(|slot| slot.value.is_some());
         let generation = self.generation(key);
-        let plan = self.fetches.plan(key, state.filter(|_| loaded), generation, self.clock.now(), options);
-        Ok(plan)
+        Ok(match self.fetches.plan(key, state, generation, self.clock.now(), options) {
+            Plan::Serve | Plan::Start if state.is_some() && !loaded => Plan::Load,
+            plan => plan,
+        })
     }
 
     /// Records that a fetch of `key` starts now, to store an answer tagged `tags` (what
@@ -454,6 +459,17 @@ impl<V, C: Clock> Engine<V, C> {
     /// [`Engine::write_back`]), so that it, and through it every tab, ends with the newer state.
     /// Returns whether it was taken.
     pub fn adopt(&mut self, key: &str, value: V, meta: EntryMeta) -> bool {
+        self.adopt_entry(key, Some(value), meta)
+    }
+
+    /// [`Engine::adopt`] of an entry whose value stays in its tier until read (another tab's
+    /// IndexedDB write, announced with its metadata only): a copy held here is replaced, its value
+    /// dropped from memory.
+    pub fn adopt_unloaded(&mut self, key: &str, meta: EntryMeta) -> bool {
+        self.adopt_entry(key, None, meta)
+    }
+
+    fn adopt_entry(&mut self, key: &str, value: Option<V>, meta: EntryMeta) -> bool {
         if self.closed || validate_key(key).is_err() || meta.freshness.is_expired(self.clock.now()) {
             return false;
         }
@@ -577,6 +593,20 @@ impl<V, C: Clock> Engine<V, C> {
     /// tiers: see [`Seen::Elsewhere`].
     pub fn remove_seen(&mut self, target: &Target, at: Option<Millis>) -> Result<usize, CacheError> {
         self.remove_in(target, Seen::Elsewhere(at))
+    }
+
+    /// Drops the matching entries of `tier`: another tab deleted them from that shared tier at
+    /// instant `at` (entries held in another tier are not its business; see [`Seen::Elsewhere`]).
+    /// Returns how many went.
+    pub fn remove_tier_seen(&mut self, target: &Target, tier: Tier, at: Option<Millis>) -> Result<usize, CacheError> {
+        self.ensure_open()?;
+        let mut count = 0;
+        for key in self.index.matching(target) {
+            if self.slots.get(&key).is_some_and(|slot| slot.meta.tier == tier) {
+                count += self.remove_in(&Target::Key(key), Seen::Elsewhere(at))?;
+            }
+        }
+        Ok(count)
     }
 
     fn remove_in(&mut self, target: &Target, seen: Seen) -> Result<usize, CacheError> {

@@ -539,6 +539,31 @@ fn an_invalidation_write_or_removal_during_a_fetch_keeps_its_answer_out_and_asks
 }
 
 #[test]
+fn a_fetch_of_a_persisted_entry_not_in_memory_loads_it_first_unless_a_fetch_is_in_flight() {
+    let Harness { mut cache, .. } = harness();
+    let meta = |stale: Ttl| EntryMeta {
+        tier: Tier::Idb,
+        freshness: Freshness::starting(START, Ttl::Forever, stale),
+        tags: Vec::new(),
+        etag: Some("\"e1\"".into()),
+        size: 2,
+    };
+    assert!(cache.hydrate("fresh", None, meta(Ttl::Forever)));
+    assert!(cache.hydrate("stale", None, meta(Ttl::Millis(0))));
+    assert_eq!(cache.plan_fetch("fresh", WINDOW).unwrap(), Plan::Load, "served once read back");
+    assert_eq!(cache.plan_fetch("stale", WINDOW).unwrap(), Plan::Load, "refetched with its value and ETag");
+    let forced = FetchOptions { force: true, ..WINDOW };
+    assert_eq!(cache.plan_fetch("fresh", forced).unwrap(), Plan::Load);
+    cache.fill("fresh", "v1".into());
+    assert_eq!(cache.plan_fetch("fresh", WINDOW).unwrap(), Plan::Serve);
+    assert_eq!(cache.plan_fetch("fresh", forced).unwrap(), Plan::Start);
+    let id = cache.start_fetch("stale", vec![]);
+    assert_eq!(cache.plan_fetch("stale", WINDOW).unwrap(), Plan::Join(id), "a fetch in flight is joined");
+    assert_eq!(cache.plan_fetch("missing", WINDOW).unwrap(), Plan::Start, "nothing to load");
+    assert_eq!(cache.stats().hits + cache.stats().misses, 0, "planning counts no read");
+}
+
+#[test]
 fn a_late_answer_for_one_user_is_never_stored_under_the_next() {
     let Harness { mut cache, .. } = harness();
     let id = cache.start_fetch("balance", vec![]);
@@ -787,6 +812,61 @@ fn a_failed_first_load_leaves_an_error_record_until_a_value_a_removal_or_a_switc
         }
         assert_eq!(cache.failure("e"), None);
     }
+}
+
+#[test]
+fn another_tabs_idb_write_replaces_the_copy_held_here_with_metadata_whose_value_is_read_on_demand() {
+    let Harness { mut cache, clock, idb, .. } = harness();
+    cache.set("k", "ours".into(), SetOptions { tier: Some(Tier::Idb), size: 4, ..SetOptions::default() }).unwrap();
+    cache.take_changes();
+    let puts_before = idb.contents.borrow().len();
+    clock.advance(5);
+    let theirs = EntryMeta {
+        tier: Tier::Idb,
+        freshness: Freshness::starting(START + 5, Ttl::Forever, Ttl::Forever),
+        tags: vec!["t".into()],
+        etag: None,
+        size: 40,
+    };
+    assert!(cache.with_origin(Origin::Tab, |c| c.adopt_unloaded("k", theirs.clone())));
+    assert_eq!(get(&mut cache, "k"), None, "the value held here is dropped");
+    assert_eq!(cache.unloaded_tier("k"), Some(Tier::Idb), "and read back from IndexedDB on demand");
+    assert_eq!(cache.peek("k").unwrap().unwrap().meta, &theirs);
+    assert_eq!(cache.stats().tier(Tier::Memory), TierUsage::default(), "no value, no memory used");
+    assert_eq!(cache.stats().tier(Tier::Idb), TierUsage { entries: 1, bytes: 40 });
+    assert_eq!(cache.matching_keys(&Target::Tags(vec!["t".into()])).unwrap(), ["k"]);
+    let changes = cache.take_changes();
+    assert_eq!(
+        (changes[0].kind, changes[0].origin, changes[0].keys.clone()),
+        (ChangeKind::Set, Origin::Tab, vec!["k".into()])
+    );
+    assert_eq!(idb.contents.borrow().len(), puts_before, "nothing persisted: the tier has it");
+    assert!(!cache.adopt_unloaded("k", theirs.clone()), "the same write again: nothing new");
+    assert!(cache.adopt_unloaded("new", EntryMeta { size: 1, ..theirs }));
+    assert_eq!(cache.matching_keys(&Target::All).unwrap(), ["k", "new"]);
+}
+
+#[test]
+fn another_tabs_deletions_from_a_tier_drop_only_the_entries_of_that_tier() {
+    let Harness { mut cache, .. } = harness();
+    for (key, tier) in
+        [("a:idb", Tier::Idb), ("a:local", Tier::Local), ("a:memory", Tier::Memory), ("b:idb", Tier::Idb)]
+    {
+        cache.set(key, key.into(), opts(tier)).unwrap();
+    }
+    cache.take_changes();
+    let removed =
+        cache.with_origin(Origin::Tab, |c| c.remove_tier_seen(&Target::prefix("a:").unwrap(), Tier::Idb, None));
+    assert_eq!(removed.unwrap(), 1);
+    assert_eq!(cache.matching_keys(&Target::All).unwrap(), ["a:local", "a:memory", "b:idb"]);
+    let removed = cache.remove_tier_seen(&Target::All, Tier::Idb, None).unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(cache.matching_keys(&Target::All).unwrap(), ["a:local", "a:memory"]);
+    let changes = cache.take_changes();
+    assert_eq!(
+        (changes[0].kind, changes[0].origin, changes[0].keys.clone()),
+        (ChangeKind::Remove, Origin::Tab, vec!["a:idb".into()])
+    );
 }
 
 #[test]

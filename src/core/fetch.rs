@@ -34,6 +34,9 @@ pub enum Plan {
     Join(FetchId),
     /// Start a new fetch.
     Start,
+    /// Read the entry's value back from its persistent tier (it is not loaded in memory), then
+    /// plan again. Decided by the engine, which knows what is loaded; the table never returns it.
+    Load,
 }
 
 /// What a finished fetch may do with its answer.

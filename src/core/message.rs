@@ -1,10 +1,12 @@
 //! Messages between tabs: what one tab tells the others, and which messages are refused.
 //!
-//! A message is `{ cb: 1, kind, user, at?, name?, detail?, target? }` (structured clone over a
+//! A message is `{ cb: 1, kind, user, at?, name?, detail?, target?, ops? }` (structured clone over a
 //! `BroadcastChannel`). Anything else — another format version, an unknown kind, a message over
-//! [`MAX_MESSAGE_BYTES`], a malformed user, name or target — is refused: counted, never applied.
+//! [`MAX_MESSAGE_BYTES`], a malformed user, name, target or op — is refused: counted, never
+//! applied.
 
 use super::clock::Millis;
+use super::entry::EntryMeta;
 use super::key::validate_key;
 use super::target::Target;
 
@@ -31,6 +33,32 @@ pub enum Request {
     Remove(Target),
     /// The user signed out: drop their entries from memory.
     Clear,
+    /// The sender's IndexedDB writes and deletions of one tick (kind `"idb"`), in order: learn
+    /// of the written entries (their values are read from IndexedDB on demand), drop the deleted.
+    Idb(Vec<IdbChange>),
+}
+
+/// One change a tab made to its `idb` entries, as its `"idb"` message lists it: `ops` is a flat
+/// array of `key, metadata` (written), `key, null` (deleted) and `prefix, true` (deleted under
+/// it), the journal's op format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdbChange {
+    /// `key` was written with this metadata; its value is in IndexedDB.
+    Written(String, EntryMeta),
+    /// `key` was deleted.
+    Deleted(String),
+    /// Every key starting with this prefix was deleted (`""`: all of the user's).
+    DeletedPrefix(String),
+}
+
+impl IdbChange {
+    /// Whether its key (or prefix) is one a cache could hold.
+    fn is_valid(&self) -> bool {
+        match self {
+            IdbChange::Written(key, _) | IdbChange::Deleted(key) => validate_key(key).is_ok(),
+            IdbChange::DeletedPrefix(prefix) => prefix.is_empty() || validate_key(prefix).is_ok(),
+        }
+    }
 }
 
 /// A checked message: what to do, for which user.
@@ -67,6 +95,8 @@ pub struct Received {
     pub name: Option<String>,
     /// `target`, for `invalidate` and `remove`, already parsed (`None` if absent or malformed).
     pub target: Option<Target>,
+    /// `ops`, for `idb`, already parsed (`None` if absent or any op is malformed).
+    pub changes: Option<Vec<IdbChange>>,
     /// The length of the message's JSON text (`None` when it has none: cycles, BigInt…).
     pub size: Option<usize>,
 }
@@ -93,6 +123,7 @@ pub fn check(received: Received) -> Option<Message> {
         "invalidate" => Request::Invalidate(received.target?),
         "remove" => Request::Remove(received.target?),
         "clear" => Request::Clear,
+        "idb" => Request::Idb(received.changes.filter(|c| !c.is_empty() && c.iter().all(IdbChange::is_valid))?),
         _ => return None,
     };
     let push = received.push.map(|(tab, fingerprint)| (tab.to_bits(), fingerprint));
@@ -155,6 +186,39 @@ mod tests {
         assert!(check(Received { kind: None, ..invalidate() }).is_none());
         assert!(check(Received { size: Some(MAX_MESSAGE_BYTES + 1), ..invalidate() }).is_none());
         assert!(check(Received { size: None, ..invalidate() }).is_none(), "no JSON form: refused");
+    }
+
+    fn idb(changes: Vec<IdbChange>) -> Received {
+        Received { kind: Some("idb".into()), target: None, changes: Some(changes), ..invalidate() }
+    }
+
+    fn meta() -> EntryMeta {
+        use crate::core::{Freshness, Tier, Ttl};
+        EntryMeta {
+            tier: Tier::Idb,
+            freshness: Freshness::starting(1, Ttl::Forever, Ttl::Forever),
+            tags: Vec::new(),
+            etag: None,
+            size: 1,
+        }
+    }
+
+    #[test]
+    fn idb_messages_carry_writes_and_deletions_with_valid_keys() {
+        let changes = vec![
+            IdbChange::Written("k".into(), meta()),
+            IdbChange::Deleted("old".into()),
+            IdbChange::DeletedPrefix("assets:".into()),
+            IdbChange::DeletedPrefix(String::new()),
+        ];
+        assert_eq!(check(idb(changes.clone())).unwrap().request, Request::Idb(changes));
+        assert!(check(idb(Vec::new())).is_none(), "no ops");
+        assert!(check(Received { changes: None, ..idb(Vec::new()) }).is_none(), "ops missing or malformed");
+        assert!(check(idb(vec![IdbChange::Written(String::new(), meta())])).is_none());
+        assert!(check(idb(vec![IdbChange::Deleted("k".into()), IdbChange::Deleted("bad\nkey".into())])).is_none());
+        assert!(check(idb(vec![IdbChange::DeletedPrefix("x".repeat(2_000))])).is_none());
+        assert!(check(Received { size: Some(MAX_MESSAGE_BYTES + 1), ..idb(vec![IdbChange::Deleted("k".into())]) })
+            .is_none());
     }
 
     #[test]

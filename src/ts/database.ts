@@ -5,6 +5,12 @@
 /** The database layout version; version 1 kept a `meta` store, dropped on upgrade. */
 const VERSION = 2;
 
+/** The stores of the current layout, and how each is created. */
+const STORES: Record<string, IDBObjectStoreParameters> = {
+  values: {},
+  journal: { autoIncrement: true },
+};
+
 /** An open database, and whether this call created it. */
 export interface OpenedDatabase {
   db: IDBDatabase;
@@ -12,43 +18,71 @@ export interface OpenedDatabase {
 }
 
 /**
- * Opens (creating or upgrading on first use) the database `cachebus:{namespace}`. Resolves
- * `undefined` when there is no namespace string, or IndexedDB is missing or refuses: the cache
- * then keeps `idb` entries in memory only and reports it.
+ * What opening found: the database, or `undefined` when there is none to use now. While other
+ * connections hold an older version open and do not close it, the upgrade waits for them but
+ * `createCache` does not: `opened` is then `undefined` and `unblocked` resolves with the database
+ * once they let go (`undefined` if the open then fails).
  */
-export function openDatabase(namespace: unknown): Promise<OpenedDatabase | undefined> {
+export interface Opening {
+  opened: OpenedDatabase | undefined;
+  unblocked?: Promise<OpenedDatabase | undefined>;
+}
+
+/**
+ * Opens (creating or upgrading on first use) the database `cachebus:{namespace}`. Without a
+ * database (no namespace string, IndexedDB missing or refusing, or the upgrade blocked), the
+ * cache keeps `idb` entries in memory only and reports it on writes.
+ */
+export function openDatabase(namespace: unknown): Promise<Opening> {
   if (typeof namespace !== "string" || namespace === "" || typeof indexedDB === "undefined") {
-    return Promise.resolve(undefined);
+    return Promise.resolve({ opened: undefined });
   }
   return new Promise((resolve) => {
     let created = false;
+    let unblock: ((opened: OpenedDatabase | undefined) => void) | undefined;
     let request: IDBOpenDBRequest;
     try {
       request = indexedDB.open(`cachebus:${namespace}`, VERSION);
     } catch {
-      resolve(undefined); // storage disabled for this origin
+      resolve({ opened: undefined }); // storage disabled for this origin
       return;
     }
     request.onupgradeneeded = (event) => {
-      const db = request.result;
       created = event.oldVersion === 0;
-      if (event.oldVersion >= 1) {
-        // Version 1's per-entry metadata records: a cache can be refilled, so its stores go.
-        db.deleteObjectStore("meta");
-        db.deleteObjectStore("values");
-      }
-      db.createObjectStore("values");
-      db.createObjectStore("journal", { autoIncrement: true });
+      upgrade(request.result, event.oldVersion);
+    };
+    // Fired when another connection (a tab of older code, or code that opened the name itself)
+    // did not close on `versionchange`: the request stays pending until it does, possibly forever.
+    request.onblocked = () => {
+      if (unblock) return;
+      resolve({ opened: undefined, unblocked: new Promise((late) => (unblock = late)) });
     };
     request.onsuccess = () => {
       const db = request.result;
       // Another tab deleting or upgrading the database must not wait on this connection: close
       // it; later writes then fall back to memory with a diagnostic, like any unavailable storage.
       db.onversionchange = () => db.close();
-      resolve({ db, created });
+      if (unblock) unblock({ db, created });
+      else resolve({ opened: { db, created } });
     };
-    request.onerror = () => resolve(undefined);
+    request.onerror = () => (unblock ? unblock(undefined) : resolve({ opened: undefined }));
   });
+}
+
+/**
+ * Brings a database of any earlier layout to exactly the current one. Before version 2 the
+ * stores held version 1's per-entry metadata, or were made by other code that opened the name
+ * (with no version, or stores of its own): a cache can be refilled, so none is kept. Only
+ * stores that exist are deleted (deleting a missing one throws and aborts the upgrade, which
+ * left the database at version 1 and every `idb` write lost on reload).
+ */
+function upgrade(db: IDBDatabase, oldVersion: number): void {
+  for (const name of Array.from(db.objectStoreNames)) {
+    if (oldVersion < 2 || !Object.hasOwn(STORES, name)) db.deleteObjectStore(name);
+  }
+  for (const [name, parameters] of Object.entries(STORES)) {
+    if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, parameters);
+  }
 }
 
 /**

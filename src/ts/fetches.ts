@@ -20,6 +20,8 @@ const CURRENT = 0;
 const OVERTAKEN = 1;
 /** Outlived by its scope (user switched or cleared, cache closed): its callers get nothing of it. */
 const SCOPE_ENDED = 2;
+/** The engine's plan "load the value from its persistent tier, then plan again". */
+const LOAD = -2;
 
 /**
  * Runs fetches for one cache. The engine decides (serve, join or start; store or not); this
@@ -98,7 +100,7 @@ export class Fetches {
     this.#known.clear();
   }
 
-  #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean): Promise<T> {
+  #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean, load = true): Promise<T> {
     // Served and joined count callers' calls, not background revalidations or overtake retries.
     const call = overtakes === 0 && !revalidate;
     const joinable = call && joinsPlainly(options) ? this.#joinable.get(key) : undefined;
@@ -107,6 +109,12 @@ export class Fetches {
       return joinable.promise as Promise<T>;
     }
     const plan = this.#inner.planFetch(key, options, revalidate);
+    if (plan === LOAD && load) {
+      // Persisted but not in memory (after a reload): read it back as `read()` does, then plan
+      // with it there (fresh: served; stale: refetched with its ETag). Unreadable, the next plan
+      // says LOAD again and `load` is off: a fetch starts.
+      return this.#inner.loadValue(key).then(() => this.#fetch(key, fetcher, options, overtakes, revalidate, false));
+    }
     if (plan === 0) {
       if (call) this.#counts.served += 1;
       return Promise.resolve(this.#inner.get(key) as T);

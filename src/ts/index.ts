@@ -58,7 +58,10 @@ export interface Cache {
   set<T>(key: string, value: T, options?: SetOptions): void;
   /** The value from memory, or `undefined` when missing or expired. Never touches IndexedDB. */
   get<T = unknown>(key: string): T | undefined;
-  /** The value from memory, then localStorage, then IndexedDB. */
+  /**
+   * The value from memory, then localStorage, then IndexedDB; a key this tab does not know is
+   * looked up in IndexedDB too (another tab may have written it since this one loaded).
+   */
   read<T = unknown>(key: string): Promise<T | undefined>;
   /** Freshness and metadata of the live entry under `key`, without counting a read. */
   peek(key: string): EntryInfo | undefined;
@@ -148,11 +151,16 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   const opening = openDatabase(namespaceOf(options));
   try {
     const bindings = await loadBindings();
-    const database = await opening;
-    const inner = await bindings.openCache(options, database?.db, database?.created ?? false);
-    return new BoundCache(inner, bindings.retryDelay, throttle);
+    const { opened, unblocked } = await opening;
+    const inner = await bindings.openCache(options, opened?.db, opened?.created ?? false);
+    const cache = new BoundCache(inner, bindings.retryDelay, throttle);
+    // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
+    void unblocked?.then((late) => late && inner.attachDatabase(late.db, late.created));
+    return cache;
   } catch (error) {
-    await discardDatabase(await opening); // a failed wasm load too: no connection left open
+    const { opened, unblocked } = await opening;
+    void unblocked?.then(discardDatabase);
+    await discardDatabase(opened); // a failed wasm load too: no connection left open
     throw error;
   }
 }
