@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const pkg = new URL("../pkg/", import.meta.url);
-const facade = readdirSync(pkg).filter((name) => name.endsWith(".js"));
+const facade = readdirSync(pkg, { recursive: true })
+  .filter((name) => name.endsWith(".js") && !name.startsWith("wasm"))
+  .sort();
 // JS modules the Rust side imports (`#[wasm_bindgen(module = ...)]`), which the glue loads.
 const snippets = readdirSync(new URL("wasm/snippets/", pkg), { recursive: true })
   .filter((name) => name.endsWith(".js"))

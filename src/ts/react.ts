@@ -25,11 +25,11 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from "react";
-import { fetchOptions } from "./args.js";
+import { fetchOptions } from "./internal/args.js";
 import { CacheError } from "./errors.js";
-import { createCache, type Cache } from "./index.js";
-import type { Fetcher, FetchOptions } from "./fetch.js";
-import { observe } from "./observe.js";
+import { createCache, type Cache } from "./cache.js";
+import type { Fetcher, FetchOptions } from "./http.js";
+import { observe } from "./internal/observe.js";
 import type { CacheOptions, CacheStats, EntryInfo, MutateOptions, Target } from "./types.js";
 
 const CacheContext = createContext<Cache | null>(null);

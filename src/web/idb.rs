@@ -1,7 +1,7 @@
 //! The `idb` tier: entries in IndexedDB, values by structured clone.
 //!
 //! One database per namespace (`cachebus:{namespace}`, version 2, opened and upgraded by the
-//! facade's `database.ts` while the wasm loads, or attached later when another connection
+//! facade's `internal/database.ts` while the wasm loads, or attached later when another connection
 //! blocked the upgrade) with two object stores:
 //! `values`, keyed by `[user, key]` (`""` for signed out), holds the values, read on demand; a
 //! user's entries are one key range, so clearing a user never scans other users. `journal`
@@ -84,7 +84,7 @@ struct Batch {
 }
 
 impl IdbStore {
-    /// A store over `db`, the namespace's database (opened by the facade, see database.ts);
+    /// A store over `db`, the namespace's database (opened by the facade, see internal/database.ts);
     /// `created`: it was created by this open, so the first load has no journal to read.
     /// Without a database, the store holds nothing and every write fails as unavailable.
     pub fn new(db: Option<IdbDatabase>, created: bool, versioning: Versioning) -> IdbStore {

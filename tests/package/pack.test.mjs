@@ -23,7 +23,7 @@ test("npm pack lists the wasm, the JS glue, the facade and their .d.ts files", (
     "pkg/index.d.ts",
     "pkg/errors.js",
     "pkg/errors.d.ts",
-    "pkg/loader.js",
+    "pkg/internal/loader.js",
     "package.json",
     "README.md",
   ]) {
@@ -35,7 +35,7 @@ test("npm pack lists the wasm, the JS glue, the facade and their .d.ts files", (
 
 test("every JS module of the facade ships with its .d.ts", () => {
   const files = new Set(packedFiles());
-  const facade = [...files].filter((f) => /^pkg\/[^/]+\.js$/.test(f));
+  const facade = [...files].filter((f) => /^pkg\/(internal\/)?[^/]+\.js$/.test(f));
   assert.ok(facade.length >= 3);
   for (const js of facade) assert.ok(files.has(js.replace(/\.js$/, ".d.ts")), `${js} has no .d.ts`);
 });

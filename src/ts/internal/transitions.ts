@@ -1,7 +1,7 @@
 // Internal: wakes a key's subscribers when its entry turns stale or expires with time, which no
 // call announces (the engine decides freshness when asked), so hooks show `isStale` and
 // revalidate at `staleAt` without waiting for an unrelated render.
-import type { EntryInfo } from "./types.js";
+import type { EntryInfo } from "../types.js";
 import type { Subscriptions } from "./subscriptions.js";
 
 /** setTimeout's longest delay; later instants are not scheduled (nothing waits 24 days). */

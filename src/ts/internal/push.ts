@@ -1,8 +1,8 @@
 // Internal: server push. Listens to a WebSocket, an EventSource or any EventTarget's `message`
 // events and turns what `map` returns into an emitted event or an invalidation.
-import { CacheError, type DiagnosticCode } from "./errors.js";
-import type { PushResult } from "./types.js";
-import type { WasmCache } from "./wasm/cachebus.js";
+import { CacheError, type DiagnosticCode } from "../errors.js";
+import type { PushResult } from "../types.js";
+import type { WasmCache } from "../wasm/cachebus.js";
 
 /** Numbers this tab's connections: each is one way a push can reach it. */
 let lastConnection = 0;

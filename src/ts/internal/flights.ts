@@ -1,7 +1,7 @@
-import { CacheError } from "./errors.js";
-import { notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./fetch.js";
-import type { EntryInfo, FetchStats } from "./types.js";
-import type { WasmCache } from "./wasm/cachebus.js";
+import { CacheError } from "../errors.js";
+import { notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "../http.js";
+import type { EntryInfo, FetchStats } from "../types.js";
+import type { WasmCache } from "../wasm/cachebus.js";
 
 // Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
 
@@ -14,11 +14,13 @@ interface Flight {
 /** How many times a call follows overtaking fetches before it settles for the latest answer. */
 const MAX_OVERTAKES = 3;
 
-/** What the engine says became of a finished fetch (`storeFetched`, `confirmFetched`, `failFetch`). */
+/**
+ * What the engine says became of a finished fetch (`storeFetched`, `confirmFetched`, `failFetch`):
+ * current (stored), or, as `1`, overtaken by a change within the same scope (its callers may
+ * fetch again), or outlived by its scope (user switched or cleared, cache closed: its callers get
+ * nothing of it).
+ */
 const CURRENT = 0;
-/** Overtaken by a change within the same scope: its callers may fetch again. */
-const OVERTAKEN = 1;
-/** Outlived by its scope (user switched or cleared, cache closed): its callers get nothing of it. */
 const SCOPE_ENDED = 2;
 /** The engine's plan "load the value from its persistent tier, then plan again". */
 const LOAD = -2;
@@ -27,7 +29,7 @@ const LOAD = -2;
  * Runs fetches for one cache. The engine decides (serve, join or start; store or not); this
  * holds the promises and abort controllers of the fetches in flight, by id.
  */
-export class Fetches {
+export class Flights {
   readonly #inner: WasmCache;
   readonly #retryDelay: (attempt: number, baseDelayMs: number) => number;
   readonly #notify: (key: string) => void;

@@ -1,6 +1,6 @@
 // Internal: background revalidation of subscribed keys on focus, reconnect and intervals.
-import type { FetchOptions } from "./fetch.js";
-import type { Fetches } from "./fetches.js";
+import type { FetchOptions } from "../http.js";
+import type { Flights } from "./flights.js";
 import type { Subscriptions } from "./subscriptions.js";
 
 /** Default minimum time between two focus/visibility revalidations. */
@@ -12,13 +12,13 @@ export const DEFAULT_FOCUS_THROTTLE_MS = 5_000;
  * the fetches' dedup.
  */
 export class Revalidator {
-  readonly #fetches: Fetches;
+  readonly #fetches: Flights;
   readonly #subscriptions: Subscriptions;
   readonly #focusThrottleMs: number;
   readonly #timers = new Map<string, { every: number; timer: ReturnType<typeof setInterval> }>();
   #lastFocus = Number.NEGATIVE_INFINITY;
 
-  constructor(fetches: Fetches, subscriptions: Subscriptions, focusThrottleMs: number) {
+  constructor(fetches: Flights, subscriptions: Subscriptions, focusThrottleMs: number) {
     this.#fetches = fetches;
     this.#subscriptions = subscriptions;
     this.#focusThrottleMs = focusThrottleMs;

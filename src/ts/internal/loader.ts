@@ -1,7 +1,7 @@
-import { CacheError, type CacheErrorCode } from "./errors.js";
+import { CacheError, type CacheErrorCode } from "../errors.js";
 
 /** The wasm-bindgen module (`pkg/wasm/cachebus.js`). */
-export type Bindings = typeof import("./wasm/cachebus.js");
+export type Bindings = typeof import("../wasm/cachebus.js");
 
 let loading: Promise<Bindings> | undefined;
 
@@ -22,9 +22,9 @@ async function instantiate(): Promise<Bindings> {
   // The wasm is requested at once, beside the glue, not after it (measured: the glue's import
   // took ~20 ms before its own request for the wasm started). A bundler sees this `new URL` and
   // ships the file, as it does for the glue's.
-  const wasm = fetch(new URL("./wasm/cachebus_bg.wasm", import.meta.url));
+  const wasm = fetch(new URL("../wasm/cachebus_bg.wasm", import.meta.url));
   wasm.catch(() => {}); // a failure surfaces through `default` below; never as an unhandled rejection
-  const bindings = await import("./wasm/cachebus.js");
+  const bindings = await import("../wasm/cachebus.js");
   await bindings.default({ module_or_path: wasm });
   bindings.setErrorFactory((code: CacheErrorCode, message: string) => new CacheError(code, message));
   return bindings;

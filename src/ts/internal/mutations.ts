@@ -1,6 +1,6 @@
 // Internal: optimistic mutations, settled in the order they started.
-import type { EntryInfo, MutateOptions, SetOptions } from "./types.js";
-import type { WasmCache } from "./wasm/cachebus.js";
+import type { EntryInfo, MutateOptions, SetOptions } from "../types.js";
+import type { WasmCache } from "../wasm/cachebus.js";
 
 /** Runs mutations for one cache: the engine decides what to show as each settles. */
 export class Mutations {

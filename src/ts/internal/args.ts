@@ -1,7 +1,7 @@
 // Internal: checks of what callers pass, made before it reaches the engine.
-import { CacheError } from "./errors.js";
-import type { FetchOptions } from "./fetch.js";
-import type { MutateOptions, SetOptions } from "./types.js";
+import { CacheError } from "../errors.js";
+import type { FetchOptions } from "../http.js";
+import type { MutateOptions, SetOptions } from "../types.js";
 
 /** A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;

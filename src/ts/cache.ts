@@ -1,0 +1,157 @@
+// The public face of a cache: the `Cache` interface and `createCache`, which loads the wasm, opens
+// the namespace's IndexedDB database beside it and hands both to the facade (internal/bound-cache.ts).
+import type { Fetcher, FetchOptions } from "./http.js";
+import { plainOptions } from "./internal/args.js";
+import { BoundCache } from "./internal/bound-cache.js";
+import { discardDatabase, openDatabase } from "./internal/database.js";
+import { loadBindings } from "./internal/loader.js";
+import { DEFAULT_FOCUS_THROTTLE_MS } from "./internal/revalidator.js";
+import type {
+  CacheOptions,
+  CacheStats,
+  EmitOptions,
+  EntryInfo,
+  MutateOptions,
+  PushResult,
+  Rule,
+  RulesOptions,
+  SetOptions,
+  Target,
+} from "./types.js";
+import { CacheError } from "./errors.js";
+
+/**
+ * A cache for one namespace and the current user. Every method checks its arguments: a wrong one
+ * is a {@link CacheError} with a code, thrown by the methods that return a value and rejected by
+ * those that return a promise (`fetch`, `mutate`, `read`, `remove`, `switchUser`, `clearUser`),
+ * which never throw. Nothing a caller's getter or proxy throws escapes: it is `INVALID_OPTIONS`
+ * (`INVALID_TARGET` in a target).
+ */
+export interface Cache {
+  /** The namespace given to {@link createCache}. */
+  readonly namespace: string;
+  /** The current user, or `undefined` when signed out. */
+  readonly user: string | undefined;
+  /**
+   * Stores `value` under `key`. Memory keeps the value itself (`get` returns the same object);
+   * `local` and `idb` entries are also persisted. `undefined` is refused.
+   */
+  set<T>(key: string, value: T, options?: SetOptions): void;
+  /** The value from memory, or `undefined` when missing or expired. Never touches IndexedDB. */
+  get<T = unknown>(key: string): T | undefined;
+  /**
+   * The value from memory, then localStorage, then IndexedDB; a key this tab does not know is
+   * looked up in IndexedDB too (another tab may have written it since this one loaded).
+   */
+  read<T = unknown>(key: string): Promise<T | undefined>;
+  /** Freshness and metadata of the live entry under `key`, without counting a read. */
+  peek(key: string): EntryInfo | undefined;
+  /**
+   * The current user's live keys that `target` matches (default: all of them), in key order,
+   * without counting a read: with `peek`, what an inspector lists.
+   */
+  keys(target?: Target): string[];
+  /**
+   * The value of `key` through the cache: fresh (or fetched less than `dedupMs` ago) from the
+   * cache, else from `fetcher`, whose answer is stored. Concurrent calls share one fetcher call.
+   * A fetch overtaken by a change of its key stores nothing; its callers get a later answer.
+   */
+  fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T>;
+  /**
+   * Calls `listener` on every change of `key` (written, invalidated, removed, its persisted copy
+   * evicted, turned stale or expired with time, cleared by a user switch, or a fetch of it
+   * failed). A `304 Not Modified` is not a change, unless it made a stale entry fresh again.
+   * Returns the function that unsubscribes.
+   */
+  subscribe(key: string, listener: () => void): () => void;
+  /**
+   * Optimistic update: shows `valueOrUpdater` (or its result on the current value) to
+   * subscribers at once, runs `commit`, stores its result on success; on failure restores the
+   * previous value (unless `rollbackOnError: false`) and rethrows. Overlapping mutations of a
+   * key settle in the order they started.
+   */
+  mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options?: MutateOptions<T>): Promise<T>;
+  /**
+   * Refetches, in the background, the subscribed keys `target` matches, with the fetcher they
+   * were last fetched with (even when fresh, unless a fetch finished within `dedupMs`).
+   */
+  revalidate(target: Target): void;
+  /**
+   * Calls `handler` on every `name` event on `window` (app events and `cachebus:*` alike);
+   * returns the function that removes it. A throwing handler is reported as a `cachebus:error`
+   * (`HANDLER_ERROR`) and stops neither other handlers nor the cache.
+   */
+  on<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): () => void;
+  /**
+   * Dispatches `new CustomEvent(name, { detail })` on `window`, applies the rule for `name`,
+   * and (unless `crossTab: false`) does the same in the other tabs of this namespace.
+   */
+  emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void;
+  /**
+   * Adds rules mapping app event names (or `*` patterns) to invalidations, and a fallback for
+   * unknown events of the families they declare. Returns the function that takes exactly these
+   * rules back (earlier rules for the same names apply again): an effect's cleanup.
+   */
+  rules(table: Record<string, Rule>, options?: RulesOptions): () => void;
+  /**
+   * Server push: for each `message` of `source` (a WebSocket, an EventSource, any EventTarget),
+   * `map(data)` (JSON text is parsed first) returns `{ event, detail }` to emit, a target to
+   * invalidate, or nothing. Changes are announced with `origin: "push"` and reach other tabs.
+   * Returns the function that disconnects.
+   */
+  connect(source: EventTarget, map: (data: unknown) => PushResult): () => void;
+  /** Marks matching entries stale in every tier (they are still served); returns how many. */
+  invalidate(target: Target): number;
+  /** Deletes matching entries from every tier; resolves with how many once persisted. */
+  remove(target: Target): Promise<number>;
+  /** Makes `user` current: the previous user's entries are invisible at once. */
+  switchUser(user: string | undefined): Promise<void>;
+  /** Deletes every entry of `user` (default: the current one) from every tier. */
+  clearUser(user?: string): Promise<void>;
+  /** Removes localStorage keys of pre-cachebus code: exact names, or prefixes ending in `*`. */
+  cleanLegacy(keysOrPrefixes: string | string[]): number;
+  /** Resolves when every pending IndexedDB write has committed. */
+  flush(): Promise<void>;
+  /** Hit, miss and eviction counters, fetch counters, and entries and bytes per tier. */
+  stats(): CacheStats;
+  /** Drops every entry from memory and closes IndexedDB; any later call throws `CLOSED`. */
+  close(): void;
+}
+
+/**
+ * Creates a cache and loads the user's persisted entries. The wasm module is loaded on the first
+ * call and shared by every later one. Rejects with a {@link CacheError} when options are invalid.
+ */
+export async function createCache(options: CacheOptions): Promise<Cache> {
+  // The facade's own option; the engine reads (and checks) the others.
+  const throttle = plainOptions<CacheOptions>(options, ["focusThrottleMs"])?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
+  if (typeof throttle !== "number" || !(throttle >= 0)) {
+    throw new CacheError("INVALID_OPTIONS", "focusThrottleMs must be a number >= 0");
+  }
+  // IndexedDB opens while the wasm loads (it never rejects); the engine validates the options.
+  const opening = openDatabase(namespaceOf(options));
+  try {
+    const bindings = await loadBindings();
+    const { opened, unblocked } = await opening;
+    const inner = await bindings.openCache(options, opened?.db, opened?.created ?? false);
+    const cache = new BoundCache(inner, bindings.retryDelay, throttle);
+    // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
+    void unblocked?.then((late) => late && inner.attachDatabase(late.db, late.created));
+    return cache;
+  } catch (error) {
+    const { opened, unblocked } = await opening;
+    void unblocked?.then(discardDatabase);
+    await discardDatabase(opened); // a failed wasm load too: no connection left open
+    throw error;
+  }
+}
+
+/** `options.namespace` if it can be read (the engine reports what is wrong with it). */
+function namespaceOf(options: unknown): unknown {
+  try {
+    return (options as CacheOptions).namespace;
+  } catch {
+    return undefined;
+  }
+}
+

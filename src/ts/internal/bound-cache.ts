@@ -1,0 +1,181 @@
+// Internal: a `Cache` over the wasm engine. The engine decides; this class wires the effects it
+// asks for: fetches, mutations, subscriptions, revalidation and staleness timers.
+import type { Cache } from "../cache.js";
+import type { WasmCache } from "../wasm/cachebus.js";
+import type { Fetcher, FetchOptions } from "../http.js";
+import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions } from "./args.js";
+import { Flights } from "./flights.js";
+import { Mutations } from "./mutations.js";
+import { registerObservable } from "./observe.js";
+import { connect } from "./push.js";
+import { Revalidator } from "./revalidator.js";
+import { Subscriptions } from "./subscriptions.js";
+import { Transitions } from "./transitions.js";
+import type {
+  CacheStats,
+  ChangeEventDetail,
+  EmitOptions,
+  EntryInfo,
+  MutateOptions,
+  PushResult,
+  Rule,
+  RulesOptions,
+  SetOptions,
+  Target,
+} from "../types.js";
+import { CacheError } from "../errors.js";
+
+/** The `Cache` that `createCache` returns. */
+export class BoundCache implements Cache {
+  readonly #inner: WasmCache;
+  readonly #subscriptions = new Subscriptions();
+  readonly #flights: Flights;
+  readonly #mutations: Mutations;
+  readonly #revalidator: Revalidator;
+  readonly #transitions: Transitions;
+
+  constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number, focusThrottleMs: number) {
+    this.#inner = inner;
+    registerObservable(this, inner);
+    this.#flights = new Flights(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
+    this.#mutations = new Mutations(inner);
+    this.#revalidator = new Revalidator(this.#flights, this.#subscriptions, focusThrottleMs);
+    this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
+    inner.onChange((detail: ChangeEventDetail) => {
+      this.#subscriptions.notify(detail.keys);
+      this.#transitions.syncAll(detail.keys);
+    });
+  }
+
+  get namespace(): string {
+    return this.#inner.namespace;
+  }
+
+  get user(): string | undefined {
+    return this.#inner.user;
+  }
+
+  set<T>(key: string, value: T, options?: SetOptions): void {
+    this.#inner.set(checkedKey(key), value, options);
+  }
+
+  get<T = unknown>(key: string): T | undefined {
+    return this.#inner.get(checkedKey(key)) as T | undefined;
+  }
+
+  read<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#inner.read(key) as Promise<T | undefined>;
+  }
+
+  peek(key: string): EntryInfo | undefined {
+    return this.#inner.peek(checkedKey(key)) as EntryInfo | undefined;
+  }
+
+  keys(target: Target = { all: true }): string[] {
+    return this.#inner.matchingKeys(target);
+  }
+
+  fetch<T>(key: string, fetcher: Fetcher<T>, options?: FetchOptions): Promise<T> {
+    return rejecting(() => {
+      checkedKey(key);
+      if (typeof fetcher !== "function") throw new CacheError("INVALID_OPTIONS", "fetcher must be a function");
+      const answer = this.#flights.fetch(key, fetcher, fetchOptions(options));
+      this.#revalidator.sync(key);
+      return answer;
+    });
+  }
+
+  on<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): () => void {
+    if (typeof handler !== "function") throw new CacheError("INVALID_OPTIONS", "handler must be a function");
+    const id = this.#inner.on(name, handler);
+    return () => this.#inner.off(id);
+  }
+
+  emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void {
+    const crossTab = plainOptions<EmitOptions>(options, ["crossTab"])?.crossTab;
+    optionOfType(crossTab, "boolean", "crossTab");
+    this.#inner.emit(name, detail, crossTab !== false);
+  }
+
+  rules(table: Record<string, Rule>, options?: RulesOptions): () => void {
+    const id = this.#inner.rules(table, plainOptions<RulesOptions>(options, ["fallback"])?.fallback);
+    return () => this.#inner.removeRules(id);
+  }
+
+  connect(source: EventTarget, map: (data: unknown) => PushResult): () => void {
+    if (typeof map !== "function") throw new CacheError("INVALID_OPTIONS", "map must be a function");
+    return connect(this.#inner, source, map);
+  }
+
+  revalidate(target: Target): void {
+    for (const key of this.#inner.matchingKeys(target)) {
+      if (this.#subscriptions.has(key)) this.#flights.revalidate(key);
+    }
+  }
+
+  mutate<T>(key: string, valueOrUpdater: T | ((previous: T | undefined) => T), options?: MutateOptions<T>): Promise<T> {
+    return rejecting(() => this.#mutations.mutate(checkedKey(key), valueOrUpdater, mutateOptions<T>(options)));
+  }
+
+  subscribe(key: string, listener: () => void): () => void {
+    checkedKey(key);
+    if (typeof listener !== "function") throw new CacheError("INVALID_OPTIONS", "listener must be a function");
+    const remove = this.#subscriptions.add(key, listener);
+    this.#revalidator.sync(key);
+    this.#transitions.sync(key);
+    return () => {
+      remove();
+      this.#revalidator.sync(key);
+      this.#transitions.sync(key);
+    };
+  }
+
+  invalidate(target: Target): number {
+    return this.#inner.invalidate(target);
+  }
+
+  remove(target: Target): Promise<number> {
+    return this.#inner.remove(target) as Promise<number>;
+  }
+
+  async switchUser(user: string | undefined): Promise<void> {
+    const switched = this.#inner.switchUser(user);
+    this.#flights.forgetFetchers();
+    await switched;
+  }
+
+  async clearUser(user?: string): Promise<void> {
+    const current = user === undefined || user === this.#inner.user;
+    const cleared = this.#inner.clearUser(user);
+    if (current) this.#flights.forgetFetchers();
+    await cleared;
+  }
+
+  cleanLegacy(keysOrPrefixes: string | string[]): number {
+    return this.#inner.cleanLegacy(keysOrPrefixes);
+  }
+
+  async flush(): Promise<void> {
+    await this.#inner.flush();
+  }
+
+  stats(): CacheStats {
+    return { ...(this.#inner.stats() as Omit<CacheStats, "fetches">), fetches: this.#flights.counts() };
+  }
+
+  close(): void {
+    this.#revalidator.stop();
+    this.#transitions.stop();
+    this.#flights.close();
+    this.#inner.close();
+  }
+}
+
+/** `run()`, with what it throws delivered as a rejection: methods returning a promise never throw. */
+function rejecting<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return run();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
