@@ -2,8 +2,6 @@
 //! that carries events, invalidations, removals, logouts and IndexedDB writes to the other tabs,
 //! and the `storage` events through which localStorage tells of other tabs' writes.
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -11,13 +9,12 @@ use js_sys::{Array, Function, JsString, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use web_sys::StorageEvent;
 
-use super::cache::{with_engine, Core};
 use super::errors::to_js;
 use super::options::{entries, items, target, text, ILL_FORMED};
+use super::state::{with_engine, CacheState, REENTRANT};
 use crate::core::message::MAX_MESSAGE_BYTES;
 use crate::core::{
-    check, CacheError, ErrorCode, Found, IdbChange, Millis, Origin, PushLedger, PushSource, Received, Request, Rules,
-    Scope, Target, Tier,
+    check, CacheError, ErrorCode, Found, IdbChange, Millis, Origin, PushSource, Received, Request, Scope, Target, Tier,
 };
 use crate::web::channel::TabChannel;
 use crate::web::envelope::{from_object, Decoded};
@@ -27,31 +24,15 @@ use crate::web::version::Versioning;
 
 const BAD_NAME: CacheError =
     CacheError::new(ErrorCode::InvalidOptions, "an event name must be a string of 1-256 characters");
-const REENTRANT: CacheError =
-    CacheError::new(ErrorCode::Reentrant, "the cache was called from code it was running (toJSON, migrate)");
 const BAD_TARGET: CacheError = CacheError::new(ErrorCode::InvalidTarget, "a target could not be read");
 const BAD_RULES: CacheError = CacheError::new(
     ErrorCode::InvalidOptions,
     "rules must map event names to a target, an array of targets, or a function of the detail",
 );
 
-/// Handlers, rules and the channel of one cache.
-#[derive(Default)]
-pub(crate) struct Bus {
-    rules: RefCell<Rules<JsValue>>,
-    listeners: RefCell<HashMap<u32, EventListener>>,
-    last_listener: Cell<u32>,
-    channel: RefCell<Option<TabChannel>>,
-    storage: RefCell<Option<EventListener>>,
-    /// The server pushes heard lately, from this tab's connections and relayed by others.
-    pushes: RefCell<PushLedger>,
-    /// This tab's id in the pushes it relays (random: tabs cannot agree on numbers).
-    tab: Cell<f64>,
-}
-
 /// Opens the namespace's channel; messages reach [`receive`] while the cache lives. `versioning`
 /// tells which announced IndexedDB entries are of this tab's data version.
-pub(crate) fn open_channel(core: &Rc<Core>, namespace: &str, versioning: Versioning) {
+pub(crate) fn open_channel(core: &Rc<CacheState>, namespace: &str, versioning: Versioning) {
     core.bus.tab.set(js_sys::Math::random());
     let weak = Rc::downgrade(core);
     let channel = TabChannel::open(namespace, move |data| {
@@ -65,7 +46,7 @@ pub(crate) fn open_channel(core: &Rc<Core>, namespace: &str, versioning: Version
 /// Adopts the current user's `local` entries that other tabs write: the `storage` event fires in
 /// every other tab of the origin, so a `set` needs no channel message, and this tab's memory
 /// never keeps an older copy than the storage it shares (only newer writes are taken).
-pub(crate) fn listen_to_storage(core: &Rc<Core>, local: LocalStore) {
+pub(crate) fn listen_to_storage(core: &Rc<CacheState>, local: LocalStore) {
     let Some(window) = web_sys::window() else { return };
     let weak = Rc::downgrade(core);
     let listener = EventListener::new(&window, "storage", move |event| {
@@ -81,7 +62,7 @@ pub(crate) fn listen_to_storage(core: &Rc<Core>, local: LocalStore) {
 }
 
 /// Closes the channel and removes every handler.
-pub(crate) fn close(core: &Core) {
+pub(crate) fn close(core: &CacheState) {
     core.bus.channel.borrow_mut().take();
     core.bus.storage.borrow_mut().take();
     core.bus.listeners.borrow_mut().clear();
@@ -89,7 +70,7 @@ pub(crate) fn close(core: &Core) {
 
 /// Calls `handler(event)` for every `name` event on `window`; returns the id that [`off`] takes.
 /// A throwing handler is reported as `cachebus:error` (`HANDLER_ERROR`) and stops nothing.
-pub(crate) fn on(core: &Rc<Core>, name: &JsValue, handler: Function) -> Result<u32, CacheError> {
+pub(crate) fn on(core: &Rc<CacheState>, name: &JsValue, handler: Function) -> Result<u32, CacheError> {
     let name = event_name(name)?;
     let window = web_sys::window().ok_or(BAD_NAME)?;
     let weak = Rc::downgrade(core);
@@ -108,13 +89,13 @@ pub(crate) fn on(core: &Rc<Core>, name: &JsValue, handler: Function) -> Result<u
 }
 
 /// Removes handler `id` (dropping its listener removes it from `window`).
-pub(crate) fn off(core: &Core, id: u32) {
+pub(crate) fn off(core: &CacheState, id: u32) {
     core.bus.listeners.borrow_mut().remove(&id);
 }
 
 /// Adds a group of rules: `{ [name]: target | target[] | (detail) => target | target[] }`, and
 /// the fallback of their families; returns the group's id, for [`remove_rules`].
-pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Result<u32, CacheError> {
+pub(crate) fn set_rules(core: &CacheState, table: &JsValue, fallback: JsValue) -> Result<u32, CacheError> {
     if !table.is_object() {
         return Err(BAD_RULES);
     }
@@ -136,7 +117,7 @@ pub(crate) fn set_rules(core: &Core, table: &JsValue, fallback: JsValue) -> Resu
 }
 
 /// Takes back the rules and fallback added as group `id`.
-pub(crate) fn remove_rules(core: &Core, id: u32) {
+pub(crate) fn remove_rules(core: &CacheState, id: u32) {
     core.bus.rules.borrow_mut().remove(id);
 }
 
@@ -144,7 +125,7 @@ pub(crate) fn remove_rules(core: &Core, id: u32) {
 /// (its changes announced as coming from `origin`), and, when `cross_tab`, tells the other tabs
 /// to do the same.
 pub(crate) fn emit(
-    core: &Rc<Core>,
+    core: &Rc<CacheState>,
     name: &JsValue,
     detail: JsValue,
     cross_tab: bool,
@@ -155,7 +136,7 @@ pub(crate) fn emit(
 
 /// [`emit`], relayed as the push with `fingerprint` when it has one.
 fn emit_push(
-    core: &Rc<Core>,
+    core: &Rc<CacheState>,
     name: &JsValue,
     detail: JsValue,
     cross_tab: bool,
@@ -181,7 +162,7 @@ fn emit_push(
 /// with a `fingerprint` (its text) that another tab already relayed to this one is not applied
 /// again.
 pub(crate) fn pushed(
-    core: &Rc<Core>,
+    core: &Rc<CacheState>,
     result: &JsValue,
     connection: u32,
     fingerprint: Option<String>,
@@ -207,7 +188,7 @@ pub(crate) fn pushed(
 
 /// Tells the other tabs of a local invalidation (`"invalidate"`), removal (`"remove"`) of
 /// `target`, or of clearing `user` (`"clear"`).
-pub(crate) fn relay(core: &Rc<Core>, kind: &str, target: Option<&JsValue>, user_scope: Option<&Scope>) {
+pub(crate) fn relay(core: &Rc<CacheState>, kind: &str, target: Option<&JsValue>, user_scope: Option<&Scope>) {
     let Some(scope) = user_scope.cloned().or_else(|| scope(core).ok()) else { return };
     let message = message(core, kind, scope.user(), None);
     if let Some(target) = target {
@@ -222,7 +203,7 @@ const IDB_OPS_PER_MESSAGE: u32 = 256;
 /// Tells the other tabs of one tick's IndexedDB changes of `user` (`""`: signed out): `ops` as
 /// the journal writes them (see [`IdbChange`]), in messages of at most [`IDB_OPS_PER_MESSAGE`]
 /// ops.
-pub(crate) fn announce_idb(core: &Rc<Core>, user: &str, ops: &Array) {
+pub(crate) fn announce_idb(core: &Rc<CacheState>, user: &str, ops: &Array) {
     let user = (!user.is_empty()).then_some(user);
     let step = IDB_OPS_PER_MESSAGE * 2;
     for start in (0..ops.length()).step_by(step as usize) {
@@ -233,7 +214,7 @@ pub(crate) fn announce_idb(core: &Rc<Core>, user: &str, ops: &Array) {
 /// Posts `ops` as one `idb` message, or halves while it is over the size limit (big tags or
 /// ETags); a single write whose metadata alone is over it is announced as a deletion, so the
 /// other tabs drop their copy and read the entry back from IndexedDB when asked.
-fn post_idb(core: &Rc<Core>, user: Option<&str>, ops: &Array) {
+fn post_idb(core: &Rc<CacheState>, user: Option<&str>, ops: &Array) {
     let message = message(core, "idb", user, None);
     set(&message, "ops", ops);
     let pairs = ops.length() / 2;
@@ -250,7 +231,7 @@ fn post_idb(core: &Rc<Core>, user: Option<&str>, ops: &Array) {
 
 /// Applies a message from another tab, as `origin: "tab"`. Malformed, foreign-version and
 /// oversized messages are counted and dropped; messages for another user are ignored.
-fn receive(core: &Rc<Core>, data: &JsValue, versioning: &Versioning) {
+fn receive(core: &Rc<CacheState>, data: &JsValue, versioning: &Versioning) {
     let Some(message) = check(read(data, versioning)) else {
         let _ = with_engine(core, |engine| {
             engine.note_rejected_message();
@@ -307,7 +288,7 @@ fn receive(core: &Rc<Core>, data: &JsValue, versioning: &Versioning) {
 }
 
 /// Applies the rule `name` finds: invalidates its targets (from another tab: in memory only).
-fn apply_rule(core: &Rc<Core>, name: &str, detail: &JsValue, origin: Origin) {
+fn apply_rule(core: &Rc<CacheState>, name: &str, detail: &JsValue, origin: Origin) {
     let rule = match core.bus.rules.borrow().find(name) {
         Found::Rule(rule) | Found::Fallback(rule) => rule.clone(),
         Found::Nothing => return,
@@ -360,13 +341,13 @@ fn event_name(name: &JsValue) -> Result<String, CacheError> {
 }
 
 /// The current scope; `REENTRANT` when the engine is busy with a call that ran app code.
-fn scope(core: &Core) -> Result<Scope, CacheError> {
+fn scope(core: &CacheState) -> Result<Scope, CacheError> {
     core.engine.try_borrow().map(|engine| engine.scope().clone()).map_err(|_| REENTRANT)
 }
 
 /// `{ cb: 1, kind, user, at }` (`user`: `null` when signed out), and `{ tab, push }` for a
 /// relayed server push.
-fn message(core: &Core, kind: &str, user: Option<&str>, push: Option<&str>) -> Object {
+fn message(core: &CacheState, kind: &str, user: Option<&str>, push: Option<&str>) -> Object {
     let message = Object::new();
     set(&message, "cb", &JsValue::from_f64(crate::core::message::MESSAGE_VERSION));
     set(&message, "kind", &JsValue::from_str(kind));
@@ -384,7 +365,7 @@ fn now() -> Millis {
 }
 
 /// Posts `message`; one the channel cannot clone is reported (`BROADCAST_FAILED`), not thrown.
-fn post(core: &Rc<Core>, event: &str, message: &Object) {
+fn post(core: &Rc<CacheState>, event: &str, message: &Object) {
     let sent = core.bus.channel.borrow().as_ref().map(|channel| channel.post(message));
     if sent == Some(false) {
         report(core, "BROADCAST_FAILED", event, &JsValue::NULL);
@@ -456,7 +437,7 @@ fn json_size(value: &JsValue) -> Option<usize> {
 
 /// Reports a failure of app code; when the engine is busy (the failure happened inside one of
 /// its calls) the report goes out once that call has returned.
-fn report(core: &Rc<Core>, code: &'static str, event: &str, error: &JsValue) {
+fn report(core: &Rc<CacheState>, code: &'static str, event: &str, error: &JsValue) {
     match scope(core) {
         Ok(scope) => events::report_failure(code, event, error, &scope),
         Err(_) => {

@@ -7,37 +7,19 @@ use js_sys::{Array, Function, JsString, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::bus::{self, Bus};
+use super::bus;
 use super::convert;
 use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, set_options, target, user};
+use super::state::{with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
     retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Stores,
     Target, Tier,
 };
-use crate::web::events;
 use crate::web::{DateClock, IdbStore, LocalStore};
-
-type JsEngine = Engine<JsValue, DateClock>;
-
-/// The engine, who hears of its changes, and its event bus; shared with IndexedDB callbacks,
-/// channel messages and async calls.
-pub(crate) struct Core {
-    pub(crate) engine: RefCell<JsEngine>,
-    on_change: RefCell<Option<Function>>,
-    /// Told, right after the call that outdated them, the ids of fetches to abort.
-    on_outdated: RefCell<Option<Function>>,
-    /// Whether an announcement of the recorded changes is already queued for this tick.
-    announcing: Cell<bool>,
-    /// The namespace as a JS string, for every announcement.
-    namespace: JsString,
-    pub(crate) bus: Bus,
-}
 
 const UNDEFINED_VALUE: CacheError =
     CacheError::new(ErrorCode::InvalidValue, "undefined cannot be cached; remove the key instead");
-const REENTRANT: CacheError =
-    CacheError::new(ErrorCode::Reentrant, "the cache was called from code it was running (toJSON, migrate)");
 
 /// Opens a cache: validates `options` and loads the current user's persisted entries
 /// (localStorage values, IndexedDB metadata) before resolving. `database` is the namespace's
@@ -51,7 +33,7 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
     let namespace = JsString::from(engine.scope().namespace());
-    let engine = Rc::new(Core {
+    let engine = Rc::new(CacheState {
         engine: RefCell::new(engine),
         on_change: RefCell::new(None),
         on_outdated: RefCell::new(None),
@@ -74,7 +56,7 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
 /// A cache for one namespace and user. The TypeScript facade wraps it as `Cache`.
 #[wasm_bindgen]
 pub struct WasmCache {
-    engine: Rc<Core>,
+    engine: Rc<CacheState>,
     local: LocalStore,
     idb: IdbStore,
     estimate_sizes: bool,
@@ -451,7 +433,7 @@ impl WasmCache {
 /// this one loaded. A live entry of this version found there is taken in with its value
 /// (`hydrate`, which deletes an expired one); anything else reads as missing.
 async fn read_unknown(
-    engine: &Rc<Core>,
+    engine: &Rc<CacheState>,
     idb: &IdbStore,
     scope: &Scope,
     key: &str,
@@ -482,71 +464,8 @@ pub fn retry_delay_ms(attempt: u32, base_delay_ms: f64) -> f64 {
     retry_delay(attempt, base) as f64
 }
 
-/// Runs `f` on the engine, then reports the diagnostics it queued (`cachebus:error`) and queues
-/// the announcement of the changes it made (`cachebus:change`, once per tick), after releasing
-/// the engine so listeners may call the cache.
-pub(crate) fn with_engine<T>(
-    core: &Rc<Core>,
-    f: impl FnOnce(&mut JsEngine) -> Result<T, CacheError>,
-) -> Result<T, JsValue> {
-    let result = {
-        let mut engine = core.engine.try_borrow_mut().map_err(|_| to_js(REENTRANT))?;
-        f(&mut engine)
-    };
-    after_call(core);
-    result.map_err(to_js)
-}
-
-/// What follows every engine call: kept out of the generic [`with_engine`] so it exists once in
-/// the wasm rather than once per call site.
-#[inline(never)]
-fn after_call(core: &Rc<Core>) {
-    let (changed, diagnostics, scope, outdated) = {
-        let Ok(mut engine) = core.engine.try_borrow_mut() else { return };
-        let diagnostics = engine.take_diagnostics();
-        let scope = (!diagnostics.is_empty()).then(|| engine.scope().clone());
-        let outdated = engine.has_outdated_fetches().then(|| engine.take_outdated_fetches());
-        (engine.has_changes(), diagnostics, scope, outdated)
-    };
-    if changed {
-        queue_announcement(core);
-    }
-    if let Some(scope) = scope {
-        events::report(diagnostics, &scope);
-    }
-    if let Some(ids) = outdated {
-        let listener = core.on_outdated.borrow().clone();
-        if let Some(listener) = listener {
-            let ids: Array = ids.into_iter().map(|id| JsValue::from_f64(id as f64)).collect();
-            // The facade's listener only aborts signals; what their handlers throw is theirs.
-            let _ = listener.call1(&JsValue::UNDEFINED, &ids);
-        }
-    }
-}
-
-/// Announces the changes recorded in this tick, in a microtask: consecutive changes of a kind
-/// are one event however many calls made them.
-fn queue_announcement(core: &Rc<Core>) {
-    if core.announcing.replace(true) {
-        return;
-    }
-    let core = Rc::downgrade(core);
-    wasm_bindgen_futures::spawn_local(async move {
-        let Some(core) = core.upgrade() else { return };
-        core.announcing.set(false);
-        let Ok(mut engine) = core.engine.try_borrow_mut() else {
-            queue_announcement(&core); // busy (an IndexedDB callback runs): next microtask
-            return;
-        };
-        let changes = engine.take_changes();
-        drop(engine);
-        let listener = core.on_change.borrow().clone();
-        events::announce(changes, &core.namespace, listener.as_ref());
-    });
-}
-
 /// The scope of `user_value` in the engine's namespace.
-fn self_scope(core: &Rc<Core>, user_value: &JsValue) -> Result<Scope, JsValue> {
+fn self_scope(core: &Rc<CacheState>, user_value: &JsValue) -> Result<Scope, JsValue> {
     let user = user(user_value).map_err(to_js)?;
     let namespace = core.engine.try_borrow().map_err(|_| to_js(REENTRANT))?.scope().namespace().to_owned();
     Scope::new(&namespace, user.as_deref()).map_err(to_js)
@@ -554,7 +473,7 @@ fn self_scope(core: &Rc<Core>, user_value: &JsValue) -> Result<Scope, JsValue> {
 
 /// Loads `scope`'s persisted entries into the engine: localStorage values, IndexedDB metadata.
 /// Skipped if the user switched again meanwhile.
-async fn hydrate(engine: &Rc<Core>, local: &LocalStore, idb: &IdbStore, scope: &Scope) {
+async fn hydrate(engine: &Rc<CacheState>, local: &LocalStore, idb: &IdbStore, scope: &Scope) {
     let found = local.load_scope(scope);
     let _ = with_engine(engine, |engine| {
         if engine.scope() == scope {
@@ -575,7 +494,7 @@ async fn hydrate(engine: &Rc<Core>, local: &LocalStore, idb: &IdbStore, scope: &
 
 /// Loads `scope`'s IndexedDB metadata into the engine (values stay on disk until read); skipped
 /// if the user switched again meanwhile.
-async fn hydrate_idb(engine: &Rc<Core>, idb: &IdbStore, scope: &Scope) {
+async fn hydrate_idb(engine: &Rc<CacheState>, idb: &IdbStore, scope: &Scope) {
     let found = idb.load_scope(scope).await;
     let _ = with_engine(engine, |engine| {
         if engine.scope() == scope {
@@ -590,7 +509,7 @@ async fn hydrate_idb(engine: &Rc<Core>, idb: &IdbStore, scope: &Scope) {
 /// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it; the
 /// other tabs, told of the writes when they were journaled, are told to drop them (what
 /// IndexedDB still holds of those keys they read back on demand).
-fn failure_handler(engine: Weak<Core>) -> crate::web::idb::FailureHandler {
+fn failure_handler(engine: Weak<CacheState>) -> crate::web::idb::FailureHandler {
     Box::new(move |keys, error| {
         let Some(engine) = engine.upgrade() else { return };
         let user = with_engine(&engine, |engine| {
@@ -610,7 +529,7 @@ fn failure_handler(engine: Weak<Core>) -> crate::web::idb::FailureHandler {
 }
 
 /// Announces each tick's IndexedDB writes and deletions to the other tabs.
-fn announce_handler(engine: Weak<Core>) -> crate::web::idb::AnnounceHandler {
+fn announce_handler(engine: Weak<CacheState>) -> crate::web::idb::AnnounceHandler {
     Box::new(move |user, ops| {
         if let Some(engine) = engine.upgrade() {
             bus::announce_idb(&engine, user, ops);
@@ -619,7 +538,7 @@ fn announce_handler(engine: Weak<Core>) -> crate::web::idb::AnnounceHandler {
 }
 
 /// Counts and reports what IndexedDB loads and compactions found corrupt (already removed).
-fn corrupt_handler(engine: Weak<Core>) -> crate::web::idb::CorruptHandler {
+fn corrupt_handler(engine: Weak<CacheState>) -> crate::web::idb::CorruptHandler {
     Box::new(move |keys| {
         let Some(engine) = engine.upgrade() else { return };
         let _ = with_engine(&engine, |engine| {

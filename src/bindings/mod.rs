@@ -8,6 +8,7 @@ mod cache;
 mod convert;
 mod errors;
 mod options;
+mod state;
 
 pub use cache::{open_cache, retry_delay_ms, WasmCache};
 pub use errors::set_error_factory;
