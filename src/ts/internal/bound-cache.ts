@@ -139,8 +139,9 @@ export class BoundCache implements Cache {
   }
 
   async switchUser(user: string | undefined): Promise<void> {
+    const before = this.#inner.user;
     const switched = this.#inner.switchUser(user);
-    this.#flights.forgetFetchers();
+    if (this.#inner.user !== before) this.#flights.forgetFetchers(); // not when the switch was refused
     await switched;
   }
 
