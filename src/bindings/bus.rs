@@ -3,7 +3,6 @@
 //! and the `storage` events through which localStorage tells of other tabs' writes.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -39,7 +38,8 @@ const BAD_RULES: CacheError = CacheError::new(
 #[derive(Default)]
 pub(crate) struct Bus {
     rules: RefCell<Rules<JsValue>>,
-    listeners: RefCell<HashMap<u32, EventListener>>,
+    /// `on` handlers by id: a `Vec`, as an app adds a few and std's `HashMap` brought SipHash.
+    listeners: RefCell<Vec<(u32, EventListener)>>,
     last_listener: Cell<u32>,
     channel: RefCell<Option<TabChannel>>,
     storage: RefCell<Option<EventListener>>,
@@ -103,13 +103,13 @@ pub(crate) fn on(core: &Rc<Core>, name: &JsValue, handler: Function) -> Result<u
     });
     let id = core.bus.last_listener.get() + 1;
     core.bus.last_listener.set(id);
-    core.bus.listeners.borrow_mut().insert(id, listener);
+    core.bus.listeners.borrow_mut().push((id, listener));
     Ok(id)
 }
 
 /// Removes handler `id` (dropping its listener removes it from `window`).
 pub(crate) fn off(core: &Core, id: u32) {
-    core.bus.listeners.borrow_mut().remove(&id);
+    core.bus.listeners.borrow_mut().retain(|(held, _)| *held != id);
 }
 
 /// Adds a group of rules: `{ [name]: target | target[] | (detail) => target | target[] }`, and
