@@ -3,10 +3,10 @@
 //! Keys are kept sorted, so a prefix (or the literal start of a `*` pattern) is a contiguous run
 //! found by binary search; tags map to the sorted keys that carry them.
 //!
-//! Sorted vectors, not `BTreeSet`s: the B-tree's code was ~11 KB of the wasm. An insert or a
-//! removal moves the pointers after it (12 bytes a key in wasm32), which costs less than the
-//! B-tree's node work up to a few thousand keys and ~0.1-0.6 µs more per insert at 10,000
-//! (measured in docs/benchmarks.md, "Size diet, step 1").
+//! Sorted vectors, not `BTreeSet`s: the B-tree's code was 14.8 KB of the wasm. An insert or a
+//! removal moves every key after it (12 bytes each in wasm32): cheaper than the B-tree's node
+//! work at 1,000 keys, dearer at 10,000 (a new key ~0.5-1 µs more, a removed one 2-7 µs more),
+//! quadratic beyond; see docs/decisions.md, "Size diet (issue 13)".
 
 use std::cmp::Ordering;
 
