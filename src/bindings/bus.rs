@@ -84,13 +84,13 @@ pub(crate) fn on(core: &Rc<CacheState>, name: &JsValue, handler: Function) -> Re
     });
     let id = core.bus.last_listener.get() + 1;
     core.bus.last_listener.set(id);
-    core.bus.listeners.borrow_mut().insert(id, listener);
+    core.bus.listeners.borrow_mut().push((id, listener));
     Ok(id)
 }
 
 /// Removes handler `id` (dropping its listener removes it from `window`).
 pub(crate) fn off(core: &CacheState, id: u32) {
-    core.bus.listeners.borrow_mut().remove(&id);
+    core.bus.listeners.borrow_mut().retain(|(held, _)| *held != id);
 }
 
 /// Adds a group of rules: `{ [name]: target | target[] | (detail) => target | target[] }`, and

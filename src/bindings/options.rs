@@ -271,10 +271,17 @@ pub(crate) fn entries(value: &JsValue, unreadable: CacheError) -> Result<Array, 
 pub(crate) fn text(value: &JsValue, ill_formed: CacheError) -> Result<Option<String>, CacheError> {
     let Some(text) = value.as_string() else { return Ok(None) };
     // Every lone surrogate arrives as U+FFFD, so only a text showing one needs JS to judge it.
-    if text.contains('\u{FFFD}') && !well_formed(value) {
+    if shows_replacement_char(&text) && !well_formed(value) {
         return Err(ill_formed);
     }
     Ok(Some(text))
+}
+
+/// Whether `text` holds U+FFFD, found as its three UTF-8 bytes: `str::contains` with a char
+/// outside ASCII runs the two-way substring searcher, whose code and slicing panics (with their
+/// `Debug` formatting) weighed ~6 KB of the wasm.
+fn shows_replacement_char(text: &str) -> bool {
+    text.as_bytes().windows(3).any(|bytes| bytes == "\u{FFFD}".as_bytes())
 }
 
 /// Whether the JS string `text` holds no lone surrogate.

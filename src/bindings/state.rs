@@ -3,7 +3,6 @@
 //! call goes (so that what a call changed is reported, announced and aborted once).
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use gloo_events::EventListener;
@@ -37,7 +36,8 @@ pub(crate) struct CacheState {
 #[derive(Default)]
 pub(crate) struct Bus {
     pub(crate) rules: RefCell<Rules<JsValue>>,
-    pub(crate) listeners: RefCell<HashMap<u32, EventListener>>,
+    /// `on` handlers by id: a `Vec`, as an app adds a few and std's `HashMap` brought SipHash.
+    pub(crate) listeners: RefCell<Vec<(u32, EventListener)>>,
     pub(crate) last_listener: Cell<u32>,
     pub(crate) channel: RefCell<Option<TabChannel>>,
     pub(crate) storage: RefCell<Option<EventListener>>,

@@ -1,33 +1,34 @@
 //! The index that makes invalidation cost what it touches, not what the cache holds.
 //!
-//! Keys are kept sorted, so a prefix (or the literal start of a `*` pattern) is a range scan;
-//! tags map to the keys that carry them.
+//! Keys are kept sorted, so a prefix (or the literal start of a `*` pattern) is a contiguous run
+//! found by binary search; tags map to the sorted keys that carry them.
+//!
+//! Sorted vectors, not `BTreeSet`s: the B-tree's code was 14.8 KB of the wasm. An insert or a
+//! removal moves every key after it (12 bytes each in wasm32): cheaper than the B-tree's node
+//! work at 1,000 keys, dearer at 10,000 (a new key ~0.5-1 µs more, a removed one 2-7 µs more),
+//! quadratic beyond; see docs/decisions.md, "Size diet (issue 13)".
 
-use std::collections::BTreeSet;
+use std::cmp::Ordering;
 
 use super::hash::FastMap;
-use std::ops::Bound;
-
 use super::target::Target;
 
 /// Sorted keys and a tag → keys map.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    keys: BTreeSet<String>,
-    tags: FastMap<String, BTreeSet<String>>,
+    keys: SortedKeys,
+    tags: FastMap<String, SortedKeys>,
 }
 
 impl KeyIndex {
     /// Records `key` with its `tags`.
     pub fn insert(&mut self, key: &str, tags: &[String]) {
-        if !self.keys.contains(key) {
-            self.keys.insert(key.to_owned());
-        }
+        self.keys.insert(key);
         for tag in tags {
             // Look up before `entry`, which would copy the tag even when it is already known.
             match self.tags.get_mut(tag) {
-                Some(keys) => keys.insert(key.to_owned()),
-                None => self.tags.entry(tag.clone()).or_default().insert(key.to_owned()),
+                Some(keys) => keys.insert(key),
+                None => self.tags.entry(tag.clone()).or_default().insert(key),
             };
         }
     }
@@ -38,7 +39,7 @@ impl KeyIndex {
         for tag in tags {
             if let Some(keys) = self.tags.get_mut(tag) {
                 keys.remove(key);
-                if keys.is_empty() {
+                if keys.0.is_empty() {
                     self.tags.remove(tag);
                 }
             }
@@ -47,34 +48,94 @@ impl KeyIndex {
 
     /// Forgets everything.
     pub fn clear(&mut self) {
-        self.keys.clear();
+        self.keys.0.clear();
         self.tags.clear();
     }
 
     /// The keys `target` applies to, sorted and without duplicates.
     pub fn matching(&self, target: &Target) -> Vec<String> {
         match target {
-            Target::Key(key) => self.keys.get(key).cloned().into_iter().collect(),
-            Target::Prefix(prefix) => self.starting_with(prefix).cloned().collect(),
-            Target::Pattern(pattern) => {
-                self.starting_with(pattern.literal_prefix()).filter(|key| pattern.matches(key)).cloned().collect()
-            }
+            Target::Key(key) => match self.keys.search(key) {
+                Ok(_) => vec![key.clone()],
+                Err(_) => Vec::new(),
+            },
+            Target::Prefix(prefix) => self.keys.starting_with(prefix).to_vec(),
+            Target::Pattern(pattern) => self
+                .keys
+                .starting_with(pattern.literal_prefix())
+                .iter()
+                .filter(|key| pattern.matches(key))
+                .cloned()
+                .collect(),
             Target::Tags(tags) => {
-                let mut keys: BTreeSet<&String> = BTreeSet::new();
-                for tag in tags {
-                    keys.extend(self.tags.get(tag).into_iter().flatten());
+                let mut keys: Vec<&String> = Vec::new();
+                for tagged in tags.iter().filter_map(|tag| self.tags.get(tag)) {
+                    keys = union(&keys, &tagged.0);
                 }
                 keys.into_iter().cloned().collect()
             }
-            Target::All => self.keys.iter().cloned().collect(),
+            Target::All => self.keys.0.clone(),
+        }
+    }
+}
+
+/// Strings in ascending (byte) order, each once.
+#[derive(Debug, Default)]
+struct SortedKeys(Vec<String>);
+
+impl SortedKeys {
+    /// Where `key` is (`Ok`) or would go (`Err`).
+    fn search(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|probe| probe.as_str().cmp(key))
+    }
+
+    /// Adds `key` unless it is there already (copied only when it is new).
+    fn insert(&mut self, key: &str) {
+        if let Err(at) = self.search(key) {
+            self.0.insert(at, key.to_owned());
         }
     }
 
-    fn starting_with<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a String> + 'a {
-        self.keys
-            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
-            .take_while(move |key| key.starts_with(prefix))
+    /// Removes `key`; nothing when it is not there.
+    fn remove(&mut self, key: &str) {
+        if let Ok(at) = self.search(key) {
+            self.0.remove(at);
+        }
     }
+
+    /// The keys starting with `prefix`: one run, from the first key not below `prefix` to the
+    /// first after it that does not start with it (every key between two that do, does too).
+    fn starting_with(&self, prefix: &str) -> &[String] {
+        let start = self.0.partition_point(|key| key.as_str() < prefix);
+        let rest = &self.0[start..];
+        &rest[..rest.partition_point(|key| key.starts_with(prefix))]
+    }
+}
+
+/// The sorted union, without duplicates, of two sorted lists without duplicates.
+fn union<'a>(first: &[&'a String], second: &'a [String]) -> Vec<&'a String> {
+    let mut merged = Vec::with_capacity(first.len() + second.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some(&a), Some(b)) = (first.get(i), second.get(j)) {
+        match a.cmp(b) {
+            Ordering::Less => {
+                merged.push(a);
+                i += 1;
+            }
+            Ordering::Greater => {
+                merged.push(b);
+                j += 1;
+            }
+            Ordering::Equal => {
+                merged.push(a);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    merged.extend_from_slice(&first[i..]);
+    merged.extend(&second[j..]);
+    merged
 }
 
 #[cfg(test)]
@@ -133,5 +194,86 @@ mod tests {
         assert!(index.matching(&Target::Tags(tags(&["balance"]))).is_empty());
         assert!(!index.tags.contains_key("balance"), "empty tag sets are dropped");
         assert_eq!(index.matching(&Target::All).len(), 4);
+    }
+
+    #[test]
+    fn a_prefix_between_keys_or_past_them_finds_nothing() {
+        assert!(KeyIndex::default().matching(&Target::Prefix("a".into())).is_empty(), "empty index");
+        assert!(index().matching(&Target::Prefix("assets:shop3".into())).is_empty(), "between two keys");
+        assert!(index().matching(&Target::Prefix("0".into())).is_empty(), "before the first key");
+        assert!(index().matching(&Target::Prefix("balance:".into())).is_empty(), "longer than the last key");
+    }
+
+    #[test]
+    fn a_prefix_can_end_at_the_last_key_and_an_empty_one_covers_all() {
+        assert_eq!(index().matching(&Target::Prefix("bal".into())), ["balance"]);
+        assert_eq!(index().matching(&Target::Prefix("balance".into())), ["balance"], "the key itself");
+        let everything = index().matching(&Target::All);
+        assert_eq!(index().matching(&Target::Pattern(Pattern::new("*"))), everything, "literal prefix \"\"");
+        assert_eq!(everything.len(), 5);
+        assert!(everything.windows(2).all(|pair| pair[0] < pair[1]), "sorted: {everything:?}");
+    }
+
+    #[test]
+    fn inserting_twice_keeps_one_copy() {
+        let mut index = index();
+        index.insert("balance", &tags(&["balance", "balance"]));
+        index.insert("assets:shop1:fonts", &tags(&["palette"]));
+        assert_eq!(index.matching(&Target::All).len(), 5);
+        assert_eq!(index.matching(&Target::Tags(tags(&["balance"]))), ["balance"]);
+        assert_eq!(index.matching(&Target::Tags(tags(&["palette"]))), ["assets:shop1:colors", "assets:shop1:fonts"]);
+        assert_eq!(index.matching(&Target::Tags(tags(&["palette", "palette"]))).len(), 2, "a tag named twice");
+    }
+
+    #[test]
+    fn removing_what_is_not_there_changes_nothing() {
+        let mut index = index();
+        index.remove("missing", &tags(&["assets", "nope"]));
+        index.remove("balance", &tags(&["assets"])); // the key goes; "assets" never held it
+        assert_eq!(index.matching(&Target::All).len(), 4);
+        assert_eq!(index.matching(&Target::Tags(tags(&["assets"]))).len(), 3);
+        assert_eq!(index.matching(&Target::Tags(tags(&["balance"]))), ["balance"], "tags are the caller's to name");
+        index.remove("balance", &tags(&["balance"]));
+        index.remove("balance", &tags(&["balance"]));
+        assert!(!index.tags.contains_key("balance"));
+        assert_eq!(index.matching(&Target::All).len(), 4);
+    }
+
+    /// The sorted vectors answer as `BTreeSet`s would (the index's earlier form), over a seeded
+    /// random walk of inserts and removals with tags.
+    #[test]
+    fn answers_as_ordered_sets_would() {
+        use std::collections::{BTreeMap, BTreeSet};
+        let mut index = KeyIndex::default();
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        let mut tagged: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |below: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % below
+        };
+        let parts = ["a", "ab", "b", ":", "é", "z"];
+        for _ in 0..3_000 {
+            let key: String = (0..1 + next(4)).map(|_| parts[next(6) as usize]).collect();
+            let key_tags = tags(&[["t0", "t1", "t2"][next(3) as usize]]);
+            if next(3) == 0 {
+                index.remove(&key, &key_tags);
+                keys.remove(&key);
+                tagged.get_mut(&key_tags[0]).map(|set| set.remove(&key));
+            } else {
+                index.insert(&key, &key_tags);
+                keys.insert(key.clone());
+                tagged.entry(key_tags[0].clone()).or_default().insert(key);
+            }
+            let prefix: String = (0..next(3)).map(|_| parts[next(6) as usize]).collect();
+            let expected: Vec<&String> = keys.iter().filter(|key| key.starts_with(&prefix)).collect();
+            assert_eq!(index.matching(&Target::Prefix(prefix.clone())).iter().collect::<Vec<_>>(), expected);
+            let wanted = tags(&["t0", "t2"]);
+            let union: BTreeSet<&String> = wanted.iter().filter_map(|tag| tagged.get(tag)).flatten().collect();
+            assert_eq!(index.matching(&Target::Tags(wanted)).iter().collect::<Vec<_>>(), Vec::from_iter(union));
+        }
+        assert_eq!(index.matching(&Target::All), Vec::from_iter(keys));
     }
 }

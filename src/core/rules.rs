@@ -12,8 +12,6 @@
 //!
 //! Removing a group takes back exactly its rules and fallback; older ones show through again.
 
-use std::collections::HashMap;
-
 use super::target::Pattern;
 
 /// Names one `extend` call, for [`Rules::remove`].
@@ -29,14 +27,17 @@ pub struct Rules<R> {
 #[derive(Debug)]
 struct Group<R> {
     id: GroupId,
-    exact: HashMap<String, R>,
+    /// Rules by exact name, each name once. A list, as `patterns`: a group holds a few rules,
+    /// and std's `HashMap` brought SipHash and its random keys into the wasm.
+    exact: Vec<(String, R)>,
     patterns: Vec<(String, Pattern, R)>,
     fallback: Option<R>,
 }
 
 impl<R> Group<R> {
     fn declares(&self, family: &str) -> bool {
-        self.exact.keys().chain(self.patterns.iter().map(|(name, _, _)| name)).any(|name| name.starts_with(family))
+        let exact = self.exact.iter().map(|(name, _)| name);
+        exact.chain(self.patterns.iter().map(|(name, _, _)| name)).any(|name| name.starts_with(family))
     }
 }
 
@@ -61,7 +62,7 @@ impl<R> Rules<R> {
     /// Adds a group of `rules` (within it, a later rule for the same name replaces the earlier)
     /// and its `fallback`; returns the group's id.
     pub fn extend(&mut self, rules: Vec<(String, R)>, fallback: Option<R>) -> GroupId {
-        let mut group = Group { id: self.next_id, exact: HashMap::new(), patterns: Vec::new(), fallback };
+        let mut group = Group { id: self.next_id, exact: Vec::new(), patterns: Vec::new(), fallback };
         self.next_id = self.next_id.wrapping_add(1);
         for (name, rule) in rules {
             if name.contains('*') {
@@ -69,7 +70,8 @@ impl<R> Rules<R> {
                 let pattern = Pattern::new(&name);
                 group.patterns.push((name, pattern, rule));
             } else {
-                group.exact.insert(name, rule);
+                group.exact.retain(|(existing, _)| *existing != name);
+                group.exact.push((name, rule));
             }
         }
         let id = group.id;
@@ -85,7 +87,8 @@ impl<R> Rules<R> {
     /// The rule `name` triggers.
     pub fn find(&self, name: &str) -> Found<'_, R> {
         let newest_first = || self.groups.iter().rev();
-        if let Some(rule) = newest_first().find_map(|group| group.exact.get(name)) {
+        let exact = newest_first().find_map(|group| group.exact.iter().find(|(exact, _)| exact == name));
+        if let Some((_, rule)) = exact {
             return Found::Rule(rule);
         }
         let pattern = newest_first().find_map(|group| {
@@ -172,5 +175,16 @@ mod tests {
         assert_eq!(rules.find("action:other"), Found::Fallback(&"all lists"));
         let empty: Rules<&str> = Rules::default();
         assert_eq!(empty.find("action:x"), Found::Nothing);
+    }
+
+    #[test]
+    fn within_a_group_the_last_rule_for_a_name_wins() {
+        let mut rules = Rules::default();
+        let named_twice =
+            vec![("a:x".into(), "first"), ("p*".into(), "p1"), ("a:x".into(), "second"), ("p*".into(), "p2")];
+        rules.extend(named_twice, None);
+        assert_eq!(rules.find("a:x"), Found::Rule(&"second"));
+        assert_eq!(rules.find("pq"), Found::Rule(&"p2"));
+        assert_eq!(rules.groups[0].exact.len(), 1, "the earlier rule is gone, not shadowed");
     }
 }
