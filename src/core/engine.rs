@@ -514,8 +514,8 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Whether another tab's write with `meta` takes over the live copy of `key` held here: it
     /// reflects a later change. An older one is answered by writing this tab's copy back; the
-    /// same write with its metadata rewritten (an invalidation there) only updates the metadata
-    /// here, as the invalidation's own message announces it.
+    /// same write with its metadata rewritten stale (an invalidation there) only updates the
+    /// metadata here, as the invalidation's own message announces it.
     fn takes_over_held(&mut self, key: &str, meta: &EntryMeta) -> bool {
         if self.live_state(key).is_none() {
             return true;
@@ -529,7 +529,11 @@ impl<V, C: Clock> Engine<V, C> {
         if held_as_of == incoming {
             return false; // our own write echoed back, or the same write
         }
-        if held.meta.freshness.updated_at == meta.freshness.updated_at && held.meta.tags == meta.tags {
+        // Only a stale rewrite is taken for the same write: two tabs can write within one
+        // millisecond, and keeping our value under their fresh metadata would hide their value.
+        let now = self.clock.now();
+        let same_write = held.meta.freshness.updated_at == meta.freshness.updated_at && held.meta.tags == meta.tags;
+        if same_write && meta.freshness.state(now) == State::Stale {
             held.meta.freshness = meta.freshness;
             return false;
         }

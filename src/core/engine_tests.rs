@@ -963,3 +963,23 @@ fn another_tabs_late_answer_is_not_adopted_after_a_removal_invalidation_or_logou
     assert!(!cache.adopt("clients", "old".into(), fetched_at(START + 20)), "fetched before the logout");
     assert_eq!(get(&mut cache, "clients"), None);
 }
+
+#[test]
+fn another_tabs_fresh_write_in_the_same_millisecond_as_ours_is_taken_whole() {
+    let Harness { mut cache, clock, .. } = harness();
+    // A fetch here started at START and stored at START + 20; the other tab set the key at
+    // START + 20 too: same instant and tags, but another write with another value.
+    let id = cache.start_fetch("k", vec![]);
+    clock.advance(20);
+    cache.store_fetched("k", id, "fetched".into(), opts(Tier::Local)).unwrap();
+    let mut theirs = cache.peek("k").unwrap().unwrap().meta.clone();
+    theirs.freshness = Freshness::starting(START + 20, Ttl::Forever, Ttl::Forever);
+    assert!(cache.adopt("k", "set there".into(), theirs.clone()), "a later change, whatever the instant of the write");
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("set there"));
+    let mut invalidated = theirs;
+    invalidated.freshness.mark_stale(START + 20);
+    invalidated.freshness.as_of = START + 21;
+    assert!(!cache.adopt("k", "set there, decoded again".into(), invalidated), "its stale rewrite: metadata only");
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("set there"));
+    assert_eq!(state(&mut cache, "k"), Some(State::Stale));
+}

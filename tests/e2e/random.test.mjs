@@ -35,6 +35,12 @@ async function start(page, user) {
       window.cache = await cachebus.createCache({ namespace, user });
       window.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
       window.source = new EventTarget();
+      // What happened in this tab lately, shown when a check fails.
+      window.recent = [];
+      addEventListener("cachebus:change", (e) => {
+        recent.push(`${Date.now()} ${e.detail.origin} ${e.detail.kind} ${e.detail.keys.join(",")}`);
+        if (recent.length > 40) recent.shift();
+      });
       cache.connect(source, (data) => (data.type === "lists-changed" ? { tags: ["list"] } : undefined));
       window.walk = {
         // A slow fetcher is a closure of the user who called it: it labels its answer so.
@@ -198,7 +204,14 @@ test(`a seeded random walk of ${STEPS} steps over two tabs never shows or stores
       await new Promise((resolve) => setTimeout(resolve, 50));
       found = await outdated();
     }
-    assert.deepEqual(found, [], `changed: ${JSON.stringify(changed)}; ${context()}`);
+    if (found.length > 0) {
+      const states = await Promise.all(
+        tabs.map((other) =>
+          other.page.evaluate((keys) => ({ peek: keys.map((k) => [k, cache.peek(k), cache.get(k)]), recent }), KEYS),
+        ),
+      );
+      assert.deepEqual(found, [], `changed: ${JSON.stringify(changed)}; tabs: ${JSON.stringify(states)}; ${context()}`);
+    }
   }
   assert.deepEqual(problems, []);
   await context.close();
