@@ -16,8 +16,8 @@ pub mod web;
 #[cfg(target_arch = "wasm32")]
 pub mod bindings;
 
-/// The wasm's allocator: Talc instead of Rust's default dlmalloc (smaller and faster in
-/// WebAssembly; measured in docs/decisions.md). Single-threaded: the module never uses atomics.
+/// The wasm's allocator: Talc instead of Rust's default dlmalloc, for its size (D-07 in
+/// docs/decisions.md). Single-threaded: the module never uses atomics.
 #[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();

@@ -197,7 +197,7 @@ pub(crate) fn relay(core: &Rc<CacheState>, kind: &str, target: Option<&JsValue>,
     post(core, kind, &message);
 }
 
-/// Ops per `idb` message, at most: about 25 KB with plain metadata, well under the size limit.
+/// Ops per `idb` message, at most: with plain metadata, well under the message size limit.
 const IDB_OPS_PER_MESSAGE: u32 = 256;
 
 /// Tells the other tabs of one tick's IndexedDB changes of `user` (`""`: signed out): `ops` as

@@ -23,8 +23,8 @@ use super::tier::Tier;
 
 const CLOSED: CacheError = CacheError::new(ErrorCode::Closed, "the cache was closed");
 /// On a full persistent tier, eviction frees at least this fraction (1/N) of the tier's bytes, or
-/// the new entry's size when that is more: freeing just enough for one entry made every later
-/// write to a full localStorage throw, evict one entry and retry (~0.45 ms a write, measured).
+/// the new entry's size when that is more: freeing just enough for one entry makes every later
+/// write to a full localStorage throw, evict one entry and retry (D-28 in docs/decisions.md).
 const QUOTA_BATCH_DIVISOR: usize = 10;
 
 const UNENCODABLE: CacheError = CacheError::new(

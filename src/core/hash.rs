@@ -1,7 +1,7 @@
 //! The hasher of the core's maps keyed by cache keys: FxHash's word-at-a-time multiply-rotate
 //! (as in rustc), not std's SipHash. Keys come from the app's own code, and the maps are rebuilt
-//! per page, so SipHash's resistance to crafted collisions buys nothing here, and its cost was
-//! ~12 % of a `set` in the profile (docs/benchmarks.md).
+//! per page, so SipHash's resistance to crafted collisions buys nothing here, and it was a
+//! sizeable part of a `set` (D-25 in docs/decisions.md).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};

@@ -18,8 +18,8 @@ use crate::core::{EntryMeta, Scope, Store, StoreError, Tier, STORAGE_PREFIX};
 #[wasm_bindgen]
 extern "C" {
     /// `localStorage` seen through `getItem`/`setItem` that leave texts JS strings: entries are
-    /// parsed and written by `JSON`, never read in Rust, so copying ~1 KB into wasm and back per
-    /// entry was pure cost (a quarter of hydration, by the profile in docs/benchmarks.md).
+    /// parsed and written by `JSON`, never read in Rust, so copying each text into wasm and back
+    /// would be pure cost (see D-43 in docs/decisions.md).
     type TextStorage;
     #[wasm_bindgen(method, catch, js_name = getItem)]
     fn get_text(this: &TextStorage, key: &str) -> Result<Option<JsString>, JsValue>;

@@ -19,9 +19,8 @@ export function loadBindings(): Promise<Bindings> {
 }
 
 async function instantiate(): Promise<Bindings> {
-  // The wasm is requested at once, beside the glue, not after it (measured: the glue's import
-  // took ~20 ms before its own request for the wasm started). A bundler sees this `new URL` and
-  // ships the file, as it does for the glue's.
+  // The wasm is requested at once, beside the glue, not after the glue's import has run (D-10 in
+  // docs/decisions.md). A bundler sees this `new URL` and ships the file, as it does for the glue's.
   const wasm = fetch(new URL("../wasm/cachebus_bg.wasm", import.meta.url));
   wasm.catch(() => {}); // a failure surfaces through `default` below; never as an unhandled rejection
   const bindings = await import("../wasm/cachebus.js");
