@@ -146,6 +146,17 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   }
 }
 
+/**
+ * Starts loading the wasm module now, so that a later {@link createCache} does not wait for it:
+ * call it as early as the app knows it will need a cache (at module load, before the first
+ * render). Never rejects: a failed load is reported by the `createCache` that retries it. Does
+ * nothing on a server (no `fetch` of the module there until asked).
+ */
+export function preload(): void {
+  if (typeof window === "undefined") return;
+  loadBindings().catch(() => {});
+}
+
 /** `options.namespace` if it can be read (the engine reports what is wrong with it). */
 function namespaceOf(options: unknown): unknown {
   try {

@@ -7,7 +7,7 @@
  * cache.get("balance"); // { tokens: 100 }, also after a reload, until 30 s have passed
  * ```
  */
-export { createCache, type Cache } from "./cache.js";
+export { createCache, preload, type Cache } from "./cache.js";
 export { CacheError, HttpError, type CacheErrorCode, type DiagnosticCode } from "./errors.js";
 export { httpJson, notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "./http.js";
 export type * from "./types.js";

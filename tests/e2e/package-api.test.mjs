@@ -36,6 +36,21 @@ test("importing cachebus loads no wasm; concurrent first createCache calls insta
   assert.deepEqual(problems, []);
 });
 
+test("preload fetches the wasm before any createCache, once; the createCache after it reuses it", async () => {
+  const { page, wasmRequests, problems } = await packagePage();
+  await page.evaluate(() => import("/pkg/index.js").then((m) => (window.cachebus = m)));
+  assert.deepEqual(wasmRequests, []);
+  await page.evaluate(() => {
+    cachebus.preload();
+    cachebus.preload();
+  });
+  await page.waitForFunction(() => performance.getEntriesByType("resource").some((e) => e.name.endsWith(".wasm")));
+  const namespace = await page.evaluate(async () => (await cachebus.createCache({ namespace: "preloaded" })).namespace);
+  assert.equal(namespace, "preloaded");
+  assert.equal(wasmRequests.length, 1, `wasm requested: ${wasmRequests.join(", ")}`);
+  assert.deepEqual(problems, []);
+});
+
 test("errors are CacheError instances with stable codes, and values are kept by reference", async () => {
   const { page, problems } = await packagePage();
   const result = await page.evaluate(async () => {

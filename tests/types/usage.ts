@@ -3,6 +3,7 @@
 import {
   CacheError,
   createCache,
+  preload,
   type Cache,
   type CacheErrorCode,
   type CacheOptions,
@@ -21,6 +22,8 @@ export async function correctUse(): Promise<number | undefined> {
     defaults: { tier: "local", ttlMs: 30_000, staleMs: 5_000 },
     budgets: { memoryBytes: 1 << 20, localBytes: 1 << 20, idbBytes: 50 << 20 },
   };
+  const nothing: void = preload();
+  void nothing;
   const cache: Cache = await createCache(options);
   cache.set("balance", { tokens: 100 }, { tier: "idb", ttlMs: 1_000, staleMs: 500, tags: ["balance"], etag: '"1"' });
   const balance = cache.get<{ tokens: number }>("balance");
