@@ -2,6 +2,10 @@
 // two-column layout (the page's cards on the left, the cache inspector on the right).
 import { createElement as h, type ReactElement } from "react";
 import { createRoot } from "react-dom/client";
+import { preload } from "cachebus";
+
+// Every page makes a cache: the wasm starts loading with this module, not when the provider mounts.
+preload();
 
 /** The demo's pages, in navigation order: file name (without `.html`) and label. */
 export const PAGES = [
