@@ -78,7 +78,7 @@ pub(crate) fn on(core: &Rc<CacheState>, name: &JsValue, handler: Function) -> Re
     let listener = EventListener::new(&window, name, move |e| {
         if let Err(error) = handler.call1(&JsValue::UNDEFINED, e) {
             if let Some(core) = weak.upgrade() {
-                report(&core, "HANDLER_ERROR", &event, &error);
+                report(&core, ErrorCode::HandlerError, &event, &error);
             }
         }
     });
@@ -296,13 +296,13 @@ fn apply_rule(core: &Rc<CacheState>, name: &str, detail: &JsValue, origin: Origi
     let targets = match rule.dyn_ref::<Function>() {
         Some(function) => match function.call1(&JsValue::UNDEFINED, detail) {
             Ok(targets) => targets,
-            Err(error) => return report(core, "RULE_ERROR", name, &error),
+            Err(error) => return report(core, ErrorCode::RuleError, name, &error),
         },
         None => rule,
     };
     let targets = match parse_targets(&targets) {
         Ok(targets) => targets,
-        Err(error) => return report(core, "RULE_ERROR", name, &JsValue::from_str(error.message)),
+        Err(error) => return report(core, ErrorCode::RuleError, name, &JsValue::from_str(error.message)),
     };
     let _ = with_engine(core, |engine| {
         engine.with_origin(origin, |engine| {
@@ -368,7 +368,7 @@ fn now() -> Millis {
 fn post(core: &Rc<CacheState>, event: &str, message: &Object) {
     let sent = core.bus.channel.borrow().as_ref().map(|channel| channel.post(message));
     if sent == Some(false) {
-        report(core, "BROADCAST_FAILED", event, &JsValue::NULL);
+        report(core, ErrorCode::BroadcastFailed, event, &JsValue::NULL);
     }
 }
 
@@ -437,9 +437,9 @@ fn json_size(value: &JsValue) -> Option<usize> {
 
 /// Reports a failure of app code; when the engine is busy (the failure happened inside one of
 /// its calls) the report goes out once that call has returned.
-fn report(core: &Rc<CacheState>, code: &'static str, event: &str, error: &JsValue) {
+fn report(core: &Rc<CacheState>, code: ErrorCode, event: &str, error: &JsValue) {
     match scope(core) {
-        Ok(scope) => events::report_failure(code, event, error, &scope),
+        Ok(scope) => events::report_failure(code.as_str(), event, error, &scope),
         Err(_) => {
             let (core, event, error) = (Rc::downgrade(core), event.to_owned(), error.clone());
             wasm_bindgen_futures::spawn_local(async move {

@@ -36,6 +36,12 @@ pub enum ErrorCode {
     Closed,
     /// The cache was called from code it was running (a `toJSON` or `migrate` of yours).
     Reentrant,
+    /// Diagnostic: an `on` handler threw.
+    HandlerError,
+    /// Diagnostic: a rule threw or returned something that is not a target.
+    RuleError,
+    /// Diagnostic: an event's detail could not be sent to the other tabs (not cloneable).
+    BroadcastFailed,
 }
 
 impl ErrorCode {
@@ -55,6 +61,9 @@ impl ErrorCode {
             ErrorCode::CorruptEntry => "CORRUPT_ENTRY",
             ErrorCode::Closed => "CLOSED",
             ErrorCode::Reentrant => "REENTRANT",
+            ErrorCode::HandlerError => "HANDLER_ERROR",
+            ErrorCode::RuleError => "RULE_ERROR",
+            ErrorCode::BroadcastFailed => "BROADCAST_FAILED",
         }
     }
 }
@@ -103,6 +112,9 @@ mod tests {
             (ErrorCode::CorruptEntry, "CORRUPT_ENTRY"),
             (ErrorCode::Closed, "CLOSED"),
             (ErrorCode::Reentrant, "REENTRANT"),
+            (ErrorCode::HandlerError, "HANDLER_ERROR"),
+            (ErrorCode::RuleError, "RULE_ERROR"),
+            (ErrorCode::BroadcastFailed, "BROADCAST_FAILED"),
         ];
         for (code, text) in all {
             assert_eq!(code.as_str(), text);
