@@ -1,35 +1,32 @@
-//! The index that makes invalidation cost what it touches, not what the cache holds.
+//! The index that answers which keys an invalidation or removal target applies to.
 //!
-//! Keys are kept sorted, so a prefix (or the literal start of a `*` pattern) is a contiguous run
-//! found by binary search; tags map to the sorted keys that carry them.
-//!
-//! Sorted vectors, not `BTreeSet`s: the B-tree's code was 14.8 KB of the wasm. An insert or a
-//! removal moves every key after it (12 bytes each in wasm32): cheaper than the B-tree's node
-//! work at 1,000 keys, dearer at 10,000 (a new key ~0.5-1 µs more, a removed one 2-7 µs more),
-//! quadratic beyond; see docs/decisions.md, "Size diet (issue 13)".
+//! Keys in a hash set, and tags mapped to the keys that carry them: a write of a new key costs
+//! the same whatever the cache holds. A key or tags target is looked up; a prefix, a pattern or
+//! `all` scans the keys, so an invalidation by prefix costs what the cache holds — it is rarer
+//! than a write, and a scan of 10,000 short keys is tens of microseconds. Results come sorted.
+//! (A sorted `Vec` made every new key move the keys after it, a `BTreeSet` weighed 14.8 KB of
+//! the wasm: D-80 in docs/decisions.md.)
 
-use std::cmp::Ordering;
-
-use super::hash::FastMap;
+use super::hash::{FastMap, FastSet};
 use super::target::Target;
 
-/// Sorted keys and a tag → keys map.
+/// Every key, and a tag → keys map.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    keys: SortedKeys,
-    tags: FastMap<String, SortedKeys>,
+    keys: FastSet<String>,
+    tags: FastMap<String, FastSet<String>>,
 }
 
 impl KeyIndex {
     /// Records `key` with its `tags`.
     pub fn insert(&mut self, key: &str, tags: &[String]) {
-        self.keys.insert(key);
+        insert(&mut self.keys, key);
         for tag in tags {
             // Look up before `entry`, which would copy the tag even when it is already known.
             match self.tags.get_mut(tag) {
-                Some(keys) => keys.insert(key),
-                None => self.tags.entry(tag.clone()).or_default().insert(key),
-            };
+                Some(keys) => insert(keys, key),
+                None => insert(self.tags.entry(tag.clone()).or_default(), key),
+            }
         }
     }
 
@@ -39,7 +36,7 @@ impl KeyIndex {
         for tag in tags {
             if let Some(keys) = self.tags.get_mut(tag) {
                 keys.remove(key);
-                if keys.0.is_empty() {
+                if keys.is_empty() {
                     self.tags.remove(tag);
                 }
             }
@@ -48,94 +45,37 @@ impl KeyIndex {
 
     /// Forgets everything.
     pub fn clear(&mut self) {
-        self.keys.0.clear();
+        self.keys.clear();
         self.tags.clear();
     }
 
     /// The keys `target` applies to, sorted and without duplicates.
     pub fn matching(&self, target: &Target) -> Vec<String> {
-        match target {
-            Target::Key(key) => match self.keys.search(key) {
-                Ok(_) => vec![key.clone()],
-                Err(_) => Vec::new(),
-            },
-            Target::Prefix(prefix) => self.keys.starting_with(prefix).to_vec(),
-            Target::Pattern(pattern) => self
-                .keys
-                .starting_with(pattern.literal_prefix())
-                .iter()
-                .filter(|key| pattern.matches(key))
-                .cloned()
-                .collect(),
+        let mut found: Vec<String> = match target {
+            Target::Key(key) => return self.keys.get(key.as_str()).cloned().into_iter().collect(),
+            Target::Prefix(prefix) => {
+                self.keys.iter().filter(|key| key.starts_with(prefix.as_str())).cloned().collect()
+            }
+            Target::Pattern(pattern) => self.keys.iter().filter(|key| pattern.matches(key)).cloned().collect(),
             Target::Tags(tags) => {
-                let mut keys: Vec<&String> = Vec::new();
-                for tagged in tags.iter().filter_map(|tag| self.tags.get(tag)) {
-                    keys = union(&keys, &tagged.0);
-                }
-                keys.into_iter().cloned().collect()
+                let mut found: Vec<String> =
+                    tags.iter().filter_map(|tag| self.tags.get(tag)).flatten().cloned().collect();
+                found.sort_unstable();
+                found.dedup(); // a key carrying two of the tags, or a tag named twice
+                return found;
             }
-            Target::All => self.keys.0.clone(),
-        }
+            Target::All => self.keys.iter().cloned().collect(),
+        };
+        found.sort_unstable();
+        found
     }
 }
 
-/// Strings in ascending (byte) order, each once.
-#[derive(Debug, Default)]
-struct SortedKeys(Vec<String>);
-
-impl SortedKeys {
-    /// Where `key` is (`Ok`) or would go (`Err`).
-    fn search(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|probe| probe.as_str().cmp(key))
+/// Adds `key` to `set`, copying it only when it is new.
+fn insert(set: &mut FastSet<String>, key: &str) {
+    if !set.contains(key) {
+        set.insert(key.to_owned());
     }
-
-    /// Adds `key` unless it is there already (copied only when it is new).
-    fn insert(&mut self, key: &str) {
-        if let Err(at) = self.search(key) {
-            self.0.insert(at, key.to_owned());
-        }
-    }
-
-    /// Removes `key`; nothing when it is not there.
-    fn remove(&mut self, key: &str) {
-        if let Ok(at) = self.search(key) {
-            self.0.remove(at);
-        }
-    }
-
-    /// The keys starting with `prefix`: one run, from the first key not below `prefix` to the
-    /// first after it that does not start with it (every key between two that do, does too).
-    fn starting_with(&self, prefix: &str) -> &[String] {
-        let start = self.0.partition_point(|key| key.as_str() < prefix);
-        let rest = &self.0[start..];
-        &rest[..rest.partition_point(|key| key.starts_with(prefix))]
-    }
-}
-
-/// The sorted union, without duplicates, of two sorted lists without duplicates.
-fn union<'a>(first: &[&'a String], second: &'a [String]) -> Vec<&'a String> {
-    let mut merged = Vec::with_capacity(first.len() + second.len());
-    let (mut i, mut j) = (0, 0);
-    while let (Some(&a), Some(b)) = (first.get(i), second.get(j)) {
-        match a.cmp(b) {
-            Ordering::Less => {
-                merged.push(a);
-                i += 1;
-            }
-            Ordering::Greater => {
-                merged.push(b);
-                j += 1;
-            }
-            Ordering::Equal => {
-                merged.push(a);
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    merged.extend_from_slice(&first[i..]);
-    merged.extend(&second[j..]);
-    merged
 }
 
 #[cfg(test)]
@@ -158,7 +98,7 @@ mod tests {
     }
 
     #[test]
-    fn prefix_is_a_range_that_stops_at_the_first_non_match() {
+    fn prefix_matches_every_key_starting_with_it_in_byte_order() {
         assert_eq!(
             index().matching(&Target::Prefix("assets:shop1".into())),
             ["assets:shop10:fonts", "assets:shop1:colors", "assets:shop1:fonts"] // '0' sorts before ':'
@@ -168,7 +108,7 @@ mod tests {
     }
 
     #[test]
-    fn patterns_search_their_literal_prefix_then_match() {
+    fn patterns_match_whole_keys() {
         let fonts = Target::Pattern(Pattern::new("assets:*:fonts"));
         assert_eq!(index().matching(&fonts), ["assets:shop10:fonts", "assets:shop1:fonts", "assets:shop2:fonts"]);
     }
@@ -239,8 +179,8 @@ mod tests {
         assert_eq!(index.matching(&Target::All).len(), 4);
     }
 
-    /// The sorted vectors answer as `BTreeSet`s would (the index's earlier form), over a seeded
-    /// random walk of inserts and removals with tags.
+    /// The index answers as `BTreeSet`s would (its first form), over a seeded random walk of
+    /// inserts and removals with tags.
     #[test]
     fn answers_as_ordered_sets_would() {
         use std::collections::{BTreeMap, BTreeSet};
