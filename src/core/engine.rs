@@ -513,7 +513,7 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     /// Whether another tab's write with `meta` takes over the live copy of `key` held here: it
-    /// reflects a later change. An older one is answered by writing this tab's copy back; the
+    /// reflects a later change (or the same one, written later). An older one is answered by writing this tab's copy back; the
     /// same write with its metadata rewritten stale (an invalidation there) only updates the
     /// metadata here, as the invalidation's own message announces it.
     fn takes_over_held(&mut self, key: &str, meta: &EntryMeta) -> bool {
@@ -521,13 +521,16 @@ impl<V, C: Clock> Engine<V, C> {
             return true;
         }
         let Some(held) = self.slots.get_mut(key) else { return true };
-        let (held_as_of, incoming) = (held.meta.freshness.as_of, meta.freshness.as_of);
-        if held_as_of > incoming {
+        // Later change first; between two of the same instant (two tabs refetching on one push),
+        // the later write, which every tab then agrees on.
+        let order = |f: &Freshness| (f.as_of, f.updated_at);
+        let (held_order, incoming) = (order(&held.meta.freshness), order(&meta.freshness));
+        if held_order > incoming {
             self.write_back(key, meta.tier);
             return false;
         }
-        if held_as_of == incoming {
-            return false; // our own write echoed back, or the same write
+        if held_order == incoming {
+            return false; // the same write: ours, written back by a tab that had taken it
         }
         // Only a stale rewrite is taken for the same write: two tabs can write within one
         // millisecond, and keeping our value under their fresh metadata would hide their value.

@@ -983,3 +983,23 @@ fn another_tabs_fresh_write_in_the_same_millisecond_as_ours_is_taken_whole() {
     assert_eq!(get(&mut cache, "k").as_deref(), Some("set there"));
     assert_eq!(state(&mut cache, "k"), Some(State::Stale));
 }
+
+#[test]
+fn of_two_answers_fetched_from_the_same_instant_every_tab_keeps_the_later_written() {
+    let Harness { mut cache, clock, local, .. } = harness();
+    // Both tabs refetched on one push at START; this tab's answer landed at START + 10, the other
+    // tab's at START + 30 (the server had changed meanwhile), or at START + 5.
+    let id = cache.start_fetch("k", vec![]);
+    clock.advance(10);
+    cache.store_fetched("k", id, "ours".into(), opts(Tier::Local)).unwrap();
+    let theirs_at = |written: Millis| {
+        let mut freshness = Freshness::starting(written, Ttl::Forever, Ttl::Forever);
+        freshness.as_of = START;
+        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, size: 1 }
+    };
+    local.contents.borrow_mut().insert("shop:alice:k".into(), (15, Some("theirs, earlier".into())));
+    assert!(!cache.adopt("k", "theirs, earlier".into(), theirs_at(START + 5)));
+    assert_eq!(local.contents.borrow()["shop:alice:k"].1.as_deref(), Some("ours"), "ours is written back");
+    assert!(cache.adopt("k", "theirs, later".into(), theirs_at(START + 30)));
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("theirs, later"));
+}
