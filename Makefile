@@ -19,16 +19,18 @@ demo: build
 
 ## test: every test layer; exits non-zero on any failure
 test: setup
-	@echo "━━ 1/4 native core: cargo test"
+	@echo "━━ 1/5 native core: cargo test"
 	cargo test
 	@echo "━━ build"
 	@scripts/build.sh
-	@echo "━━ 2/4 browser, Rust: wasm-bindgen-test in headless Chromium"
+	@echo "━━ 2/5 browser, Rust: wasm-bindgen-test in headless Chromium"
 	cargo test --target wasm32-unknown-unknown --tests
-	@echo "━━ 3/4 types: tsc --noEmit over the usage examples and the demo"
+	@echo "━━ 3/5 types: tsc --noEmit over the usage examples and the demo"
 	node_modules/.bin/tsc -p tests/types
 	node_modules/.bin/tsc -p www
-	@echo "━━ 4/4 browser, JS: npm pack + Playwright in headless Chromium"
+	@echo "━━ 4/5 facade internals: node --test tests/unit/"
+	node --test tests/unit/
+	@echo "━━ 5/5 browser, JS: npm pack + Playwright in headless Chromium"
 	node_modules/.bin/vite build --config tests/react/vite.config.js
 	node --test tests/package/ tests/e2e/
 

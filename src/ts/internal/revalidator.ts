@@ -6,6 +6,12 @@ import type { Subscriptions } from "./subscriptions.js";
 /** Default minimum time between two focus/visibility revalidations. */
 export const DEFAULT_FOCUS_THROTTLE_MS = 5_000;
 
+/** The page whose focus, visibility and connectivity trigger revalidations. */
+export interface Page {
+  window: Pick<EventTarget, "addEventListener" | "removeEventListener">;
+  document: Pick<EventTarget, "addEventListener" | "removeEventListener"> & { readonly visibilityState: DocumentVisibilityState };
+}
+
 /**
  * Listens to the window (focus, `visibilitychange` to visible, `online`) and runs the
  * `refreshIntervalMs` timers; each trigger revalidates the subscribed keys that opted in, through
@@ -16,16 +22,25 @@ export class Revalidator {
   readonly #subscriptions: Subscriptions;
   readonly #focusThrottleMs: number;
   readonly #timers = new Map<string, { every: number; timer: ReturnType<typeof setInterval> }>();
+  /** `undefined` outside a page (a worker, Node): no triggers but the intervals. */
+  readonly #page: Page | undefined;
   #lastFocus = Number.NEGATIVE_INFINITY;
 
-  constructor(fetches: Flights, subscriptions: Subscriptions, focusThrottleMs: number) {
+  /** `page` is the global window and document, when there is a window (the unit tests pass their own). */
+  constructor(
+    fetches: Flights,
+    subscriptions: Subscriptions,
+    focusThrottleMs: number,
+    page: Page | undefined = typeof window === "undefined" ? undefined : { window, document },
+  ) {
     this.#fetches = fetches;
     this.#subscriptions = subscriptions;
     this.#focusThrottleMs = focusThrottleMs;
-    if (typeof window === "undefined") return;
-    window.addEventListener("focus", this.#onFocus);
-    document.addEventListener("visibilitychange", this.#onFocus);
-    window.addEventListener("online", this.#onOnline);
+    this.#page = page;
+    if (!page) return;
+    page.window.addEventListener("focus", this.#onFocus);
+    page.document.addEventListener("visibilitychange", this.#onFocus);
+    page.window.addEventListener("online", this.#onOnline);
   }
 
   /** Starts, changes or stops the interval of `key` to match its subscribers and last fetch. */
@@ -37,7 +52,7 @@ export class Revalidator {
     this.#timers.delete(key);
     if (every === undefined || !(every > 0)) return;
     const timer = setInterval(() => {
-      const hidden = typeof document !== "undefined" && document.visibilityState === "hidden";
+      const hidden = this.#page?.document.visibilityState === "hidden";
       if (hidden && !this.#fetches.known(key)?.options.refreshWhenHidden) return;
       this.#fetches.revalidate(key);
     }, every);
@@ -48,14 +63,15 @@ export class Revalidator {
   stop(): void {
     for (const { timer } of this.#timers.values()) clearInterval(timer);
     this.#timers.clear();
-    if (typeof window === "undefined") return;
-    window.removeEventListener("focus", this.#onFocus);
-    document.removeEventListener("visibilitychange", this.#onFocus);
-    window.removeEventListener("online", this.#onOnline);
+    const page = this.#page;
+    if (!page) return;
+    page.window.removeEventListener("focus", this.#onFocus);
+    page.document.removeEventListener("visibilitychange", this.#onFocus);
+    page.window.removeEventListener("online", this.#onOnline);
   }
 
   readonly #onFocus = (): void => {
-    if (document.visibilityState !== "visible") return;
+    if (this.#page?.document.visibilityState !== "visible") return;
     const now = Date.now();
     if (now - this.#lastFocus < this.#focusThrottleMs) return;
     this.#lastFocus = now;

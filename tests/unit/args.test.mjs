@@ -1,0 +1,149 @@
+// Argument checks (src/ts/internal/args.ts), made before anything reaches the engine: keys,
+// options copied once into plain objects, option types. The browser suite (arguments.test.mjs)
+// throws hostile arguments at every public call; this pins each check where it is written.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { CacheError } from "../../pkg/errors.js";
+import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions, wellFormed } from "../../pkg/internal/args.js";
+
+const code = (expected) => (error) => error instanceof CacheError && error.code === expected;
+
+const HIGH = "\uD800";
+const LOW = "\uDC00";
+
+test("checkedKey returns a well-formed string key as it is", () => {
+  for (const key of ["", "balance", "assets:shop1:*", `emoji ${HIGH}${LOW}`, "\u{1F600}"]) assert.equal(checkedKey(key), key);
+});
+
+test("checkedKey refuses a key that is not a string with INVALID_KEY (no coercion)", () => {
+  for (const key of [undefined, null, 1, Symbol("k"), { toString: () => "k" }, ["k"]]) {
+    assert.throws(() => checkedKey(key), code("INVALID_KEY"), String(typeof key));
+  }
+});
+
+test("checkedKey refuses a lone surrogate with INVALID_KEY: UTF-8 would turn it into U+FFFD and merge keys", () => {
+  for (const key of [HIGH, LOW, `a${HIGH}`, `${LOW}a`, `${LOW}${HIGH}`, `${HIGH}${HIGH}${LOW}`, `${HIGH}${LOW}${LOW}`]) {
+    assert.throws(() => checkedKey(key), code("INVALID_KEY"), escape(key));
+  }
+});
+
+test("where String.prototype.isWellFormed is missing, the regex fallback agrees with it on every short string", async (t) => {
+  // Every string of up to 4 units over letters and the edges of both surrogate ranges.
+  const units = ["a", "\uD800", "\uDBFF", "\uDC00", "\uDFFF"];
+  const strings = [""];
+  for (let length = 1, last = [""]; length <= 4; length++) {
+    last = last.flatMap((prefix) => units.map((unit) => prefix + unit));
+    strings.push(...last);
+  }
+  const native = String.prototype.isWellFormed;
+  delete String.prototype.isWellFormed;
+  t.after(() => (String.prototype.isWellFormed = native));
+  // A second instance of the module (another URL), evaluated without isWellFormed.
+  const { wellFormed: fallback } = await import("../../pkg/internal/args.js?without-isWellFormed");
+  String.prototype.isWellFormed = native;
+  assert.notEqual(fallback, wellFormed);
+  const disagreements = strings.filter((text) => fallback(text) !== native.call(text)).map(escape);
+  assert.deepEqual(disagreements, []);
+});
+
+test("plainOptions: none given is undefined; a value that is not an object is INVALID_OPTIONS", () => {
+  assert.equal(plainOptions(undefined, ["a"]), undefined);
+  assert.equal(plainOptions(null, ["a"]), undefined);
+  for (const options of [1, "ttl", true, Symbol("o"), () => ({})]) {
+    assert.throws(() => plainOptions(options, ["a"]), code("INVALID_OPTIONS"), typeof options);
+  }
+});
+
+test("plainOptions copies only the named options into a fresh object, leaving null and undefined ones out", () => {
+  const options = { a: 1, b: null, c: undefined, d: false, unknown: "x" };
+  const copy = plainOptions(options, ["a", "b", "c", "d", "e"]);
+  assert.deepEqual(copy, { a: 1, d: false });
+  assert.notEqual(copy, options);
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+});
+
+test("plainOptions reads each option once, so a getter cannot answer differently later", () => {
+  let reads = 0;
+  const options = {
+    get ttlMs() {
+      reads += 1;
+      return reads === 1 ? 1_000 : -1;
+    },
+  };
+  const copy = plainOptions(options, ["ttlMs"]);
+  assert.equal(copy.ttlMs, 1_000);
+  assert.equal(copy.ttlMs, 1_000);
+  assert.equal(reads, 1);
+});
+
+test("plainOptions turns a throwing getter or proxy into INVALID_OPTIONS", () => {
+  const getter = {
+    get tier() {
+      throw new Error("hostile");
+    },
+  };
+  const proxy = new Proxy(
+    {},
+    {
+      get() {
+        throw new Error("hostile");
+      },
+    },
+  );
+  assert.throws(() => plainOptions(getter, ["tier"]), code("INVALID_OPTIONS"));
+  assert.throws(() => plainOptions(proxy, ["tier"]), code("INVALID_OPTIONS"));
+});
+
+test("optionOfType lets undefined and the right type through, and names the option it refuses", () => {
+  assert.doesNotThrow(() => optionOfType(undefined, "number", "x"));
+  assert.doesNotThrow(() => optionOfType(1, "number", "x"));
+  assert.doesNotThrow(() => optionOfType(() => {}, "function", "x"));
+  assert.throws(() => optionOfType("1", "number", "refreshIntervalMs"), {
+    code: "INVALID_OPTIONS",
+    message: "refreshIntervalMs must be a number",
+  });
+  assert.throws(() => optionOfType(null, "boolean", "crossTab"), code("INVALID_OPTIONS"), "null is no boolean here");
+});
+
+test("fetchOptions keeps the fetch and set options, drops the rest, and copies retry into a plain object too", () => {
+  let retryReads = 0;
+  const retry = {
+    get count() {
+      retryReads += 1;
+      return 2;
+    },
+    extra: true,
+  };
+  const options = { tier: "local", ttlMs: 1, staleMs: 2, tags: ["t"], etag: "e", dedupMs: 3, force: true, retry, revalidateOnFocus: false, revalidateOnReconnect: false, refreshIntervalMs: 4, refreshWhenHidden: true, commit: () => {} };
+  const copy = fetchOptions(options);
+  const { commit, ...expected } = options;
+  assert.deepEqual({ ...copy, retry: undefined }, { ...expected, retry: undefined });
+  assert.deepEqual(copy.retry, { count: 2 });
+  assert.notEqual(copy.retry, retry);
+  assert.equal(copy.retry.count, 2);
+  assert.equal(retryReads, 1);
+  assert.equal(fetchOptions(undefined), undefined);
+});
+
+test("fetchOptions leaves a primitive retry for the fetch to refuse, and refuses a non-number refreshIntervalMs", () => {
+  assert.equal(fetchOptions({ retry: 3 }).retry, 3);
+  for (const refreshIntervalMs of ["1000", Symbol("ms"), {}]) {
+    assert.throws(() => fetchOptions({ refreshIntervalMs }), code("INVALID_OPTIONS"));
+  }
+});
+
+test("mutateOptions keeps commit, rollbackOnError and the set options; commit must be a function, rollbackOnError a boolean", () => {
+  const commit = () => 1;
+  assert.deepEqual(mutateOptions({ commit, rollbackOnError: false, tier: "idb", force: true }), {
+    commit,
+    rollbackOnError: false,
+    tier: "idb",
+  });
+  assert.throws(() => mutateOptions({ commit: "POST /x" }), code("INVALID_OPTIONS"));
+  assert.throws(() => mutateOptions({ rollbackOnError: "no" }), code("INVALID_OPTIONS"));
+});
+
+/** `text` with its code units spelled out, for messages. */
+function escape(text) {
+  return [...Array(text.length).keys()].map((i) => text.charCodeAt(i).toString(16).padStart(4, "0")).join(" ");
+}
