@@ -189,7 +189,8 @@ export class Flights {
       } catch (error) {
         if (attempt <= retry.count && !controller.signal.aborted) {
           await sleep(this.#retryDelay(attempt, retry.baseDelayMs), controller.signal);
-          continue;
+          // An abort ends the wait: the fetch is outdated, and its last error settles it.
+          if (!controller.signal.aborted) continue;
         }
         this.#noLongerJoinable(this.#flights.get(id));
         const fate = this.#inner.failFetch(key, id, error);
