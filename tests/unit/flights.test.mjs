@@ -119,6 +119,18 @@ test("a second LOAD (the value was unreadable) starts a fetch instead of loading
   assert.equal(fetcher.runs(), 1);
 });
 
+test("a user switch while LOAD reads the value ends the call with SCOPE_CHANGED: the fetcher is never run for the next user", async () => {
+  let loaded;
+  const { core, flights } = setup({ planFetch: [LOAD, START], loadValue: () => new Promise((r) => (loaded = r)) });
+  const fetcher = fetcherOf(() => "alice's balance");
+  const pending = flights.fetch("k", fetcher);
+  core.user = "bob"; // switched while IndexedDB answers
+  loaded();
+  await assert.rejects(pending, (error) => error instanceof CacheError && error.code === "SCOPE_CHANGED");
+  assert.equal(fetcher.runs(), 0);
+  assert.equal(core.callsOf("planFetch").length, 1, "nothing planned for bob");
+});
+
 // ── what the fetcher gets, what the engine is told ─────────────────────────────────────────────
 
 test("the fetcher gets a live signal and the held entry's etag and value, observed (no read counted)", async () => {

@@ -115,7 +115,12 @@ export class Flights {
       // Persisted but not in memory (after a reload): read it back as `read()` does, then plan
       // with it there (fresh: served; stale: refetched with its ETag). Unreadable, the next plan
       // says LOAD again and `load` is off: a fetch starts.
-      return this.#inner.loadValue(key).then(() => this.#fetch(key, fetcher, options, overtakes, revalidate, false));
+      // The fetcher is the caller's user's: a switch during the read ends this call.
+      const user = this.#inner.user;
+      return this.#inner.loadValue(key).then(() => {
+        if (this.#inner.user !== user) throw this.#outlived();
+        return this.#fetch(key, fetcher, options, overtakes, revalidate, false);
+      });
     }
     if (plan === 0) {
       if (call) this.#counts.served += 1;
