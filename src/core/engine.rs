@@ -243,7 +243,9 @@ impl<V, C: Clock> Engine<V, C> {
         let tier = meta.tier;
         self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &meta.tags);
         let slot = Slot { value, meta, last_used: self.next_tick(), error: None };
-        self.failures.remove(key);
+        if !self.failures.is_empty() {
+            self.failures.remove(key);
+        }
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
             Some(held) if held.meta.tags == slot.meta.tags => {

@@ -158,6 +158,9 @@ impl FetchTable {
 
     /// `key` was written: its current fetch is overtaken.
     pub fn overtake_key(&mut self, key: &str) {
+        if self.current.is_empty() {
+            return; // the common case of a write: nothing in flight, no key to hash
+        }
         if let Some(flight) = self.current.remove(key) {
             self.outdate(flight.id, Fate::Overtaken);
         }
