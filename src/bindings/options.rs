@@ -131,6 +131,8 @@ pub(crate) fn create_options(options: &JsValue) -> Result<CreateOptions, CacheEr
     let namespace = read(options, Props::namespace)?.as_string().ok_or(NAMESPACE_NOT_STRING)?;
     let user = user(&read(options, Props::user)?)?;
     let mut engine = EngineOptions::new(Scope::new(&namespace, user.as_deref())?);
+    // Each tab's write ids start somewhere else (see `EntryMeta::write_id`).
+    engine.write_seed = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
     if let Some(defaults) = optional_object(options, Props::defaults)? {
         let d = Defaults::default();
         engine.defaults = Defaults {

@@ -58,12 +58,15 @@ pub struct EngineOptions {
     pub defaults: Defaults,
     /// Byte budget per tier (indexed by [`Tier::index`]); `None`: unbounded.
     pub budgets: [Option<usize>; 3],
+    /// Where this engine's write ids start (see [`EntryMeta::write_id`]): random per tab, so that
+    /// two tabs' writes are told apart.
+    pub write_seed: u32,
 }
 
 impl EngineOptions {
     /// Options with default writes and no budgets.
     pub fn new(scope: Scope) -> Self {
-        EngineOptions { scope, defaults: Defaults::default(), budgets: [None; 3] }
+        EngineOptions { scope, defaults: Defaults::default(), budgets: [None; 3], write_seed: 1 }
     }
 }
 
@@ -155,6 +158,8 @@ pub struct Engine<V, C> {
     /// last: another tab's write of data from before one of them is not adopted, even where no
     /// entry is left to compare it with.
     recent_changes: Vec<RecentChange>,
+    /// The state of the write-id sequence (xorshift32, never 0).
+    last_write_id: u32,
     /// Pending mutations; the value from before them carries its metadata, restored on rollback.
     mutations: Mutations<(V, Option<EntryMeta>)>,
     /// Who the calls being made come from (another tab's messages, a server push, or this tab).
@@ -165,6 +170,7 @@ pub struct Engine<V, C> {
 impl<V, C: Clock> Engine<V, C> {
     /// An empty cache over `stores`.
     pub fn new(options: EngineOptions, clock: C, stores: Stores<V>) -> Self {
+        let last_write_id = options.write_seed.max(1);
         Engine {
             options,
             clock,
@@ -182,6 +188,7 @@ impl<V, C: Clock> Engine<V, C> {
             fetches: FetchTable::default(),
             failures: FastMap::default(),
             recent_changes: Vec::new(),
+            last_write_id,
             mutations: Mutations::default(),
             origin: Origin::Local,
             closed: false,
@@ -204,7 +211,7 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     /// The metadata of a value written now with `options`, reflecting what was known at `as_of`.
-    fn new_meta(&self, options: SetOptions, as_of: Millis) -> EntryMeta {
+    fn new_meta(&mut self, options: SetOptions, as_of: Millis) -> EntryMeta {
         let defaults = self.options.defaults;
         let mut freshness = Freshness::starting(
             self.clock.now(),
@@ -217,8 +224,19 @@ impl<V, C: Clock> Engine<V, C> {
             freshness,
             tags: options.tags,
             etag: options.etag,
+            write_id: self.next_write_id(),
             size: options.size,
         }
+    }
+
+    /// The next write id: a xorshift32 step, never 0 (the id of entries written without one).
+    fn next_write_id(&mut self) -> u32 {
+        let mut x = self.last_write_id;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.last_write_id = x;
+        x
     }
 
     /// Stores `value` under `key` with `meta` as it is (see [`Engine::set`]).
@@ -524,9 +542,9 @@ impl<V, C: Clock> Engine<V, C> {
         }
         let Some(held) = self.slots.get_mut(key) else { return true };
         // Later change first; between two of the same instant (two tabs refetching on one push),
-        // the later write, which every tab then agrees on.
-        let order = |f: &Freshness| (f.as_of, f.updated_at);
-        let (held_order, incoming) = (order(&held.meta.freshness), order(&meta.freshness));
+        // the later write, then the larger write id: an order every tab agrees on.
+        let order = |m: &EntryMeta| (m.freshness.as_of, m.freshness.updated_at, m.write_id);
+        let (held_order, incoming) = (order(&held.meta), order(meta));
         if held_order > incoming {
             self.write_back(key, meta.tier);
             return false;
@@ -534,10 +552,9 @@ impl<V, C: Clock> Engine<V, C> {
         if held_order == incoming {
             return false; // the same write: ours, written back by a tab that had taken it
         }
-        // Only a stale rewrite is taken for the same write: two tabs can write within one
-        // millisecond, and keeping our value under their fresh metadata would hide their value.
+        // The same write (same id) rewritten stale: our value is theirs, only its metadata moved.
         let now = self.clock.now();
-        let same_write = held.meta.freshness.updated_at == meta.freshness.updated_at && held.meta.tags == meta.tags;
+        let same_write = held.meta.write_id != 0 && held.meta.write_id == meta.write_id;
         if same_write && meta.freshness.state(now) == State::Stale {
             held.meta.freshness = meta.freshness;
             return false;

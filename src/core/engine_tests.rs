@@ -398,6 +398,7 @@ fn hydration_adds_live_entries_and_deletes_expired_ones() {
         freshness: Freshness { updated_at: START, as_of: START, stale_at: None, expires_at: expires },
         tags: vec!["t".into()],
         etag: None,
+        write_id: 0,
         size: 1,
     };
     clock.advance(10);
@@ -546,6 +547,7 @@ fn a_fetch_of_a_persisted_entry_not_in_memory_loads_it_first_unless_a_fetch_is_i
         freshness: Freshness::starting(START, Ttl::Forever, stale),
         tags: Vec::new(),
         etag: Some("\"e1\"".into()),
+        write_id: 0,
         size: 2,
     };
     assert!(cache.hydrate("fresh", None, meta(Ttl::Forever)));
@@ -721,7 +723,7 @@ fn another_tabs_write_overtakes_only_fetches_that_started_before_it() {
     let meta_as_of = |at: Millis| {
         let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
         freshness.as_of = at;
-        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, size: 1 }
+        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, write_id: 0, size: 1 }
     };
     let early = cache.start_fetch("k", vec![]);
     clock.advance(10);
@@ -826,6 +828,7 @@ fn another_tabs_idb_write_replaces_the_copy_held_here_with_metadata_whose_value_
         freshness: Freshness::starting(START + 5, Ttl::Forever, Ttl::Forever),
         tags: vec!["t".into()],
         etag: None,
+        write_id: 0,
         size: 40,
     };
     assert!(cache.with_origin(Origin::Tab, |c| c.adopt_unloaded("k", theirs.clone())));
@@ -946,7 +949,7 @@ fn another_tabs_late_answer_is_not_adopted_after_a_removal_invalidation_or_logou
     let fetched_at = |at: Millis| {
         let mut freshness = Freshness::starting(at + 30, Ttl::Forever, Ttl::Forever);
         freshness.as_of = at;
-        EntryMeta { tier: Tier::Local, freshness, tags: vec!["list".into()], etag: None, size: 1 }
+        EntryMeta { tier: Tier::Local, freshness, tags: vec!["list".into()], etag: None, write_id: 0, size: 1 }
     };
     clock.advance(10);
     cache.remove(&Target::prefix("assets:").unwrap()).unwrap(); // no entry here to compare with
@@ -995,11 +998,24 @@ fn of_two_answers_fetched_from_the_same_instant_every_tab_keeps_the_later_writte
     let theirs_at = |written: Millis| {
         let mut freshness = Freshness::starting(written, Ttl::Forever, Ttl::Forever);
         freshness.as_of = START;
-        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, size: 1 }
+        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, write_id: 0, size: 1 }
     };
     local.contents.borrow_mut().insert("shop:alice:k".into(), (15, Some("theirs, earlier".into())));
     assert!(!cache.adopt("k", "theirs, earlier".into(), theirs_at(START + 5)));
     assert_eq!(local.contents.borrow()["shop:alice:k"].1.as_deref(), Some("ours"), "ours is written back");
     assert!(cache.adopt("k", "theirs, later".into(), theirs_at(START + 30)));
     assert_eq!(get(&mut cache, "k").as_deref(), Some("theirs, later"));
+}
+
+#[test]
+fn two_writes_of_one_instant_in_two_tabs_end_with_the_same_one_in_both() {
+    let Harness { mut cache, local, .. } = harness();
+    cache.set("k", "ours".into(), opts(Tier::Local)).unwrap();
+    let ours = cache.peek("k").unwrap().unwrap().meta.clone();
+    let theirs = |write_id: u32| EntryMeta { write_id, ..ours.clone() }; // same instants, another write
+    local.contents.borrow_mut().insert("shop:alice:k".into(), (6, Some("theirs".into())));
+    assert!(!cache.adopt("k", "theirs".into(), theirs(ours.write_id - 1)), "a smaller write id loses");
+    assert_eq!(local.contents.borrow()["shop:alice:k"].1.as_deref(), Some("ours"), "and ours is written back");
+    assert!(cache.adopt("k", "theirs".into(), theirs(ours.write_id + 1)), "a larger one wins, here as there");
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("theirs"));
 }

@@ -14,6 +14,11 @@ pub struct EntryMeta {
     pub tags: Vec<String>,
     /// The server's validator for this value, if any.
     pub etag: Option<String>,
+    /// Which write put this value there: drawn at random per write, kept when only the metadata
+    /// is rewritten (an invalidation, a 304). Two tabs holding the same id hold the same value;
+    /// between two writes of the same instant, the larger id wins in every tab. `0` in entries
+    /// written before it existed.
+    pub write_id: u32,
     /// Bytes the entry weighs against its tier's budget (as measured by the tier's store).
     pub size: usize,
 }

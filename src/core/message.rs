@@ -199,6 +199,7 @@ mod tests {
             freshness: Freshness::starting(1, Ttl::Forever, Ttl::Forever),
             tags: Vec::new(),
             etag: None,
+            write_id: 0,
             size: 1,
         }
     }

@@ -1,7 +1,7 @@
 //! An entry's metadata as a JS object, and the JSON envelope localStorage keeps.
 //!
-//! The envelope is `{"cb":1,"v":version,"u":updated,"a":asOf,"s":stale,"x":expires,"t":[tags],"e":etag,"z":size,"d":value}`
-//! (`a` may be missing in entries written before it existed: it is then `u`).
+//! The envelope is `{"cb":1,"v":version,"u":updated,"a":asOf,"s":stale,"x":expires,"t":[tags],"e":etag,"w":writeId,"z":size,"d":value}`
+//! (`a` and `w` may be missing in entries written before they existed: `a` is then `u`, `w` 0).
 //! It is built and read through structural setters and getters (the property access happens in
 //! the JS glue; no property name crosses the boundary) and serialised by the platform's `JSON`;
 //! the user's value rides along inside `d` untouched by Rust. Anything without exactly this shape
@@ -54,6 +54,10 @@ extern "C" {
     #[wasm_bindgen(method, setter)]
     fn set_e(this: &Envelope, value: &JsValue);
     #[wasm_bindgen(method, getter, catch)]
+    fn w(this: &Envelope) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, setter)]
+    fn set_w(this: &Envelope, value: f64);
+    #[wasm_bindgen(method, getter, catch)]
     fn z(this: &Envelope) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, setter)]
     fn set_z(this: &Envelope, value: f64);
@@ -85,6 +89,7 @@ pub fn to_object(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Envelo
     envelope.set_x(&time(meta.freshness.expires_at));
     envelope.set_t(&meta.tags.iter().map(|t| JsValue::from_str(t)).collect());
     envelope.set_e(&meta.etag.as_deref().map_or(JsValue::NULL, JsValue::from_str));
+    envelope.set_w(f64::from(meta.write_id));
     envelope.set_z(meta.size as f64);
     if !value.is_undefined() {
         envelope.set_d(value);
@@ -153,8 +158,19 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
         e => Some(e.as_string()?),
     };
     let size = envelope.z().ok()?.as_f64().filter(|z| z.is_finite() && *z >= 0.0)? as usize;
+    let write_id = match envelope.w().ok()? {
+        w if w.is_undefined() => 0,
+        w => w.as_f64().filter(|w| w.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(w))? as u32,
+    };
     Some(Decoded {
-        meta: EntryMeta { tier, freshness: Freshness { updated_at, as_of, stale_at, expires_at }, tags, etag, size },
+        meta: EntryMeta {
+            tier,
+            freshness: Freshness { updated_at, as_of, stale_at, expires_at },
+            tags,
+            etag,
+            write_id,
+            size,
+        },
         version: envelope.v().ok()?,
         value: envelope.d().ok()?,
     })
