@@ -736,8 +736,9 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     /// A number that changes whenever the entry under `key` is written, invalidated or removed,
-    /// or the scope is switched or cleared: an answer fetched at generation `g` is outdated once
-    /// this differs from `g`.
+    /// or the scope is switched or cleared: a dedup window opened at generation `g` serves
+    /// callers only while this is still `g`. (Fetches in flight are outdated by matching each
+    /// change against them, see [`FetchTable`].)
     pub fn generation(&self, key: &str) -> u64 {
         self.generations.get(key).copied().unwrap_or(0).max(self.scope_generation)
     }
