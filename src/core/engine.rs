@@ -475,8 +475,7 @@ impl<V, C: Clock> Engine<V, C> {
     ///
     /// A write older than what this tab knows (a late answer of a fetch that started before this
     /// tab's write, invalidation, removal or logout of the key) is not taken as it is: the shared
-    /// tier is brought up to the later change (see [`Engine::after_recent_changes`] and
-    /// [`Engine::write_back`]), so that it, and through it every tab, ends with the newer state.
+    /// tier is brought up to the later change (see `after_recent_changes` and `write_back`), so that it, and through it every tab, ends with the newer state.
     /// Returns whether it was taken.
     pub fn adopt(&mut self, key: &str, value: V, meta: EntryMeta) -> bool {
         self.adopt_entry(key, Some(value), meta)
@@ -580,7 +579,7 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     /// Another tab invalidated `target` at instant `at` (`None`: not said) and did so in the
-    /// shared persistent tiers: see [`Seen::Elsewhere`].
+    /// shared persistent tiers: see `Seen::Elsewhere`.
     pub fn invalidate_seen(&mut self, target: &Target, at: Option<Millis>) -> Result<usize, CacheError> {
         self.invalidate_in(target, Seen::Elsewhere(at))
     }
@@ -616,13 +615,13 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     /// Another tab removed `target` at instant `at` (`None`: not said) from the shared persistent
-    /// tiers: see [`Seen::Elsewhere`].
+    /// tiers: see `Seen::Elsewhere`.
     pub fn remove_seen(&mut self, target: &Target, at: Option<Millis>) -> Result<usize, CacheError> {
         self.remove_in(target, Seen::Elsewhere(at))
     }
 
     /// Drops the matching entries of `tier`: another tab deleted them from that shared tier at
-    /// instant `at` (entries held in another tier are not its business; see [`Seen::Elsewhere`]).
+    /// instant `at` (entries held in another tier are not its business; see `Seen::Elsewhere`).
     /// Returns how many went.
     pub fn remove_tier_seen(&mut self, target: &Target, tier: Tier, at: Option<Millis>) -> Result<usize, CacheError> {
         self.ensure_open()?;
