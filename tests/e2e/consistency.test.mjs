@@ -90,6 +90,25 @@ test("a fetch never outlives its user: quick switches reject its callers, never 
   await context.close();
 });
 
+test("after a user switch, focus and interval revalidations never run the previous user's fetcher", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems } = await tab(context, "revalidate-switch");
+  const result = await page.evaluate(async () => {
+    const runs = [];
+    // The app's fetcher, a closure of alice's session; the key stays subscribed across the switch.
+    const aliceFetcher = async () => (runs.push(cache.user), "alice: 1000 tokens");
+    cache.subscribe("balance", () => {});
+    await cache.fetch("balance", aliceFetcher, { refreshIntervalMs: 30, dedupMs: 0 });
+    await cache.switchUser("bob");
+    dispatchEvent(new Event("focus"));
+    await sleep(120); // several interval ticks
+    return { runs, bobSees: cache.get("balance") ?? "nothing" };
+  });
+  assert.deepEqual(result, { runs: ["alice"], bobSees: "nothing" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("across tabs the newer change wins: a late answer never overwrites another tab's later write", async () => {
   const context = await env.browser.newContext();
   const a = await tab(context, "newer-wins");
