@@ -146,7 +146,7 @@ fn emit_push(
     let name = event_name(name)?;
     scope(core)?; // refuse before dispatching anything when called from inside the cache
     events::dispatch(&JsString::from(name.as_str()), &detail);
-    apply_rule(core, &name, &detail, origin);
+    apply_rule(core, &name, &detail, origin, None);
     if cross_tab {
         let message = message(core, "emit", scope(core)?.user(), fingerprint);
         set(&message, "name", &JsValue::from_str(&name));
@@ -283,12 +283,13 @@ fn receive(core: &Rc<CacheState>, data: &JsValue, versioning: &Versioning) {
     if let Request::Emit { name } = &message.request {
         let detail = get(data, "detail");
         events::dispatch(&JsString::from(name.as_str()), &detail);
-        apply_rule(core, name, &detail, Origin::Tab);
+        apply_rule(core, name, &detail, Origin::Tab, message.at);
     }
 }
 
-/// Applies the rule `name` finds: invalidates its targets (from another tab: in memory only).
-fn apply_rule(core: &Rc<CacheState>, name: &str, detail: &JsValue, origin: Origin) {
+/// Applies the rule `name` finds: invalidates its targets. An event another tab emitted at `at`
+/// is applied as that tab's change (it invalidated the shared tiers already).
+fn apply_rule(core: &Rc<CacheState>, name: &str, detail: &JsValue, origin: Origin, at: Option<Millis>) {
     let rule = match core.bus.rules.borrow().find(name) {
         Found::Rule(rule) | Found::Fallback(rule) => rule.clone(),
         Found::Nothing => return,
@@ -308,7 +309,7 @@ fn apply_rule(core: &Rc<CacheState>, name: &str, detail: &JsValue, origin: Origi
         engine.with_origin(origin, |engine| {
             for target in &targets {
                 match origin {
-                    Origin::Tab => engine.invalidate_seen(target, None)?,
+                    Origin::Tab => engine.invalidate_seen(target, at)?,
                     _ => engine.invalidate(target)?,
                 };
             }
