@@ -1019,3 +1019,17 @@ fn two_writes_of_one_instant_in_two_tabs_end_with_the_same_one_in_both() {
     assert!(cache.adopt("k", "theirs".into(), theirs(ours.write_id + 1)), "a larger one wins, here as there");
     assert_eq!(get(&mut cache, "k").as_deref(), Some("theirs"));
 }
+
+#[test]
+fn another_tabs_idb_write_overtakes_a_fetch_here_that_started_before_it() {
+    let Harness { mut cache, clock, .. } = harness();
+    let id = cache.start_fetch("k", vec![]);
+    clock.advance(10);
+    let mut freshness = Freshness::starting(START + 10, Ttl::Forever, Ttl::Forever);
+    freshness.as_of = START + 10;
+    let theirs = EntryMeta { tier: Tier::Idb, freshness, tags: vec![], etag: None, write_id: 7, size: 1 };
+    assert!(cache.adopt_unloaded("k", theirs));
+    assert_eq!(cache.take_outdated_fetches(), [id], "announced over the channel, it is a change like any");
+    assert_eq!(cache.store_fetched("k", id, "older".into(), opts(Tier::Idb)).unwrap(), Fate::Overtaken);
+    assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Load, "its callers read the written value");
+}
