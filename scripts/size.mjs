@@ -1,6 +1,6 @@
 // Prints the raw, gzip and brotli bytes of what an app ships: the wasm, its JS glue and the facade.
 // Usage (after a build): node scripts/size.mjs
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const pkg = new URL("../pkg/", import.meta.url);
@@ -8,7 +8,8 @@ const facade = readdirSync(pkg, { recursive: true })
   .filter((name) => name.endsWith(".js") && !name.startsWith("wasm"))
   .sort();
 // JS modules the Rust side imports (`#[wasm_bindgen(module = ...)]`), which the glue loads.
-const snippets = readdirSync(new URL("wasm/snippets/", pkg), { recursive: true })
+const snippetDir = new URL("wasm/snippets/", pkg);
+const snippets = (existsSync(snippetDir) ? readdirSync(snippetDir, { recursive: true }) : [])
   .filter((name) => name.endsWith(".js"))
   .map((name) => `wasm/snippets/${name}`);
 const parts = [

@@ -6,7 +6,6 @@ use cachebus::bindings::{open_cache, WasmCache};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -25,9 +24,7 @@ fn ttl(ms: f64) -> JsValue {
 
 /// A cache in its own namespace, so tests sharing the page's storage do not meet.
 async fn cache(namespace: &str) -> WasmCache {
-    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())]), JsValue::UNDEFINED, false)
-        .await
-        .unwrap()
+    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())]), JsValue::UNDEFINED).unwrap()
 }
 
 fn code_of(error: JsValue) -> String {
@@ -92,7 +89,7 @@ async fn wrong_types_from_js_become_errors_with_codes() {
 #[wasm_bindgen_test]
 async fn bad_creation_options_are_refused_with_codes() {
     let code = |options: JsValue| async move {
-        code_of(open_cache(options, JsValue::UNDEFINED, false).await.err().expect("must be refused"))
+        code_of(open_cache(options, JsValue::UNDEFINED).err().expect("must be refused"))
     };
     assert_eq!(code(JsValue::UNDEFINED).await, "INVALID_OPTIONS");
     assert_eq!(code(object(&[])).await, "INVALID_NAMESPACE");
@@ -150,8 +147,7 @@ async fn a_closed_cache_throws_closed() {
     cache.set("k", "v".into(), JsValue::UNDEFINED).unwrap();
     cache.close();
     assert_eq!(code_of(cache.get("k").unwrap_err()), "CLOSED");
-    let err = JsFuture::from(cache.read("k".into())).await.unwrap_err();
-    assert_eq!(code_of(err.dyn_into().unwrap()), "CLOSED");
+    assert_eq!(code_of(cache.plan_read("k".into()).unwrap_err()), "CLOSED");
 }
 
 #[wasm_bindgen_test]

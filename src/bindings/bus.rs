@@ -443,7 +443,7 @@ fn report(core: &Rc<CacheState>, code: ErrorCode, event: &str, error: &JsValue) 
         Ok(scope) => events::report_failure(code.as_str(), event, error, &scope),
         Err(_) => {
             let (core, event, error) = (Rc::downgrade(core), event.to_owned(), error.clone());
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::web::microtask::defer(move || {
                 if let Some(core) = core.upgrade() {
                     report(&core, code, &event, &error);
                 }

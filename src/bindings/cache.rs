@@ -1,11 +1,10 @@
 //! `WasmCache`: the engine with `JsValue` values, the browser clock and the browser stores.
 
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
-use js_sys::{Array, Function, JsString, Promise, JSON};
+use js_sys::{Array, Function, JsString, JSON};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::bus;
 use super::convert;
@@ -13,23 +12,25 @@ use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, set_options, target, user};
 use super::state::{with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
-    retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Stores,
-    Target, Tier,
+    retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Store,
+    StoreError, Stores, Target, Tier,
 };
-use crate::web::{DateClock, IdbStore, LocalStore};
+use crate::web::envelope::{from_object, Decoded};
+use crate::web::version::Verdict;
+use crate::web::{DateClock, IdbStore, LocalStore, Versioning};
 
 const UNDEFINED_VALUE: CacheError =
     CacheError::new(ErrorCode::InvalidValue, "undefined cannot be cached; remove the key instead");
 
-/// Opens a cache: validates `options` and loads the current user's persisted entries
-/// (localStorage values, IndexedDB metadata) before resolving. `database` is the namespace's
-/// IndexedDB database, opened by the facade while the wasm loaded (anything else: none, and `idb`
-/// writes fall back to memory); `created` says that open created it (nothing to load yet).
+/// Opens a cache: validates `options` and loads the current user's localStorage entries. `idb`
+/// is the facade's `IdbTier` (internal/idb-tier.ts), which performs the `idb` tier's writes and
+/// loads its entries (`hydrateIdb`) once this returns; anything else: no `idb` tier, its writes
+/// fall back to memory.
 #[wasm_bindgen(js_name = openCache)]
-pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> Result<WasmCache, JsValue> {
+pub fn open_cache(options: JsValue, idb: JsValue) -> Result<WasmCache, JsValue> {
     let options = create_options(&options).map_err(to_js)?;
     let local = LocalStore::open(options.versioning.clone());
-    let idb = IdbStore::new(database.dyn_into().ok(), created, options.versioning.clone());
+    let idb = IdbStore::new(idb, options.versioning.clone());
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
     let namespace = JsString::from(engine.scope().namespace());
@@ -41,15 +42,12 @@ pub async fn open_cache(options: JsValue, database: JsValue, created: bool) -> R
         namespace,
         bus: Bus::default(),
     });
-    idb.on_failure(failure_handler(Rc::downgrade(&engine)));
-    idb.on_corrupt(corrupt_handler(Rc::downgrade(&engine)));
-    idb.on_announce(announce_handler(Rc::downgrade(&engine)));
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
-    bus::open_channel(&engine, &namespace, options.versioning);
+    bus::open_channel(&engine, &namespace, options.versioning.clone());
     bus::listen_to_storage(&engine, local.clone());
-    let cache = WasmCache { engine, local, idb, estimate_sizes: options.estimate_sizes };
+    let cache = WasmCache { engine, local, idb, versioning: options.versioning, estimate_sizes: options.estimate_sizes };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
-    hydrate(&cache.engine, &cache.local, &cache.idb, &scope).await;
+    hydrate_local(&cache.engine, &cache.local, &scope);
     Ok(cache)
 }
 
@@ -59,6 +57,7 @@ pub struct WasmCache {
     engine: Rc<CacheState>,
     local: LocalStore,
     idb: IdbStore,
+    versioning: Versioning,
     estimate_sizes: bool,
 }
 
@@ -186,17 +185,71 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
     }
 
-    /// The value under `key` from memory, then localStorage, then IndexedDB; a key unknown here
-    /// is looked up in IndexedDB (another tab may have written it since this one loaded).
-    pub fn read(&self, key_value: JsValue) -> Promise {
-        self.load(key_value, true)
+    /// Plans a `read` of `key` (the facade's internal/persisted.ts performs it): `0` look it up
+    /// in memory now (a localStorage value has been put back there), `1` there is nothing to
+    /// answer, `2` read its value from IndexedDB and `fillValue`, `3` the key is unknown here:
+    /// another tab may have written it since this one loaded, read it and `adoptRead`.
+    #[wasm_bindgen(js_name = planRead)]
+    pub fn plan_read(&self, key_value: JsValue) -> Result<u8, JsValue> {
+        let key = key(&key_value).map_err(to_js)?;
+        let local = &self.local;
+        with_engine(&self.engine, |engine| {
+            Ok(match engine.unloaded_tier(&key) {
+                Some(Tier::Local) => {
+                    let scope = engine.scope().clone();
+                    fill(engine, local, &scope, &key, Tier::Local, local.load(&scope, &key).map(|f| f.map(|(value, _)| value)))
+                }
+                Some(_) => READ_IDB_VALUE,
+                None if engine.peek(&key)?.is_some() => READ_LOOKUP,
+                None => READ_IDB_ENTRY,
+            })
+        })
     }
 
-    /// What `read` does, without counting a read: for the facade's `fetch`, which loads an
-    /// entry's value before planning again (its own serving counts the read).
-    #[wasm_bindgen(js_name = loadValue)]
-    pub fn load_value(&self, key_value: JsValue) -> Promise {
-        self.load(key_value, false)
+    /// Puts back the value of `user`'s IndexedDB entry `key` (`undefined`: it was missing) that
+    /// `planRead` asked for; returns what to do next, as `planRead` does (`0` or `1`).
+    #[wasm_bindgen(js_name = fillValue)]
+    pub fn fill_value(&self, key: &str, user: &str, value: JsValue) -> Result<u8, JsValue> {
+        let local = &self.local;
+        with_engine(&self.engine, |engine| {
+            if !is_current_user(engine, user) {
+                return Ok(READ_NOTHING); // the user switched while reading
+            }
+            let scope = engine.scope().clone();
+            Ok(fill(engine, local, &scope, key, Tier::Idb, Ok((!value.is_undefined()).then_some(value))))
+        })
+    }
+
+    /// IndexedDB could not be read for `planRead`'s value of `user`'s `key` (closed or gone):
+    /// nothing is said about the entry, which is kept.
+    #[wasm_bindgen(js_name = readFailed)]
+    pub fn read_failed(&self, key: &str, user: &str) -> Result<(), JsValue> {
+        with_engine(&self.engine, |engine| {
+            if is_current_user(engine, user) {
+                engine.note_unreadable(Tier::Idb, Some(key.to_owned()));
+            }
+            Ok(())
+        })
+    }
+
+    /// Takes in what IndexedDB holds for `user`'s `key`, unknown to `planRead`: its `value` and
+    /// metadata `record` (both `undefined` when there was none, or it was unreadable). A live
+    /// entry of this version is taken in with its value (an expired one is deleted); anything else
+    /// reads as missing. Returns what to do next, as `planRead` does (`0` or `1`).
+    #[wasm_bindgen(js_name = adoptRead)]
+    pub fn adopt_read(&self, key: &str, user: &str, value: JsValue, record: JsValue) -> Result<u8, JsValue> {
+        let versioning = &self.versioning;
+        with_engine(&self.engine, |engine| {
+            if !is_current_user(engine, user) {
+                return Ok(READ_NOTHING); // the user switched while reading
+            }
+            if let Some(Decoded { meta, version, .. }) = from_object(&record, Tier::Idb) {
+                if !value.is_undefined() && versioning.is_current(&version) {
+                    engine.hydrate(key, Some(value), meta);
+                }
+            }
+            Ok(READ_LOOKUP)
+        })
     }
 
     /// `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }` of the live entry, or `undefined`.
@@ -224,51 +277,37 @@ impl WasmCache {
         Ok(invalidated)
     }
 
-    /// Deletes matching entries from every tier; resolves with how many once IndexedDB committed.
-    pub fn remove(&self, target_value: JsValue) -> Promise {
-        let removed = target(&target_value)
-            .map_err(to_js)
-            .and_then(|target| with_engine(&self.engine, |engine| engine.remove(&target).map(count)));
-        if removed.is_ok() {
-            bus::relay(&self.engine, "remove", Some(&target_value), None);
-        }
-        self.after_flush(removed.map(JsValue::from))
+    /// Deletes matching entries from every tier; returns how many (the facade waits for
+    /// IndexedDB to commit).
+    pub fn remove(&self, target_value: JsValue) -> Result<u32, JsValue> {
+        let target = target(&target_value).map_err(to_js)?;
+        let removed = with_engine(&self.engine, |engine| engine.remove(&target).map(count))?;
+        bus::relay(&self.engine, "remove", Some(&target_value), None);
+        Ok(removed)
     }
 
     /// Switches to `user` (`undefined`: signed out): the previous user's entries are invisible at
-    /// once; resolves when the new user's persisted entries are loaded.
+    /// once, the new user's localStorage entries are loaded (the facade loads the IndexedDB ones).
     #[wasm_bindgen(js_name = switchUser)]
-    pub fn switch_user(&self, user_value: JsValue) -> Promise {
-        // The switch itself happens now, before any fetch in flight can settle; only loading the
-        // new user's persisted entries waits.
-        let switched = self_scope(&self.engine, &user_value).and_then(|scope| {
-            with_engine(&self.engine, |engine| engine.switch_scope(scope.clone()))?;
-            Ok(scope)
-        });
-        let engine = self.engine.clone();
-        let (local, idb) = (self.local.clone(), self.idb.clone());
-        future_to_promise(async move {
-            let scope = switched?;
-            hydrate(&engine, &local, &idb, &scope).await;
-            Ok(JsValue::UNDEFINED)
-        })
+    pub fn switch_user(&self, user_value: JsValue) -> Result<(), JsValue> {
+        let scope = self_scope(&self.engine, &user_value)?;
+        with_engine(&self.engine, |engine| engine.switch_scope(scope.clone()))?;
+        hydrate_local(&self.engine, &self.local, &scope);
+        Ok(())
     }
 
-    /// Deletes every entry of `user` (default: the current user) from every tier; resolves once
-    /// IndexedDB committed.
+    /// Deletes every entry of `user` (default: the current user) from every tier (the facade
+    /// waits for IndexedDB to commit).
     #[wasm_bindgen(js_name = clearUser)]
-    pub fn clear_user(&self, user_value: JsValue) -> Promise {
-        let cleared = if user_value.is_undefined() {
-            with_engine(&self.engine, |engine| Ok(engine.scope().clone()))
+    pub fn clear_user(&self, user_value: JsValue) -> Result<(), JsValue> {
+        let scope = if user_value.is_undefined() {
+            with_engine(&self.engine, |engine| Ok(engine.scope().clone()))?
         } else {
-            self_scope(&self.engine, &user_value)
-        }
-        .and_then(|scope| {
-            with_engine(&self.engine, |engine| engine.clear_scope(&scope))?;
-            bus::relay(&self.engine, "clear", None, Some(&scope));
-            Ok(JsValue::UNDEFINED)
-        });
-        self.after_flush(cleared)
+            self_scope(&self.engine, &user_value)?
+        };
+        with_engine(&self.engine, |engine| engine.clear_scope(&scope))?;
+        bus::relay(&self.engine, "clear", None, Some(&scope));
+        Ok(())
     }
 
     /// Removes localStorage keys written by pre-cachebus code: exact names, or prefixes ending in
@@ -279,27 +318,109 @@ impl WasmCache {
         Ok(count(self.local.clean_legacy(&names)))
     }
 
-    /// Takes the namespace's IndexedDB database once the upgrade another connection blocked could
-    /// run (the cache was opened without it, its `idb` writes kept in memory): later writes
-    /// persist, and the current user's persisted entries are loaded (those held are kept).
-    /// Resolves when they are; a closed cache closes the database instead.
-    #[wasm_bindgen(js_name = attachDatabase)]
-    pub fn attach_database(&self, database: JsValue, created: bool) -> Promise {
-        let engine = self.engine.clone();
-        let idb = self.idb.clone();
-        future_to_promise(async move {
-            let Ok(db) = database.dyn_into() else { return Ok(JsValue::UNDEFINED) };
-            let scope = engine.engine.try_borrow().map(|engine| engine.scope().clone());
-            if let (true, Ok(scope)) = (idb.attach(db, created), scope) {
-                hydrate_idb(&engine, &idb, &scope).await;
+    /// Loads `user`'s IndexedDB `entries` (a flat `[key, record, ...]` from the facade's replay;
+    /// values stay on disk until read), unless the user switched meanwhile. Records of no known
+    /// shape are deleted and counted as corrupt. Returns the entries of another data version, in
+    /// the same shape, for the facade to read and hand to `migrateIdb`.
+    #[wasm_bindgen(js_name = hydrateIdb)]
+    pub fn hydrate_idb(&self, user: &str, entries: Array) -> Result<Array, JsValue> {
+        let outdated = Array::new();
+        let mut idb = self.idb.clone();
+        with_engine(&self.engine, |engine| {
+            if !is_current_user(engine, user) {
+                return Ok(());
             }
-            Ok(JsValue::UNDEFINED)
+            let scope = engine.scope().clone();
+            for i in (0..entries.length()).step_by(2) {
+                let (Some(key), record) = (entries.get(i).as_string(), entries.get(i + 1)) else { continue };
+                match from_object(&record, Tier::Idb) {
+                    Some(Decoded { meta, version, .. }) if self.versioning.is_current(&version) => {
+                        engine.hydrate(&key, None, meta);
+                    }
+                    Some(_) => {
+                        outdated.push(&JsValue::from_str(&key));
+                        outdated.push(&record);
+                    }
+                    None => {
+                        idb.delete(&scope, &key);
+                        engine.note_corrupt(Tier::Idb, Some(key));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        Ok(outdated)
+    }
+
+    /// Brings forward `user`'s IndexedDB entry `key` of another data version (`record`, as
+    /// `hydrateIdb` returned it) with its stored `value` (`undefined`: missing): the app's
+    /// `migrate` gives the value to rewrite and load, or nothing and the entry is deleted.
+    #[wasm_bindgen(js_name = migrateIdb)]
+    pub fn migrate_idb(&self, user: &str, key: &str, record: JsValue, value: JsValue) -> Result<(), JsValue> {
+        let Some(Decoded { meta, version, .. }) = from_object(&record, Tier::Idb) else { return Ok(()) };
+        let verdict = if value.is_undefined() { Verdict::Drop } else { self.versioning.judge(&version, &value) };
+        let mut idb = self.idb.clone();
+        with_engine(&self.engine, |engine| {
+            if !is_current_user(engine, user) {
+                return Ok(());
+            }
+            let scope = engine.scope().clone();
+            match verdict {
+                Verdict::Migrated(value) if idb.put(&scope, key, Some(&value), &meta).is_ok() => {
+                    engine.hydrate(key, None, meta);
+                }
+                Verdict::Current => {
+                    engine.hydrate(key, None, meta);
+                }
+                _ => idb.delete(&scope, key),
+            }
+            Ok(())
         })
     }
 
-    /// Resolves when every pending IndexedDB write has committed.
-    pub fn flush(&self) -> Promise {
-        self.idb.flush()
+    /// An IndexedDB transaction aborted after its writes of `keys` were accepted (`error`: as an
+    /// `IdbTier` write returns it): the entries are demoted to memory only, and reported; the
+    /// other tabs, told of the writes when they were journaled, are told to drop them (what
+    /// IndexedDB still holds of those keys they read back on demand).
+    #[wasm_bindgen(js_name = idbAborted)]
+    pub fn idb_aborted(&self, keys: Vec<String>, error: u8) -> Result<(), JsValue> {
+        let error = match error {
+            1 => StoreError::Unencodable,
+            2 => StoreError::Quota(0),
+            _ => StoreError::Unavailable,
+        };
+        let user = with_engine(&self.engine, |engine| {
+            for key in &keys {
+                engine.persist_failed(key, Tier::Idb, error);
+            }
+            Ok(engine.scope().user().unwrap_or("").to_owned())
+        })?;
+        let deleted = Array::new();
+        for key in &keys {
+            deleted.push(&JsValue::from_str(key));
+            deleted.push(&JsValue::NULL);
+        }
+        bus::announce_idb(&self.engine, &user, &deleted);
+        Ok(())
+    }
+
+    /// Tells the other tabs of one tick's IndexedDB writes and deletions of `user` (`ops`: as the
+    /// journal writes them).
+    #[wasm_bindgen(js_name = announceIdb)]
+    pub fn announce_idb(&self, user: &str, ops: Array) {
+        bus::announce_idb(&self.engine, user, &ops);
+    }
+
+    /// Counts and reports what an IndexedDB replay found corrupt (already removed): per record,
+    /// value or op, the entry key it concerned, or `null`.
+    #[wasm_bindgen(js_name = idbCorrupt)]
+    pub fn idb_corrupt(&self, keys: Array) -> Result<(), JsValue> {
+        with_engine(&self.engine, |engine| {
+            for key in keys.iter() {
+                engine.note_corrupt(Tier::Idb, key.as_string());
+            }
+            Ok(())
+        })
     }
 
     /// Counters and per-tier usage.
@@ -347,7 +468,7 @@ impl WasmCache {
         bus::remove_rules(&self.engine, id);
     }
 
-    /// Drops every entry from memory and closes IndexedDB; later calls throw `CLOSED`.
+    /// Drops every entry from memory (the facade closes IndexedDB); later calls throw `CLOSED`.
     pub fn close(&self) {
         // The facade's callback is a GC root that holds the facade: let go of it.
         self.engine.on_change.borrow_mut().take();
@@ -355,58 +476,6 @@ impl WasmCache {
         if let Ok(mut engine) = self.engine.engine.try_borrow_mut() {
             engine.close();
         }
-        self.idb.close();
-    }
-
-    /// `read`: the value under `key` from memory, then from the entry's persistent tier (put back
-    /// into memory); `count`: whether the read counts in `stats()`.
-    fn load(&self, key_value: JsValue, count: bool) -> Promise {
-        let engine = self.engine.clone();
-        let (local, idb) = (self.local.clone(), self.idb.clone());
-        future_to_promise(async move {
-            let key = key(&key_value).map_err(to_js)?;
-            let (value, tier, scope) = with_engine(&engine, |engine| {
-                // A value in memory is read there. An unloaded entry is counted once, as the hit
-                // of the lookup after `fill`; an unknown key once IndexedDB has been asked.
-                let tier = engine.unloaded_tier(&key);
-                let in_memory = tier.is_none() && engine.peek(&key)?.is_some();
-                let value = if in_memory { lookup(engine, &key, count)? } else { None };
-                Ok((value, tier, engine.scope().clone()))
-            })?;
-            if let Some(value) = value {
-                return Ok(value);
-            }
-            let loaded = match tier {
-                Some(Tier::Local) => local.load(&scope, &key).map(|found| found.map(|(value, _)| value)),
-                Some(Tier::Idb) => idb.read(&scope, &key).await,
-                _ => return read_unknown(&engine, &idb, &scope, &key, count).await,
-            };
-            with_engine(&engine, |engine| {
-                if engine.scope() != &scope {
-                    return Ok(JsValue::UNDEFINED); // the user switched while reading
-                }
-                match loaded {
-                    Ok(Some(value)) => {
-                        engine.fill(&key, value);
-                        Ok(lookup(engine, &key, count)?.unwrap_or(JsValue::UNDEFINED))
-                    }
-                    Err(_) => {
-                        // The storage is closed or gone: nothing to say about the entry; keep it.
-                        engine.note_unreadable(tier.unwrap_or(Tier::Idb), Some(key.clone()));
-                        Ok(JsValue::UNDEFINED)
-                    }
-                    Ok(None) => {
-                        // Indexed but unreadable: drop it everywhere and count it.
-                        if tier == Some(Tier::Local) {
-                            local.remove_corrupt(&scope, &key);
-                        }
-                        engine.remove(&Target::key(&key)?)?;
-                        engine.note_corrupt(tier.unwrap_or(Tier::Memory), Some(key.clone()));
-                        Ok(JsValue::UNDEFINED)
-                    }
-                }
-            })
-        })
     }
 
     /// Parses `set` options and weighs `value` when a budget needs it.
@@ -418,42 +487,55 @@ impl WasmCache {
         Ok(options)
     }
 
-    /// `result`, delivered once pending IndexedDB work has committed.
-    fn after_flush(&self, result: Result<JsValue, JsValue>) -> Promise {
-        let flushed = self.idb.flush();
-        future_to_promise(async move {
-            let value = result?;
-            JsFuture::from(flushed).await?;
-            Ok(value)
-        })
+}
+
+/// What `planRead`, `fillValue` and `adoptRead` return: look the key up in memory now.
+const READ_LOOKUP: u8 = 0;
+/// ... answer nothing.
+const READ_NOTHING: u8 = 1;
+/// ... read the entry's value from IndexedDB, then `fillValue`.
+const READ_IDB_VALUE: u8 = 2;
+/// ... read the unknown key's entry from IndexedDB, then `adoptRead`.
+const READ_IDB_ENTRY: u8 = 3;
+
+/// Puts back the value `loaded` from `key`'s persistent `tier`, in `scope`: found, it is filled
+/// in (look it up); unreadable (the storage is closed or gone), nothing is said about the entry,
+/// which is kept; missing or corrupt, the entry is dropped everywhere and counted, unless it was
+/// written again meanwhile (look that up).
+fn fill(
+    engine: &mut JsEngine,
+    local: &LocalStore,
+    scope: &Scope,
+    key: &str,
+    tier: Tier,
+    loaded: Result<Option<JsValue>, StoreError>,
+) -> u8 {
+    match loaded {
+        Ok(Some(value)) => {
+            engine.fill(key, value);
+            READ_LOOKUP
+        }
+        Err(_) => {
+            engine.note_unreadable(tier, Some(key.to_owned()));
+            READ_NOTHING
+        }
+        Ok(None) if engine.unloaded_tier(key) != Some(tier) => READ_LOOKUP,
+        Ok(None) => {
+            if tier == Tier::Local {
+                local.remove_corrupt(scope, key);
+            }
+            if let Ok(target) = Target::key(key) {
+                let _ = engine.remove(&target);
+            }
+            engine.note_corrupt(tier, Some(key.to_owned()));
+            READ_NOTHING
+        }
     }
 }
 
-/// `read` of a key this tab does not know: another tab may have written it to IndexedDB since
-/// this one loaded. A live entry of this version found there is taken in with its value
-/// (`hydrate`, which deletes an expired one); anything else reads as missing.
-async fn read_unknown(
-    engine: &Rc<CacheState>,
-    idb: &IdbStore,
-    scope: &Scope,
-    key: &str,
-    count: bool,
-) -> Result<JsValue, JsValue> {
-    let found = idb.read_entry(scope, key).await;
-    with_engine(engine, |engine| {
-        if engine.scope() != scope {
-            return Ok(JsValue::UNDEFINED); // the user switched while reading
-        }
-        if let Ok(Some((value, meta))) = found {
-            engine.hydrate(key, Some(value), meta);
-        }
-        Ok(lookup(engine, key, count)?.unwrap_or(JsValue::UNDEFINED))
-    })
-}
-
-/// The value under `key` in memory: `get` when the read counts, else `observe`.
-fn lookup(engine: &mut JsEngine, key: &str, count: bool) -> Result<Option<JsValue>, CacheError> {
-    Ok(if count { engine.get(key)? } else { engine.observe(key)? }.cloned())
+/// Whether `user` (`""`: signed out) is the engine's current user.
+fn is_current_user(engine: &JsEngine, user: &str) -> bool {
+    engine.scope().user().unwrap_or("") == user
 }
 
 /// The delay in milliseconds before retry number `attempt` (1 for the first): `baseDelayMs`
@@ -471,9 +553,8 @@ fn self_scope(core: &Rc<CacheState>, user_value: &JsValue) -> Result<Scope, JsVa
     Scope::new(&namespace, user.as_deref()).map_err(to_js)
 }
 
-/// Loads `scope`'s persisted entries into the engine: localStorage values, IndexedDB metadata.
-/// Skipped if the user switched again meanwhile.
-async fn hydrate(engine: &Rc<CacheState>, local: &LocalStore, idb: &IdbStore, scope: &Scope) {
+/// Loads `scope`'s localStorage entries into the engine, skipped if the user switched meanwhile.
+fn hydrate_local(engine: &Rc<CacheState>, local: &LocalStore, scope: &Scope) {
     let found = local.load_scope(scope);
     let _ = with_engine(engine, |engine| {
         if engine.scope() == scope {
@@ -489,65 +570,6 @@ async fn hydrate(engine: &Rc<CacheState>, local: &LocalStore, idb: &IdbStore, sc
         }
         Ok(())
     });
-    hydrate_idb(engine, idb, scope).await;
-}
-
-/// Loads `scope`'s IndexedDB metadata into the engine (values stay on disk until read); skipped
-/// if the user switched again meanwhile.
-async fn hydrate_idb(engine: &Rc<CacheState>, idb: &IdbStore, scope: &Scope) {
-    let found = idb.load_scope(scope).await;
-    let _ = with_engine(engine, |engine| {
-        if engine.scope() == scope {
-            for (key, meta) in found {
-                engine.hydrate(&key, None, meta);
-            }
-        }
-        Ok(())
-    });
-}
-
-/// Demotes the entries of an aborted IndexedDB transaction to memory only, and reports it; the
-/// other tabs, told of the writes when they were journaled, are told to drop them (what
-/// IndexedDB still holds of those keys they read back on demand).
-fn failure_handler(engine: Weak<CacheState>) -> crate::web::idb::FailureHandler {
-    Box::new(move |keys, error| {
-        let Some(engine) = engine.upgrade() else { return };
-        let user = with_engine(&engine, |engine| {
-            for key in keys {
-                engine.persist_failed(key, Tier::Idb, error);
-            }
-            Ok(engine.scope().user().unwrap_or("").to_owned())
-        });
-        let (Ok(user), false) = (user, keys.is_empty()) else { return };
-        let deleted = Array::new();
-        for key in keys {
-            deleted.push(&JsValue::from_str(key));
-            deleted.push(&JsValue::NULL);
-        }
-        bus::announce_idb(&engine, &user, &deleted);
-    })
-}
-
-/// Announces each tick's IndexedDB writes and deletions to the other tabs.
-fn announce_handler(engine: Weak<CacheState>) -> crate::web::idb::AnnounceHandler {
-    Box::new(move |user, ops| {
-        if let Some(engine) = engine.upgrade() {
-            bus::announce_idb(&engine, user, ops);
-        }
-    })
-}
-
-/// Counts and reports what IndexedDB loads and compactions found corrupt (already removed).
-fn corrupt_handler(engine: Weak<CacheState>) -> crate::web::idb::CorruptHandler {
-    Box::new(move |keys| {
-        let Some(engine) = engine.upgrade() else { return };
-        let _ = with_engine(&engine, |engine| {
-            for key in keys {
-                engine.note_corrupt(Tier::Idb, key);
-            }
-            Ok(())
-        });
-    })
 }
 
 /// A value's weight for budgets: the length of its JSON text (0 when JSON cannot encode it).

@@ -99,7 +99,7 @@ fn queue_announcement(core: &Rc<CacheState>) {
         return;
     }
     let core = Rc::downgrade(core);
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::web::microtask::defer(move || {
         let Some(core) = core.upgrade() else { return };
         core.announcing.set(false);
         let Ok(mut engine) = core.engine.try_borrow_mut() else {

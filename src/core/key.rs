@@ -74,21 +74,6 @@ pub fn validate_key(key: &str) -> Result<(), CacheError> {
     Ok(())
 }
 
-/// The least string, in UTF-16 code units (the order of IndexedDB keys and JS strings), above
-/// every string starting with `prefix`: the exclusive upper bound of a prefix range. `None` when
-/// there is none (an empty prefix, or one of only U+FFFF units): the range is open-ended.
-/// Code units, not chars: a bound may end in a lone surrogate, which only a JS string can hold.
-pub fn prefix_upper_bound(prefix: &str) -> Option<Vec<u16>> {
-    let mut units: Vec<u16> = prefix.encode_utf16().collect();
-    while let Some(last) = units.pop() {
-        if last < u16::MAX {
-            units.push(last + 1);
-            return Some(units);
-        }
-    }
-    None
-}
-
 fn validate_namespace(namespace: &str) -> Result<(), CacheError> {
     let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
     if namespace.is_empty() || namespace.len() > MAX_NAMESPACE_LEN || !namespace.chars().all(allowed) {
@@ -107,22 +92,6 @@ fn validate_user(user: &str) -> Result<(), CacheError> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_prefix_range_ends_just_above_every_key_with_the_prefix() {
-        let bound = |p: &str| prefix_upper_bound(p).map(|units| String::from_utf16_lossy(&units));
-        assert_eq!(bound("assets:"), Some("assets;".to_owned()));
-        assert_eq!(bound("a\u{FFFF}"), Some("b".to_owned()), "a U+FFFF unit carries into the one before");
-        assert_eq!(bound(""), None);
-        assert_eq!(bound("\u{FFFF}\u{FFFF}"), None);
-        // An astral character is two units; the bound increments the low surrogate.
-        assert_eq!(prefix_upper_bound("😀"), Some(vec![0xD83D, 0xDE01]));
-        for key in ["assets:", "assets:shop1", "assets:\u{FFFF}\u{FFFF}x", "assets:😀"] {
-            let units: Vec<u16> = key.encode_utf16().collect();
-            assert!(units < prefix_upper_bound("assets:").unwrap(), "{key} is below the bound");
-        }
-        assert!("assets;".encode_utf16().collect::<Vec<_>>() >= prefix_upper_bound("assets:").unwrap());
-    }
-
     use super::*;
 
     #[test]

@@ -29,7 +29,7 @@ pub use entry::EntryMeta;
 pub use error::{CacheError, ErrorCode};
 pub use fetch::{retry_delay, Fate, FetchId, FetchOptions, FetchTable, Plan};
 pub use freshness::{Freshness, State, Ttl};
-pub use key::{prefix_upper_bound, validate_key, Scope, STORAGE_PREFIX};
+pub use key::{validate_key, Scope, STORAGE_PREFIX};
 pub use message::{check, valid_event_name, IdbChange, Message, Received, Request};
 pub use mutation::{MutationId, Mutations, Outcome, Show};
 pub use push::{PushLedger, PushSource};

@@ -1,9 +1,12 @@
 // The public face of a cache: the `Cache` interface and `createCache`, which loads the wasm, opens
-// the namespace's IndexedDB database beside it and hands both to the facade (internal/bound-cache.ts).
+// the namespace's IndexedDB database beside it and wires the engine, its `idb` tier and the
+// facade (internal/bound-cache.ts).
 import type { Fetcher, FetchOptions } from "./http.js";
 import { plainOptions } from "./internal/args.js";
 import { BoundCache } from "./internal/bound-cache.js";
 import { discardDatabase, openDatabase } from "./internal/database.js";
+import { IdbTier } from "./internal/idb-tier.js";
+import { Persisted } from "./internal/persisted.js";
 import { loadBindings } from "./internal/loader.js";
 import { DEFAULT_FOCUS_THROTTLE_MS } from "./internal/revalidator.js";
 import type {
@@ -133,10 +136,14 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   try {
     const bindings = await loadBindings();
     const { opened, unblocked } = await opening;
-    const inner = await bindings.openCache(options, opened?.db, opened?.created ?? false);
-    const cache = new BoundCache(inner, bindings.retryDelay, throttle);
+    const tier = new IdbTier(opened);
+    const inner = bindings.openCache(options, tier);
+    tier.reportTo(inner);
+    const persisted = new Persisted(inner, tier);
+    const cache = new BoundCache(inner, tier, persisted, bindings.retryDelay, throttle);
+    await persisted.loadUser(inner.user);
     // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
-    void unblocked?.then((late) => late && inner.attachDatabase(late.db, late.created));
+    void unblocked?.then((late) => late && persisted.attach(late));
     return cache;
   } catch (error) {
     const { opened, unblocked } = await opening;

@@ -5,8 +5,8 @@ pub mod clock;
 pub mod envelope;
 pub mod events;
 pub mod idb;
-pub mod journal;
 pub mod local;
+pub mod microtask;
 pub mod names;
 pub mod version;
 

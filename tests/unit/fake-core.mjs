@@ -14,6 +14,12 @@ const METHODS = [
   "observe",
   "get",
   "loadValue",
+  "planRead",
+  "fillValue",
+  "readFailed",
+  "adoptRead",
+  "hydrateIdb",
+  "migrateIdb",
   "beginMutation",
   "settleMutation",
   "set",
@@ -76,7 +82,18 @@ export function fakeCore(answers = {}, scope = {}) {
 }
 
 /** Methods whose answer the facade acts on: unscripted, they throw. */
-const DECISIONS = new Set(["planFetch", "storeFetched", "confirmFetched", "failFetch", "loadValue", "beginMutation"]);
+const DECISIONS = new Set([
+  "planFetch",
+  "storeFetched",
+  "confirmFetched",
+  "failFetch",
+  "loadValue",
+  "planRead",
+  "fillValue",
+  "adoptRead",
+  "hydrateIdb",
+  "beginMutation",
+]);
 
 /** A promise with its resolve and reject at hand, to settle a fetcher or a commit when the test says. */
 export function deferred() {

@@ -25,7 +25,7 @@ function setup(answers, { delay = () => 0 } = {}) {
     delays.push([attempt, baseDelayMs]);
     return delay(attempt, baseDelayMs);
   };
-  const flights = new Flights(core, retryDelay, (key) => notified.push(key));
+  const flights = new Flights(core, (key) => core.loadValue(key), retryDelay, (key) => notified.push(key));
   return { core, flights, delays, notified };
 }
 

@@ -1,10 +1,10 @@
-// The IndexedDB journal's JS half (src/web/journal.js, shipped as a wasm-bindgen snippet): pure
-// functions that build journal records and replay a user's records into entries, judging what is
-// garbage. What the Rust side does with the answer (deleting, reporting CORRUPT_ENTRY) is tested
-// in the browser (tests/e2e/idb-faults.test.mjs).
+// The IndexedDB journal (src/ts/internal/journal.ts): pure functions that build journal records
+// and replay a user's records into entries, judging what is garbage. What the tier and the core do
+// with the answer (deleting, reporting CORRUPT_ENTRY) is tested in the browser
+// (tests/e2e/idb-faults.test.mjs).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { journalRecord, replayJournal } from "../../src/web/journal.js";
+import { journalRecord, replayJournal } from "../../pkg/internal/journal.js";
 
 const meta = (n) => ({ t: "idb", n }); // an entry's metadata: opaque to the journal
 

@@ -5,8 +5,10 @@ import type { WasmCache } from "../wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "../http.js";
 import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions } from "./args.js";
 import { Flights } from "./flights.js";
+import type { IdbTier } from "./idb-tier.js";
 import { Mutations } from "./mutations.js";
 import { registerObservable } from "./observe.js";
+import type { Persisted } from "./persisted.js";
 import { connect } from "./push.js";
 import { Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
@@ -28,16 +30,31 @@ import { CacheError } from "../errors.js";
 /** The `Cache` that `createCache` returns. */
 export class BoundCache implements Cache {
   readonly #inner: WasmCache;
+  readonly #tier: IdbTier;
+  readonly #persisted: Persisted;
   readonly #subscriptions = new Subscriptions();
   readonly #flights: Flights;
   readonly #mutations: Mutations;
   readonly #revalidator: Revalidator;
   readonly #transitions: Transitions;
 
-  constructor(inner: WasmCache, retryDelay: (attempt: number, baseDelayMs: number) => number, focusThrottleMs: number) {
+  /**
+   * A cache over the engine `inner`, whose `idb` tier is `tier`, read through `persisted`;
+   * `retryDelay` is the engine's, `focusThrottleMs` the revalidator's.
+   */
+  constructor(
+    inner: WasmCache,
+    tier: IdbTier,
+    persisted: Persisted,
+    retryDelay: (attempt: number, baseDelayMs: number) => number,
+    focusThrottleMs: number,
+  ) {
     this.#inner = inner;
+    this.#tier = tier;
+    this.#persisted = persisted;
     registerObservable(this, inner);
-    this.#flights = new Flights(inner, retryDelay, (key) => this.#subscriptions.notify([key]));
+    const loadValue = (key: string) => persisted.loadValue(key);
+    this.#flights = new Flights(inner, loadValue, retryDelay, (key) => this.#subscriptions.notify([key]));
     this.#mutations = new Mutations(inner);
     this.#revalidator = new Revalidator(this.#flights, this.#subscriptions, focusThrottleMs);
     this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
@@ -64,7 +81,7 @@ export class BoundCache implements Cache {
   }
 
   read<T = unknown>(key: string): Promise<T | undefined> {
-    return this.#inner.read(key) as Promise<T | undefined>;
+    return rejecting(() => this.#persisted.read(key) as Promise<T | undefined>);
   }
 
   peek(key: string): EntryInfo | undefined {
@@ -134,30 +151,32 @@ export class BoundCache implements Cache {
     return this.#inner.invalidate(target);
   }
 
-  remove(target: Target): Promise<number> {
-    return this.#inner.remove(target) as Promise<number>;
+  async remove(target: Target): Promise<number> {
+    const removed = this.#inner.remove(target);
+    await this.#tier.flush();
+    return removed;
   }
 
   async switchUser(user: string | undefined): Promise<void> {
     const before = this.#inner.user;
-    const switched = this.#inner.switchUser(user);
-    if (this.#inner.user !== before) this.#flights.forgetFetchers(); // not when the switch was refused
-    await switched;
+    this.#inner.switchUser(user); // the switch happens now, before any fetch in flight can settle
+    if (this.#inner.user !== before) this.#flights.forgetFetchers();
+    await this.#persisted.loadUser(this.#inner.user);
   }
 
   async clearUser(user?: string): Promise<void> {
     const current = user === undefined || user === this.#inner.user;
-    const cleared = this.#inner.clearUser(user);
+    this.#inner.clearUser(user);
     if (current) this.#flights.forgetFetchers();
-    await cleared;
+    await this.#tier.flush();
   }
 
   cleanLegacy(keysOrPrefixes: string | string[]): number {
     return this.#inner.cleanLegacy(keysOrPrefixes);
   }
 
-  async flush(): Promise<void> {
-    await this.#inner.flush();
+  flush(): Promise<void> {
+    return this.#tier.flush();
   }
 
   stats(): CacheStats {
@@ -169,6 +188,7 @@ export class BoundCache implements Cache {
     this.#transitions.stop();
     this.#flights.close();
     this.#inner.close();
+    this.#tier.close();
   }
 }
 

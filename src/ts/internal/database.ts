@@ -1,14 +1,19 @@
-// Internal: the namespace's IndexedDB database, opened by the facade so that opening (and, on a
-// first visit, creating) it overlaps the wasm module's download and compilation. The layout is
-// the `idb` tier's (src/web/idb.rs): version 2, stores `values` and `journal`.
+// Internal: the namespace's IndexedDB database and its layout, opened so that opening (and, on a
+// first visit, creating) it overlaps the wasm module's download and compilation. What the stores
+// hold is the `idb` tier's (internal/idb-tier.ts).
 
 /** The database layout version; version 1 kept a `meta` store, dropped on upgrade. */
 const VERSION = 2;
 
+/** The store of values, keyed by `[user, key]` (`""` for signed out). */
+export const VALUES = "values";
+/** The store of journal records (internal/journal.ts), keyed by its generator. */
+export const JOURNAL = "journal";
+
 /** The stores of the current layout, and how each is created. */
 const STORES: Record<string, IDBObjectStoreParameters> = {
-  values: {},
-  journal: { autoIncrement: true },
+  [VALUES]: {},
+  [JOURNAL]: { autoIncrement: true },
 };
 
 /** An open database, and whether this call created it. */

@@ -31,6 +31,8 @@ const LOAD = -2;
  */
 export class Flights {
   readonly #inner: WasmCache;
+  /** Reads a persisted value back into memory (internal/persisted.ts), uncounted. */
+  readonly #loadValue: (key: string) => Promise<unknown>;
   readonly #retryDelay: (attempt: number, baseDelayMs: number) => number;
   readonly #notify: (key: string) => void;
   readonly #flights = new Map<number, Flight>();
@@ -50,10 +52,12 @@ export class Flights {
    */
   constructor(
     inner: WasmCache,
+    loadValue: (key: string) => Promise<unknown>,
     retryDelay: (attempt: number, baseDelayMs: number) => number,
     notify: (key: string) => void,
   ) {
     this.#inner = inner;
+    this.#loadValue = loadValue;
     this.#retryDelay = retryDelay;
     this.#notify = notify;
     // The engine says which fetches a change outdated, right after the call that made it.
@@ -117,7 +121,7 @@ export class Flights {
       // says LOAD again and `load` is off: a fetch starts.
       // The fetcher is the caller's user's: a switch during the read ends this call.
       const user = this.#inner.user;
-      return this.#inner.loadValue(key).then(() => {
+      return this.#loadValue(key).then(() => {
         if (this.#inner.user !== user) throw this.#outlived();
         return this.#fetch(key, fetcher, options, overtakes, revalidate, false);
       });
