@@ -18,8 +18,10 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     obj.into()
 }
 
-fn ttl(ms: f64) -> JsValue {
-    object(&[("ttlMs", JsValue::from_f64(ms))])
+/// `cache.set(key, value, { ttlMs })` as the facade passes it (write options flat, see
+/// `writeArgs` in src/ts/internal/args.ts).
+fn set_with_ttl(cache: &WasmCache, key: &str, value: JsValue, ttl_ms: Option<f64>) -> Result<(), JsValue> {
+    cache.set(key, value, None, ttl_ms, None, JsValue::UNDEFINED, None)
 }
 
 /// A cache in its own namespace, so tests sharing the page's storage do not meet.
@@ -39,7 +41,7 @@ fn local_storage() -> web_sys::Storage {
 async fn get_returns_the_very_same_js_object() {
     let cache = cache("identity").await;
     let value = object(&[("balance", JsValue::from_f64(100.0))]);
-    cache.set("balance", value.clone(), ttl(60_000.0)).unwrap();
+    set_with_ttl(&cache, "balance", value.clone(), Some(60_000.0)).unwrap();
     let got = cache.get("balance").unwrap();
     assert!(Object::is(&got, &value), "stored by reference, not copied through serde");
 }
@@ -54,8 +56,8 @@ async fn scope_is_readable_from_js() {
 #[wasm_bindgen_test]
 async fn entries_expire_with_the_browser_clock() {
     let cache = cache("expiry").await;
-    cache.set("short", "v".into(), ttl(30.0)).unwrap();
-    cache.set("long", "w".into(), ttl(60_000.0)).unwrap();
+    set_with_ttl(&cache, "short", "v".into(), Some(30.0)).unwrap();
+    set_with_ttl(&cache, "long", "w".into(), Some(60_000.0)).unwrap();
     assert_eq!(cache.get("short").unwrap().as_string().as_deref(), Some("v"));
     TimeoutFuture::new(60).await;
     assert!(cache.get("short").unwrap().is_undefined());
@@ -65,22 +67,23 @@ async fn entries_expire_with_the_browser_clock() {
 #[wasm_bindgen_test]
 async fn wrong_types_from_js_become_errors_with_codes() {
     let cache = cache("types").await;
-    // Keys of `set`, `get`, `observe` and `peek` are `&str`: the facade refuses other types
-    // (tests/e2e/package-api.test.mjs); the other exports read a key from any JS value.
+    // Keys of `set`, `get`, `observe` and `peek` are `&str`, and write options arrive typed: the
+    // facade refuses other types (tests/unit/args.test.mjs, tests/e2e/arguments.test.mjs); the
+    // engine judges their values. The other exports read a key from any JS value.
     let err = cache.invalidate(JsValue::from_f64(42.0)).unwrap_err();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(code_of(err), "INVALID_TARGET");
     assert_eq!(code_of(cache.start_fetch(JsValue::NULL, JsValue::UNDEFINED).unwrap_err()), "INVALID_KEY");
-    assert_eq!(code_of(cache.set("", "v".into(), JsValue::UNDEFINED).unwrap_err()), "INVALID_KEY");
-    assert_eq!(code_of(cache.set("k", "v".into(), ttl(-1.0)).unwrap_err()), "INVALID_TTL");
-    let ttl_string = object(&[("ttlMs", "100".into())]);
-    assert_eq!(code_of(cache.set("k", "v".into(), ttl_string).unwrap_err()), "INVALID_TTL");
-    assert_eq!(code_of(cache.set("k", "v".into(), "fast".into()).unwrap_err()), "INVALID_OPTIONS");
-    let bad_tier = object(&[("tier", "session".into())]);
-    assert_eq!(code_of(cache.set("k", "v".into(), bad_tier).unwrap_err()), "INVALID_TIER");
-    let bad_tags = object(&[("tags", "balance".into())]);
-    assert_eq!(code_of(cache.set("k", "v".into(), bad_tags).unwrap_err()), "INVALID_OPTIONS");
-    assert_eq!(code_of(cache.set("k", JsValue::UNDEFINED, ttl(1.0)).unwrap_err()), "INVALID_VALUE");
+    assert_eq!(code_of(set_with_ttl(&cache, "", "v".into(), None).unwrap_err()), "INVALID_KEY");
+    assert_eq!(code_of(set_with_ttl(&cache, "k", "v".into(), Some(-1.0)).unwrap_err()), "INVALID_TTL");
+    assert_eq!(code_of(set_with_ttl(&cache, "k", "v".into(), Some(f64::NAN)).unwrap_err()), "INVALID_TTL");
+    let bad_tier = cache.set("k", "v".into(), Some(3), None, None, JsValue::UNDEFINED, None);
+    assert_eq!(code_of(bad_tier.unwrap_err()), "INVALID_TIER");
+    for tags in [js_sys::Array::of1(&"".into()), js_sys::Array::of1(&JsValue::from_f64(1.0))] {
+        let bad_tags = cache.set("k", "v".into(), None, None, None, tags.into(), None);
+        assert_eq!(code_of(bad_tags.unwrap_err()), "INVALID_OPTIONS");
+    }
+    assert_eq!(code_of(set_with_ttl(&cache, "k", JsValue::UNDEFINED, Some(1.0)).unwrap_err()), "INVALID_VALUE");
     assert_eq!(code_of(cache.invalidate(JsValue::from_f64(3.0)).unwrap_err()), "INVALID_TARGET");
     assert_eq!(code_of(cache.invalidate(object(&[("prefix", "".into())])).unwrap_err()), "INVALID_TARGET");
     assert!(cache.get("k").unwrap().is_undefined(), "nothing was stored by a refused write");
@@ -106,8 +109,8 @@ async fn bad_creation_options_are_refused_with_codes() {
 #[wasm_bindgen_test]
 async fn local_entries_are_json_envelopes_under_scoped_keys() {
     let cache = cache("envelope").await;
-    let options = object(&[("tier", "local".into()), ("tags", js_sys::Array::of1(&"t".into()).into())]);
-    cache.set("k", object(&[("n", JsValue::from_f64(1.0))]), options).unwrap();
+    let tags = js_sys::Array::of1(&"t".into()).into();
+    cache.set("k", object(&[("n", JsValue::from_f64(1.0))]), Some(1), None, None, tags, None).unwrap();
     let text = local_storage().get_item("cachebus:envelope:u_1:k").unwrap().expect("persisted");
     let envelope = JSON::parse(&text).unwrap();
     let field = |name: &str| Reflect::get(&envelope, &name.into()).unwrap();
@@ -130,7 +133,7 @@ async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_p
         JsValue::from_str("encoded")
     });
     let value = object(&[("toJSON", to_json.as_ref().clone())]);
-    cache.set("k", value, object(&[("tier", "local".into())])).unwrap();
+    cache.set("k", value, Some(1), None, None, JsValue::UNDEFINED, None).unwrap();
     let reentrant = Some("REENTRANT".to_owned());
     assert_eq!(*seen.borrow(), [reentrant.clone(), reentrant.clone(), reentrant]);
     assert!(cache.stats().is_ok(), "the cache is usable afterwards");
@@ -144,7 +147,7 @@ async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_p
 #[wasm_bindgen_test]
 async fn a_closed_cache_throws_closed() {
     let cache = cache("closed").await;
-    cache.set("k", "v".into(), JsValue::UNDEFINED).unwrap();
+    set_with_ttl(&cache, "k", "v".into(), None).unwrap();
     cache.close();
     assert_eq!(code_of(cache.get("k").unwrap_err()), "CLOSED");
     assert_eq!(code_of(cache.plan_read("k".into()).unwrap_err()), "CLOSED");

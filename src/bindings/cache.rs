@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::bus;
 use super::convert;
 use super::errors::to_js;
-use super::options::{create_options, fetch_options, key, names, set_options, target, user};
+use super::options::{create_options, fetch_options, key, names, target, user, write_options};
 use super::state::{with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
     retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Store,
@@ -75,14 +75,25 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.scope().user().map(str::to_owned)))
     }
 
-    /// Stores `value` (kept as the same JS value in memory) under `key`. Like every export whose
+    /// Stores `value` (kept as the same JS value in memory) under `key`, with the write options
+    /// the facade's `writeArgs` read (as every write export takes them). Like every export whose
     /// key is a `&str` (the hot paths: no boundary call to read the key), the facade checks that
     /// `key` is a string.
-    pub fn set(&self, key: &str, value: JsValue, options: JsValue) -> Result<(), JsValue> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn set(
+        &self,
+        key: &str,
+        value: JsValue,
+        tier: Option<u8>,
+        ttl_ms: Option<f64>,
+        stale_ms: Option<f64>,
+        tags: JsValue,
+        etag: Option<String>,
+    ) -> Result<(), JsValue> {
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let options = self.write_options(&value, &options)?;
+        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag))?;
         with_engine(&self.engine, |engine| engine.set(key, value, options))
     }
 
@@ -103,34 +114,55 @@ impl WasmCache {
         })
     }
 
-    /// Records that a fetch of `key` starts, to store its answer with `set` `options` (their
-    /// tags are matched by invalidations while it is in flight); returns its id.
+    /// Records that a fetch of `key` starts, to store its answer with `tags` (matched by
+    /// invalidations while it is in flight); returns its id.
     #[wasm_bindgen(js_name = startFetch)]
-    pub fn start_fetch(&self, key_value: JsValue, options: JsValue) -> Result<f64, JsValue> {
+    pub fn start_fetch(&self, key_value: JsValue, tags: JsValue) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let tags = set_options(&options).map_err(to_js)?.tags;
+        let tags = write_options(None, None, None, &tags, None).map_err(to_js)?.tags;
         with_engine(&self.engine, |engine| Ok(engine.start_fetch(&key, tags) as f64))
     }
 
-    /// Stores fetch `id`'s answer with `set` options if the fetch is still current; returns its
-    /// fate: `0` stored, `1` overtaken by a change (nothing stored; its callers may fetch again),
-    /// `2` outlived by its user (nothing stored; its callers must get nothing of it).
+    /// Stores fetch `id`'s answer with write options (as `set`) if the fetch is still current;
+    /// returns its fate: `0` stored, `1` overtaken by a change (nothing stored; its callers may
+    /// fetch again), `2` outlived by its user (nothing stored; its callers must get nothing of it).
     #[wasm_bindgen(js_name = storeFetched)]
-    pub fn store_fetched(&self, key_value: JsValue, id: f64, value: JsValue, options: JsValue) -> Result<u8, JsValue> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn store_fetched(
+        &self,
+        key_value: JsValue,
+        id: f64,
+        value: JsValue,
+        tier: Option<u8>,
+        ttl_ms: Option<f64>,
+        stale_ms: Option<f64>,
+        tags: JsValue,
+        etag: Option<String>,
+    ) -> Result<u8, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let options = self.write_options(&value, &options)?;
+        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag))?;
         with_engine(&self.engine, |engine| Ok(engine.store_fetched(&key, id as FetchId, value, options)?.code()))
     }
 
-    /// Fetch `id` answered "not modified": restarts the entry's lifetime when still current and
-    /// held; returns its fate as `storeFetched` does.
+    /// Fetch `id` answered "not modified": restarts the entry's lifetime (write options as `set`)
+    /// when still current and held; returns its fate as `storeFetched` does.
     #[wasm_bindgen(js_name = confirmFetched)]
-    pub fn confirm_fetched(&self, key_value: JsValue, id: f64, options: JsValue) -> Result<u8, JsValue> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn confirm_fetched(
+        &self,
+        key_value: JsValue,
+        id: f64,
+        tier: Option<u8>,
+        ttl_ms: Option<f64>,
+        stale_ms: Option<f64>,
+        tags: JsValue,
+        etag: Option<String>,
+    ) -> Result<u8, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let options = set_options(&options).map_err(to_js)?;
+        let options = write_options(tier, ttl_ms, stale_ms, &tags, etag).map_err(to_js)?;
         with_engine(&self.engine, |engine| Ok(engine.confirm_fetched(&key, id as FetchId, &options).code()))
     }
 
@@ -149,21 +181,29 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.begin_mutation(&key)? as f64))
     }
 
-    /// Mutation `id` settled, in start order: `committed` with `value`, or failed (restoring the
-    /// confirmed value when `rollback`). Values shown are written with `set` `options`.
+    /// Mutation `id` settled, in start order, with `outcome`: `0` committed with `value`, `1`
+    /// failed, keeping what it showed, `2` failed, restoring the confirmed value. Values shown are
+    /// written with the write options (as `set`).
     #[wasm_bindgen(js_name = settleMutation)]
+    #[allow(clippy::too_many_arguments)]
     pub fn settle_mutation(
         &self,
         key_value: JsValue,
         id: f64,
-        committed: bool,
+        outcome: u8,
         value: JsValue,
-        rollback: bool,
-        options: JsValue,
+        tier: Option<u8>,
+        ttl_ms: Option<f64>,
+        stale_ms: Option<f64>,
+        tags: JsValue,
+        etag: Option<String>,
     ) -> Result<(), JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let options = self.write_options(&value, &options)?;
-        let outcome = if committed { Outcome::Committed(value) } else { Outcome::Failed { rollback } };
+        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag))?;
+        let outcome = match outcome {
+            0 => Outcome::Committed(value),
+            failed => Outcome::Failed { rollback: failed == 2 },
+        };
         with_engine(&self.engine, |engine| engine.settle_mutation(&key, id as MutationId, outcome, options))
     }
 
@@ -478,9 +518,9 @@ impl WasmCache {
         }
     }
 
-    /// Parses `set` options and weighs `value` when a budget needs it.
-    fn write_options(&self, value: &JsValue, options: &JsValue) -> Result<SetOptions, JsValue> {
-        let mut options = set_options(options).map_err(to_js)?;
+    /// Write `options`, with `value` weighed when a budget needs it.
+    fn sized(&self, value: &JsValue, options: Result<SetOptions, CacheError>) -> Result<SetOptions, JsValue> {
+        let mut options = options.map_err(to_js)?;
         if self.estimate_sizes {
             options.size = estimate_size(value);
         }

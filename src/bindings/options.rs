@@ -18,7 +18,6 @@ const TTL_NOT_NUMBER: CacheError = CacheError::new(ErrorCode::InvalidTtl, "ttlMs
 const TIER_NOT_STRING: CacheError =
     CacheError::new(ErrorCode::InvalidTier, "tier must be \"memory\", \"local\" or \"idb\"");
 const BAD_TAGS: CacheError = CacheError::new(ErrorCode::InvalidOptions, "tags must be an array of non-empty strings");
-const BAD_ETAG: CacheError = CacheError::new(ErrorCode::InvalidOptions, "etag must be a string");
 const BAD_VERSION: CacheError = CacheError::new(ErrorCode::InvalidOptions, "version must be a string or a number");
 const BAD_MIGRATE: CacheError = CacheError::new(ErrorCode::InvalidOptions, "migrate must be a function");
 const BAD_BUDGET: CacheError = CacheError::new(ErrorCode::InvalidOptions, "budgets must be byte counts >= 0");
@@ -69,8 +68,6 @@ extern "C" {
     fn stale_ms(this: &Props) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch)]
     fn tags(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn etag(this: &Props) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch)]
     fn key(this: &Props) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch)]
@@ -163,23 +160,27 @@ pub(crate) fn create_options(options: &JsValue) -> Result<CreateOptions, CacheEr
     Ok(CreateOptions { engine, versioning: Versioning { version, migrate }, estimate_sizes })
 }
 
-/// `cache.set(key, value, { tier?, ttlMs?, staleMs?, tags?, etag? })`; `undefined` means none.
-pub(crate) fn set_options(options: &JsValue) -> Result<SetOptions, CacheError> {
-    if options.is_null_or_undefined() {
-        return Ok(SetOptions::default());
+/// The options of a write (`set`, a fetch's answer, a mutation), as the facade's `writeArgs`
+/// (src/ts/internal/args.ts) passes them: read from the caller's object and type-checked there
+/// (a JS object's properties are read far faster in JS than through the boundary), their values
+/// judged here. `tier` is a [`Tier::ALL`] index, `tags` the facade's own array of strings (or
+/// `undefined`); `None` is "not given" throughout.
+pub(crate) fn write_options(
+    tier: Option<u8>,
+    ttl_ms: Option<f64>,
+    stale_ms: Option<f64>,
+    tags: &JsValue,
+    etag: Option<String>,
+) -> Result<SetOptions, CacheError> {
+    let tags: Vec<String> = match tags.dyn_ref::<Array>() {
+        Some(tags) => tags.iter().map(|tag| tag.as_string().filter(|tag| !tag.is_empty())).collect::<Option<_>>(),
+        None => Some(Vec::new()),
     }
-    if !options.is_object() {
-        return Err(NOT_AN_OBJECT);
-    }
-    let tags = match optional(read(options, Props::tags)?) {
-        Some(tags) => strings(&tags, UNREADABLE)?.filter(|t| t.iter().all(|t| !t.is_empty())).ok_or(BAD_TAGS)?,
-        None => Vec::new(),
-    };
-    let etag = optional(read(options, Props::etag)?).map(|e| e.as_string().ok_or(BAD_ETAG)).transpose()?;
+    .ok_or(BAD_TAGS)?;
     Ok(SetOptions {
-        tier: tier(options)?,
-        ttl: duration(options, Props::ttl_ms)?,
-        stale: duration(options, Props::stale_ms)?,
+        tier: tier.map(|code| Tier::ALL.get(usize::from(code)).copied().ok_or(TIER_NOT_STRING)).transpose()?,
+        ttl: ttl_ms.map(Ttl::from_ms).transpose()?,
+        stale: stale_ms.map(Ttl::from_ms).transpose()?,
         tags,
         etag,
         size: 0,

@@ -819,13 +819,17 @@ impl<V, C: Clock> Engine<V, C> {
     }
 
     /// Writes to the entry's persistent tier; on a full tier, evicts a batch of that tier's least
-    /// recently used entries (see [`QUOTA_BATCH_DIVISOR`]) and retries once; on failure, degrades
-    /// `meta` to memory only.
+    /// recently used entries (see [`QUOTA_BATCH_DIVISOR`]) and retries, until the write fits or
+    /// nothing is left to evict; on failure, degrades `meta` to memory only. Only the storage
+    /// knows its quota and how it weighs an entry: a freed size equal to the new entry's may not
+    /// be enough, one a little smaller may be.
     fn persist(&mut self, key: &str, value: &V, meta: &mut EntryMeta) -> Result<(), CacheError> {
         let mut result = self.store_put(key, value, meta);
-        if let Err(StoreError::Quota(needed)) = result {
+        while let Err(StoreError::Quota(_)) = result {
             let batch = self.usage[meta.tier.index()].bytes / QUOTA_BATCH_DIVISOR;
-            self.evict_lru(meta.tier, key, needed.max(batch).max(1));
+            if !self.evict_lru(meta.tier, key, batch.max(1)) {
+                break;
+            }
             result = self.store_put(key, value, meta);
         }
         match result {
@@ -872,18 +876,19 @@ impl<V, C: Clock> Engine<V, C> {
         if let Some(budget) = self.options.budgets[tier.index()] {
             let used = self.usage[tier.index()].bytes;
             if used > budget {
-                self.evict_lru(tier, keep, used - budget);
+                let _ = self.evict_lru(tier, keep, used - budget);
             }
         }
     }
 
-    /// Evicts least recently used entries of `tier` (never `keep`) until `wanted` bytes are freed.
+    /// Evicts least recently used entries of `tier` (never `keep`) until `wanted` bytes are freed;
+    /// returns whether there was any to evict.
     /// From memory, a persisted entry only loses its loaded value. From a persistent tier, an
     /// entry whose value is loaded only loses its persisted copy: it stays, readable in this tab,
     /// as a memory entry (announced as `evict`). An entry with nothing left to keep goes
     /// (announced as `remove`): a memory entry pushed out of memory, or a persisted one whose
     /// value is not loaded.
-    fn evict_lru(&mut self, tier: Tier, keep: &str, wanted: usize) {
+    fn evict_lru(&mut self, tier: Tier, keep: &str, wanted: usize) -> bool {
         let mut candidates: Vec<(u64, String)> = self
             .slots
             .iter()
@@ -891,6 +896,7 @@ impl<V, C: Clock> Engine<V, C> {
             .map(|(key, slot)| (slot.last_used, key.clone()))
             .collect();
         candidates.sort_unstable();
+        let evicted = !candidates.is_empty();
         let mut freed = 0;
         for (_, key) in candidates {
             if freed >= wanted {
@@ -914,6 +920,7 @@ impl<V, C: Clock> Engine<V, C> {
                 self.changes.record(ChangeKind::Remove, self.origin, self.options.scope.user(), &key, &slot.meta.tags);
             }
         }
+        evicted
     }
 
     fn attach(&mut self, key: &str, slot: Slot<V>) {

@@ -239,7 +239,7 @@ fn clearing_a_user_deletes_only_that_users_entries() {
 }
 
 #[test]
-fn a_full_tier_evicts_the_persisted_copy_of_its_least_recently_used_entries_and_retries_once() {
+fn a_full_tier_evicts_the_persisted_copy_of_its_least_recently_used_entries_and_retries() {
     let Harness { mut cache, local, .. } = harness_with(|_| {}, 10);
     cache.set("old", "aaaa".into(), SetOptions { tags: vec!["t".into()], ..opts(Tier::Local) }).unwrap();
     cache.set("used", "bbbb".into(), opts(Tier::Local)).unwrap();
@@ -308,6 +308,19 @@ fn a_full_tier_evicts_as_many_entries_as_the_new_one_needs() {
     assert_eq!(stored(&local), ["shop:alice:big", "shop:alice:c"]);
     assert_eq!(cache.stats().evictions, 2);
     assert_eq!(tier_of(&mut cache, "big"), Tier::Local);
+}
+
+#[test]
+fn a_full_tier_evicts_what_the_storage_needs_not_what_the_new_entry_weighs() {
+    // Three entries of 4 in 13 bytes: a new one of 5 fits once one entry of 4 is gone, although
+    // 4 bytes freed are fewer than the 5 it weighs.
+    let Harness { mut cache, local, .. } = harness_with(|_| {}, 13);
+    for key in ["a", "b", "c"] {
+        cache.set(key, "1234".into(), opts(Tier::Local)).unwrap();
+    }
+    cache.set("d", "12345".into(), opts(Tier::Local)).unwrap();
+    assert_eq!(stored(&local), ["shop:alice:b", "shop:alice:c", "shop:alice:d"]);
+    assert_eq!(cache.stats().evictions, 1);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CacheError } from "../../pkg/errors.js";
-import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions, wellFormed } from "../../pkg/internal/args.js";
+import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions, wellFormed, writeArgs } from "../../pkg/internal/args.js";
 
 const code = (expected) => (error) => error instanceof CacheError && error.code === expected;
 
@@ -147,3 +147,52 @@ test("mutateOptions keeps commit, rollbackOnError and the set options; commit mu
 function escape(text) {
   return [...Array(text.length).keys()].map((i) => text.charCodeAt(i).toString(16).padStart(4, "0")).join(" ");
 }
+
+test("writeArgs passes a write's options to the engine in its order, the tier as its index, not-given as undefined", () => {
+  assert.deepEqual(writeArgs(undefined), [undefined, undefined, undefined, undefined, undefined]);
+  assert.deepEqual(writeArgs(null), [undefined, undefined, undefined, undefined, undefined]);
+  assert.deepEqual(writeArgs({ tier: null, ttlMs: null, tags: null }), [undefined, undefined, undefined, undefined, undefined]);
+  assert.deepEqual(writeArgs({ tier: "memory" })[0], 0);
+  assert.deepEqual(writeArgs({ tier: "local" })[0], 1);
+  assert.deepEqual(
+    writeArgs({ tier: "idb", ttlMs: 10, staleMs: Infinity, tags: ["a", "b"], etag: '"e"', other: 1 }),
+    [2, 10, Infinity, ["a", "b"], '"e"'],
+  );
+  // Values are the engine's to judge: a negative TTL or an empty tag crosses as given.
+  assert.deepEqual(writeArgs({ ttlMs: -1, tags: [""] }), [undefined, -1, undefined, [""], undefined]);
+});
+
+test("writeArgs refuses wrong types with the engine's codes", () => {
+  assert.throws(() => writeArgs("local"), code("INVALID_OPTIONS"));
+  assert.throws(() => writeArgs({ tier: "session" }), code("INVALID_TIER"));
+  assert.throws(() => writeArgs({ tier: "toString" }), code("INVALID_TIER"), "no inherited names");
+  assert.throws(() => writeArgs({ tier: 1 }), code("INVALID_TIER"));
+  assert.throws(() => writeArgs({ ttlMs: "10" }), code("INVALID_TTL"));
+  assert.throws(() => writeArgs({ staleMs: 10n }), code("INVALID_TTL"));
+  assert.throws(() => writeArgs({ tags: "t" }), code("INVALID_OPTIONS"));
+  assert.throws(() => writeArgs({ tags: ["t", 1] }), code("INVALID_OPTIONS"));
+  assert.throws(() => writeArgs({ tags: [`t${HIGH}`] }), code("INVALID_KEY"), "a lone surrogate would cross as U+FFFD");
+  assert.throws(() => writeArgs({ etag: 1 }), code("INVALID_OPTIONS"));
+  // Two wrong options: the tags are judged first, as everywhere in the engine.
+  assert.throws(() => writeArgs({ tier: "session", tags: 1 }), code("INVALID_OPTIONS"));
+});
+
+test("writeArgs reads each option once and copies the tags: throwing getters and proxies are INVALID_OPTIONS", () => {
+  let reads = 0;
+  const tags = ["t"];
+  const args = writeArgs({
+    get tags() {
+      reads += 1;
+      return tags;
+    },
+  });
+  tags.push("later");
+  assert.equal(reads, 1);
+  assert.deepEqual(args[3], ["t"], "a copy: later changes to the caller's array do not reach the engine");
+  assert.throws(() => writeArgs({ get ttlMs() { throw new Error("getter"); } }), code("INVALID_OPTIONS"));
+  const trap = new Proxy(["t"], { get: () => { throw new Error("trap"); } });
+  assert.throws(() => writeArgs({ tags: trap }), code("INVALID_OPTIONS"));
+  const { proxy, revoke } = Proxy.revocable([], {});
+  revoke();
+  assert.throws(() => writeArgs({ tags: proxy }), code("INVALID_OPTIONS"));
+});

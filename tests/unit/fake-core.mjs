@@ -110,3 +110,16 @@ export function deferred() {
 export function settle() {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** The tiers by the index the engine's write exports take (args.ts `WriteArgs`). */
+const TIERS = ["memory", "local", "idb"];
+
+/**
+ * Write arguments (`[tier, ttlMs, staleMs, tags, etag]`, as the facade passes them to `set`,
+ * `storeFetched`, `confirmFetched`, `settleMutation`) as the options object they came from,
+ * without the options not given: what a test compares.
+ */
+export function writeOptions([tier, ttlMs, staleMs, tags, etag]) {
+  const options = { tier: TIERS[tier], ttlMs, staleMs, tags, etag };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { CacheError } from "../../pkg/errors.js";
 import { notModified } from "../../pkg/http.js";
 import { Flights } from "../../pkg/internal/flights.js";
-import { deferred, fakeCore, settle } from "./fake-core.mjs";
+import { deferred, fakeCore, settle, writeOptions } from "./fake-core.mjs";
 
 // The engine's plan codes (planFetch) and fates (storeFetched, confirmFetched, failFetch).
 const SERVE = 0;
@@ -174,12 +174,15 @@ test("a current answer (fate 0) resolves every caller with it; storeFetched gets
     setEtag('"e1"');
     return answer;
   });
-  const options = { tier: "local", ttlMs: 5_000 };
+  const options = { tier: "local", ttlMs: 5_000, tags: ["t"] };
   const [a, b] = await Promise.all([flights.fetch("k", fetcher, options), flights.fetch("k", fetcher)]);
   assert.equal(a, answer);
   assert.equal(b, answer);
-  assert.deepEqual(core.callsOf("startFetch"), [["k", options]]);
-  assert.deepEqual(core.callsOf("storeFetched"), [["k", 1, answer, { tier: "local", ttlMs: 5_000, etag: '"e1"' }]]);
+  assert.deepEqual(core.callsOf("startFetch"), [["k", ["t"]]], "the tags invalidations match while in flight");
+  assert.deepEqual(
+    core.callsOf("storeFetched").map(([key, id, value, ...write]) => [key, id, value, writeOptions(write)]),
+    [["k", 1, answer, { tier: "local", ttlMs: 5_000, tags: ["t"], etag: '"e1"' }]],
+  );
 });
 
 // ── fates ──────────────────────────────────────────────────────────────────────────────────────
@@ -372,7 +375,10 @@ test("notModified confirms the held value (confirmFetched, not storeFetched) and
   });
   const options = { ttlMs: 60_000 };
   assert.equal(await flights.fetch("k", fetcherOf(() => notModified), options), held);
-  assert.deepEqual(core.callsOf("confirmFetched"), [["k", 1, options]]);
+  assert.deepEqual(
+    core.callsOf("confirmFetched").map(([key, id, ...write]) => [key, id, writeOptions(write)]),
+    [["k", 1, options]],
+  );
   assert.deepEqual(core.callsOf("storeFetched"), []);
 });
 

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Mutations } from "../../pkg/internal/mutations.js";
-import { deferred, fakeCore, settle } from "./fake-core.mjs";
+import { deferred, fakeCore, settle, writeOptions } from "./fake-core.mjs";
 
 /** Mutations over a fake core whose beginMutation hands out ids 1, 2, 3… */
 function setup(answers = {}) {
@@ -13,8 +13,14 @@ function setup(answers = {}) {
   return { core, mutations: new Mutations(core) };
 }
 
-/** The settleMutation calls as `[id, ok, value, rollbackOnError]`. */
-const settlements = (core) => core.callsOf("settleMutation").map(([, id, ok, value, rollback]) => [id, ok, value, rollback]);
+/** How the engine's settleMutation takes an outcome (src/bindings/cache.rs). */
+const OUTCOMES = ["committed", "kept", "rolled back"];
+
+/** The settleMutation calls as `[id, outcome, value]`. */
+const settlements = (core) => core.callsOf("settleMutation").map(([, id, outcome, value]) => [id, OUTCOMES[outcome], value]);
+
+/** The write options of a write call's arguments from `at` on (args.ts `WriteArgs`), as an options object. */
+const writeOptionsOf = (args, at) => writeOptions(args.slice(at));
 
 test("the optimistic value is written at once, before the commit settles, after the engine numbered the mutation", async () => {
   const { core, mutations } = setup();
@@ -34,21 +40,21 @@ test("the write keeps the held entry's tier, tags and remaining lifetimes", asyn
   const held = { state: "fresh", tier: "idb", tags: ["counts"], updatedAt: 1_000, staleAt: 6_000, expiresAt: null };
   const { core, mutations } = setup({ peek: held });
   await mutations.mutate("k", 2);
-  assert.deepEqual(core.callsOf("set")[0][2], { tier: "idb", tags: ["counts"], staleMs: 5_000, ttlMs: Infinity });
+  assert.deepEqual(writeOptionsOf(core.callsOf("set")[0], 2), { tier: "idb", tags: ["counts"], staleMs: 5_000, ttlMs: Infinity });
 });
 
 test("the call's own options win over the held entry's place", async () => {
   const held = { state: "fresh", tier: "idb", tags: ["counts"], updatedAt: 1_000, staleAt: null, expiresAt: 61_000 };
   const { core, mutations } = setup({ peek: held });
   await mutations.mutate("k", 2, { tier: "memory", ttlMs: 10 });
-  assert.deepEqual(core.callsOf("set")[0][2], { tier: "memory", tags: ["counts"], staleMs: Infinity, ttlMs: 10 });
+  assert.deepEqual(writeOptionsOf(core.callsOf("set")[0], 2), { tier: "memory", tags: ["counts"], staleMs: Infinity, ttlMs: 10 });
 });
 
 test("a failed first load is no place to keep: the write takes only the call's options", async () => {
   const record = { state: "error", error: new Error("down"), tier: "idb", tags: ["t"], updatedAt: 0, staleAt: 0, expiresAt: 0 };
   const { core, mutations } = setup({ peek: record });
   await mutations.mutate("k", 2, { ttlMs: 10 });
-  assert.deepEqual(core.callsOf("set")[0][2], { ttlMs: 10 });
+  assert.deepEqual(writeOptionsOf(core.callsOf("set")[0], 2), { ttlMs: 10 });
 });
 
 test("an updater gets the value observed (no read counted) and its result is written", async () => {
@@ -71,7 +77,7 @@ test("a write the engine refuses settles the mutation as failed, without rollbac
     mutations.mutate("k", 2, { commit: () => (committed = true) }),
     (error) => error === refused,
   );
-  assert.deepEqual(settlements(core), [[1, false, undefined, false]]);
+  assert.deepEqual(settlements(core), [[1, "kept", undefined]]);
   assert.equal(committed, false, "nothing was written, so nothing is committed");
 });
 
@@ -81,9 +87,9 @@ test("a commit's result is settled as the value; a commit returning undefined ke
   assert.equal(await mutations.mutate("b", 2, { commit: async () => undefined }), 2);
   assert.equal(await mutations.mutate("c", 3), 3, "no commit: the optimistic value is the value");
   assert.deepEqual(settlements(core), [
-    [1, true, 10, true],
-    [2, true, 2, true],
-    [3, true, 3, true],
+    [1, "committed", 10],
+    [2, "committed", 2],
+    [3, "committed", 3],
   ]);
 });
 
@@ -93,8 +99,8 @@ test("a failed commit settles as failed with rollbackOnError (default true) and 
   await assert.rejects(mutations.mutate("a", 1, { commit: () => Promise.reject(failure) }), (error) => error === failure);
   await assert.rejects(mutations.mutate("b", 1, { commit: () => Promise.reject(failure), rollbackOnError: false }));
   assert.deepEqual(settlements(core), [
-    [1, false, undefined, true],
-    [2, false, undefined, false],
+    [1, "rolled back", undefined],
+    [2, "kept", undefined],
   ]);
 });
 
@@ -106,7 +112,7 @@ test("a commit that throws synchronously is a failed commit, not a throw from mu
     },
   });
   await assert.rejects(pending, { message: "sync" });
-  assert.deepEqual(settlements(core), [[1, false, undefined, true]]);
+  assert.deepEqual(settlements(core), [[1, "rolled back", undefined]]);
 });
 
 test("mutations settle in start order even when the later commit resolves first", async () => {
@@ -121,8 +127,8 @@ test("mutations settle in start order even when the later commit resolves first"
   slow.resolve(10);
   await Promise.all([first, second]);
   assert.deepEqual(settlements(core), [
-    [1, true, 10, true],
-    [2, true, 20, true],
+    [1, "committed", 10],
+    [2, "committed", 20],
   ]);
   assert.deepEqual(order, ["first 10", "second 20"]);
 });
@@ -134,8 +140,8 @@ test("a failed earlier mutation neither blocks nor fails the next one of its key
   await assert.rejects(first);
   assert.equal(await second, 20);
   assert.deepEqual(settlements(core), [
-    [1, false, undefined, true],
-    [2, true, 20, true],
+    [1, "rolled back", undefined],
+    [2, "committed", 20],
   ]);
 });
 

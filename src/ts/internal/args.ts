@@ -29,6 +29,13 @@ export function checkedKey(key: unknown): string {
   return key;
 }
 
+/** A string the engine would get as U+FFFD: refused with the engine's own code and message. */
+const illFormed = (): CacheError =>
+  new CacheError(
+    "INVALID_KEY",
+    "keys, prefixes, patterns, tags and event names must be well-formed UTF-16 (no lone surrogates)",
+  );
+
 /**
  * The properties `names` of `options`, read once each into a fresh plain object (`null` and
  * `undefined` ones left out, as "not given"): later code reads the copy, so nothing a caller's
@@ -56,6 +63,81 @@ export function optionOfType(value: unknown, type: "boolean" | "function" | "num
 }
 
 const SET_OPTIONS = ["tier", "ttlMs", "staleMs", "tags", "etag"] as const satisfies readonly (keyof SetOptions)[];
+
+/**
+ * A write's options as the engine's write exports take them (`set`, `storeFetched`,
+ * `confirmFetched`, `settleMutation`: these five last, in this order); `undefined` is "not given".
+ * The tier is its index in the engine's `Tier::ALL`.
+ */
+export type WriteArgs = [
+  tier: number | undefined,
+  ttlMs: number | undefined,
+  staleMs: number | undefined,
+  tags: string[] | undefined,
+  etag: string | undefined,
+];
+
+/** The tiers by name, as indexes of the engine's `Tier::ALL`. */
+const TIER_INDEX: Readonly<Record<string, number>> = { memory: 0, local: 1, idb: 2 };
+
+const NO_WRITE_OPTIONS: WriteArgs = [undefined, undefined, undefined, undefined, undefined];
+
+/**
+ * {@link WriteArgs} of `set` options, each read once: what JS can tell (types, lone surrogates in
+ * tags) is checked here, with the engine's codes and messages; the engine judges the values (a
+ * negative TTL, an empty tag). Read in JS because property reads through the boundary cost a
+ * catching call each, and `set` is the hot path.
+ */
+export function writeArgs(options: unknown): WriteArgs {
+  if (options === undefined || options === null) return NO_WRITE_OPTIONS;
+  if (typeof options !== "object") throw new CacheError("INVALID_OPTIONS", "options must be an object");
+  let tier: unknown, ttlMs: unknown, staleMs: unknown, tags: unknown, etag: unknown;
+  try {
+    ({ tier, ttlMs, staleMs, tags, etag } = options as Record<string, unknown>);
+  } catch {
+    throw new CacheError("INVALID_OPTIONS", "an option could not be read");
+  }
+  // Checked in the order the engine reads them elsewhere (a caller with two wrong options gets the same error).
+  const tagCopy = tagList(tags);
+  const etagValue = etagText(etag);
+  return [tierIndex(tier), duration(ttlMs), duration(staleMs), tagCopy, etagValue];
+}
+
+function tierIndex(tier: unknown): number | undefined {
+  if (tier === undefined || tier === null) return undefined;
+  const index = typeof tier === "string" && Object.hasOwn(TIER_INDEX, tier) ? TIER_INDEX[tier] : undefined;
+  if (index === undefined) throw new CacheError("INVALID_TIER", 'tier must be "memory", "local" or "idb"');
+  return index;
+}
+
+function duration(ms: unknown): number | undefined {
+  if (ms === undefined || ms === null) return undefined;
+  if (typeof ms !== "number") throw new CacheError("INVALID_TTL", "ttlMs and staleMs must be numbers");
+  return ms;
+}
+
+/** A copy of `tags` (a proxy's traps run once, here), or `undefined` when not given. */
+function tagList(tags: unknown): string[] | undefined {
+  if (tags === undefined || tags === null) return undefined;
+  const copy: unknown[] = [];
+  try {
+    if (!Array.isArray(tags)) copy.push(undefined);
+    else for (let i = 0, n = tags.length; i < n; i++) copy.push(tags[i]);
+  } catch {
+    throw new CacheError("INVALID_OPTIONS", "an option could not be read");
+  }
+  for (const tag of copy) {
+    if (typeof tag !== "string") throw new CacheError("INVALID_OPTIONS", "tags must be an array of non-empty strings");
+    if (!wellFormed(tag)) throw illFormed();
+  }
+  return copy as string[];
+}
+
+function etagText(etag: unknown): string | undefined {
+  if (etag === undefined || etag === null) return undefined;
+  if (typeof etag !== "string") throw new CacheError("INVALID_OPTIONS", "etag must be a string");
+  return etag;
+}
 
 /** `fetch` options as a plain copy (see {@link plainOptions}); `retry` copied too. */
 export function fetchOptions(options: unknown): FetchOptions | undefined {

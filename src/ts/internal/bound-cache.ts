@@ -3,7 +3,7 @@
 import type { Cache } from "../cache.js";
 import type { WasmCache } from "../wasm/cachebus.js";
 import type { Fetcher, FetchOptions } from "../http.js";
-import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions } from "./args.js";
+import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions, writeArgs } from "./args.js";
 import { Flights } from "./flights.js";
 import type { IdbTier } from "./idb-tier.js";
 import { Mutations } from "./mutations.js";
@@ -73,7 +73,7 @@ export class BoundCache implements Cache {
   }
 
   set<T>(key: string, value: T, options?: SetOptions): void {
-    this.#inner.set(checkedKey(key), value, options);
+    this.#inner.set(checkedKey(key), value, ...writeArgs(options));
   }
 
   get<T = unknown>(key: string): T | undefined {

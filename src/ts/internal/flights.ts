@@ -2,6 +2,7 @@ import { CacheError } from "../errors.js";
 import { notModified, type FetchContext, type Fetcher, type FetchOptions, type NotModified } from "../http.js";
 import type { EntryInfo, FetchStats } from "../types.js";
 import type { WasmCache } from "../wasm/cachebus.js";
+import { writeArgs } from "./args.js";
 
 // Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
 
@@ -137,7 +138,7 @@ export class Flights {
     }
     this.#counts.started += 1;
     const retry = retryOf(options);
-    const id = this.#inner.startFetch(key, options);
+    const id = this.#inner.startFetch(key, writeArgs(options)[3]);
     const controller = new AbortController();
     const promise = this.#run<T>(id, key, fetcher, options, retry, controller, overtakes);
     const started = { key, promise, controller };
@@ -219,8 +220,8 @@ export class Flights {
       answer === notModified ||
       (held !== undefined && (etag === undefined || etag === held.etag) && sameValue(context.previous, answer));
     const fate = unchanged
-      ? this.#inner.confirmFetched(key, id, options)
-      : this.#inner.storeFetched(key, id, answer, { ...options, etag });
+      ? this.#inner.confirmFetched(key, id, ...writeArgs(options))
+      : this.#inner.storeFetched(key, id, answer, ...writeArgs({ ...options, etag }));
     if (fate === SCOPE_ENDED) throw this.#outlived();
     const kept = fate === CURRENT;
     // A stale entry made fresh again by a "not modified" is no change of value, but news to its subscribers.

@@ -1,6 +1,16 @@
 // Internal: optimistic mutations, settled in the order they started.
 import type { EntryInfo, MutateOptions, SetOptions } from "../types.js";
 import type { WasmCache } from "../wasm/cachebus.js";
+import { writeArgs, type WriteArgs } from "./args.js";
+
+/** How a mutation settled, as the engine's `settleMutation` takes it. */
+const Settled = {
+  Committed: 0,
+  /** Failed; what it showed stays (`rollbackOnError: false`, or its first write was refused). */
+  Kept: 1,
+  /** Failed; the confirmed value is restored. */
+  RolledBack: 2,
+} as const;
 
 /** Runs mutations for one cache: the engine decides what to show as each settles. */
 export class Mutations {
@@ -17,20 +27,20 @@ export class Mutations {
     const peeked = this.#inner.peek(key) as EntryInfo | undefined;
     const held = peeked?.state === "error" ? undefined : peeked; // a failed load holds no value
     // Keep the entry where it lives, and its lifetimes, unless told otherwise.
-    const writeOptions: SetOptions = { ...(held && placeOf(held)), ...setOptions };
+    const write = writeArgs({ ...(held && placeOf(held)), ...setOptions });
     const previous = this.#inner.observe(key) as T | undefined;
     const next =
       typeof valueOrUpdater === "function" ? (valueOrUpdater as (previous: T | undefined) => T)(previous) : valueOrUpdater;
     const id = this.#inner.beginMutation(key);
     try {
-      this.#inner.set(key, next, writeOptions); // subscribers see it at once
+      this.#inner.set(key, next, ...write); // subscribers see it at once
     } catch (error) {
-      this.#inner.settleMutation(key, id, false, undefined, false, writeOptions);
+      this.#inner.settleMutation(key, id, Settled.Kept, undefined, ...write);
       throw error;
     }
 
     const earlier = this.#tails.get(key);
-    const settled = this.#settle(key, id, next, commit, rollbackOnError, writeOptions, earlier);
+    const settled = this.#settle(key, id, next, commit, rollbackOnError, write, earlier);
     const tail = settled.then(
       () => undefined,
       () => undefined,
@@ -46,7 +56,7 @@ export class Mutations {
     next: T,
     commit: MutateOptions<T>["commit"],
     rollbackOnError: boolean,
-    writeOptions: SetOptions,
+    write: WriteArgs,
     earlier: Promise<void> | undefined,
   ): Promise<T> {
     let value: T = next;
@@ -58,7 +68,8 @@ export class Mutations {
       failure = { error };
     }
     await earlier; // settle in the order mutations started
-    this.#inner.settleMutation(key, id, !failure, failure ? undefined : value, rollbackOnError, writeOptions);
+    const outcome = !failure ? Settled.Committed : rollbackOnError ? Settled.RolledBack : Settled.Kept;
+    this.#inner.settleMutation(key, id, outcome, failure ? undefined : value, ...write);
     if (failure) throw failure.error;
     return value;
   }
