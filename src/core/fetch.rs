@@ -93,8 +93,9 @@ struct Finished {
 pub struct FetchTable {
     /// Per key, the current fetch: the one calls join and whose answer may be stored.
     current: FastMap<String, InFlight>,
-    /// Fetches no longer current that have not finished yet, with why.
-    outdated: FastMap<FetchId, Fate>,
+    /// Fetches no longer current that have not finished yet, with why: a few at a time (each
+    /// is aborted), so a `Vec`, not one more map type in the wasm.
+    outdated: Vec<(FetchId, Fate)>,
     /// Fetches outdated since the last [`FetchTable::take_outdated`]: to abort.
     to_abort: Vec<FetchId>,
     finished: FastMap<String, Finished>,
@@ -134,7 +135,7 @@ impl FetchTable {
         if self.current.get(key).is_some_and(|f| f.id == id) {
             return Fate::Current;
         }
-        self.outdated.get(&id).copied().unwrap_or(Fate::Overtaken)
+        self.outdated.iter().find(|(outdated, _)| *outdated == id).map_or(Fate::Overtaken, |(_, fate)| *fate)
     }
 
     /// When fetch `id` of `key` started, while it is current.
@@ -147,7 +148,7 @@ impl FetchTable {
         if self.current.get(key).is_some_and(|f| f.id == id) {
             self.current.remove(key);
         }
-        self.outdated.remove(&id);
+        self.outdated.retain(|(outdated, _)| *outdated != id);
     }
 
     /// A fetch of `key` stored its answer (or confirmed it, not modified) at `now`, leaving the
@@ -194,12 +195,12 @@ impl FetchTable {
     /// The scope ended (user switched or cleared, cache closed): every fetch in flight, current
     /// or already overtaken, is outlived by it; the dedup windows go too.
     pub fn end_scope(&mut self) {
-        for (_, flight) in self.current.drain() {
-            self.outdated.insert(flight.id, Fate::ScopeEnded);
-            self.to_abort.push(flight.id);
-        }
-        for fate in self.outdated.values_mut() {
+        for (_, fate) in &mut self.outdated {
             *fate = Fate::ScopeEnded;
+        }
+        for (_, flight) in self.current.drain() {
+            self.outdated.push((flight.id, Fate::ScopeEnded));
+            self.to_abort.push(flight.id);
         }
         self.finished.clear();
     }
@@ -215,7 +216,7 @@ impl FetchTable {
     }
 
     fn outdate(&mut self, id: FetchId, fate: Fate) {
-        self.outdated.insert(id, fate);
+        self.outdated.push((id, fate));
         self.to_abort.push(id);
     }
 

@@ -61,7 +61,15 @@ fn key_array(keys: &[String]) -> Array {
     if keys.is_empty() {
         return Array::new();
     }
-    JsString::from(keys.join("\0").as_str()).split("\0")
+    // Built by hand: `[String]::join` is a generic kilobyte of wasm for this one call.
+    let mut text = String::with_capacity(keys.iter().map(|key| key.len() + 1).sum());
+    for (i, key) in keys.iter().enumerate() {
+        if i > 0 {
+            text.push('\0');
+        }
+        text.push_str(key);
+    }
+    JsString::from(text.as_str()).split("\0")
 }
 
 /// Dispatches `new CustomEvent(name, { detail })` on `window`. Without a window (a worker) or
