@@ -30,6 +30,15 @@ const BAD_RULES: CacheError = CacheError::new(
     "rules must map event names to a target, an array of targets, or a function of the detail",
 );
 
+/// Who an emitted event reaches.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// This tab only.
+    ThisTab,
+    /// Every tab of the namespace: the channel relays it.
+    EveryTab,
+}
+
 /// Opens the namespace's channel; messages reach [`receive`] while the cache lives. `versioning`
 /// tells which announced IndexedDB entries are of this tab's data version.
 pub(crate) fn open_channel(core: &Rc<CacheState>, namespace: &str, versioning: Versioning) {
@@ -122,16 +131,16 @@ pub(crate) fn remove_rules(core: &CacheState, id: u32) {
 }
 
 /// `emit`: dispatches `new CustomEvent(name, { detail })` on `window`, applies the matching rule
-/// (its changes announced as coming from `origin`), and, when `cross_tab`, tells the other tabs
+/// (its changes announced as coming from `origin`), and, with [`Reach::EveryTab`], tells the other tabs
 /// to do the same.
 pub(crate) fn emit(
     core: &Rc<CacheState>,
     name: &JsValue,
     detail: JsValue,
-    cross_tab: bool,
+    reach: Reach,
     origin: Origin,
 ) -> Result<(), CacheError> {
-    emit_push(core, name, detail, cross_tab, origin, None)
+    emit_push(core, name, detail, reach, origin, None)
 }
 
 /// [`emit`], relayed as the push with `fingerprint` when it has one.
@@ -139,7 +148,7 @@ fn emit_push(
     core: &Rc<CacheState>,
     name: &JsValue,
     detail: JsValue,
-    cross_tab: bool,
+    reach: Reach,
     origin: Origin,
     fingerprint: Option<&str>,
 ) -> Result<(), CacheError> {
@@ -147,7 +156,7 @@ fn emit_push(
     scope(core)?; // refuse before dispatching anything when called from inside the cache
     events::dispatch(&JsString::from(name.as_str()), &detail);
     apply_rule(core, &name, &detail, origin, None);
-    if cross_tab {
+    if reach == Reach::EveryTab {
         let message = message(core, "emit", scope(core)?.user(), fingerprint);
         set(&message, "name", &JsValue::from_str(&name));
         set(&message, "detail", &detail);
@@ -175,7 +184,7 @@ pub(crate) fn pushed(
     let event = get(result, "event");
     if result.is_object() && !event.is_undefined() {
         let detail = get(result, "detail");
-        return emit_push(core, &event, detail, true, Origin::Push, fingerprint.as_deref()).map_err(to_js);
+        return emit_push(core, &event, detail, Reach::EveryTab, Origin::Push, fingerprint.as_deref()).map_err(to_js);
     }
     let target = target(result).map_err(to_js)?;
     with_engine(core, |engine| engine.with_origin(Origin::Push, |engine| engine.invalidate(&target)))?;

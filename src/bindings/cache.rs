@@ -6,14 +6,14 @@ use std::rc::Rc;
 use js_sys::{Array, Function, JsString, JSON};
 use wasm_bindgen::prelude::*;
 
-use super::bus;
+use super::bus::{self, Reach};
 use super::convert;
 use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, target, user, write_options};
 use super::state::{with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
-    retry_delay, CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Store,
-    StoreError, Stores, Target, Tier,
+    CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Store, StoreError,
+    Stores, Target, Tier,
 };
 use crate::web::envelope::{from_object, Decoded};
 use crate::web::version::Verdict;
@@ -45,7 +45,8 @@ pub fn open_cache(options: JsValue, idb: JsValue) -> Result<WasmCache, JsValue> 
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
     bus::open_channel(&engine, &namespace, options.versioning.clone());
     bus::listen_to_storage(&engine, local.clone());
-    let cache = WasmCache { engine, local, idb, versioning: options.versioning, estimate_sizes: options.estimate_sizes };
+    let cache =
+        WasmCache { engine, local, idb, versioning: options.versioning, estimate_sizes: options.estimate_sizes };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
     hydrate_local(&cache.engine, &cache.local, &scope);
     Ok(cache)
@@ -99,12 +100,13 @@ impl WasmCache {
 
     /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, `-2` load the value
     /// from its persistent tier first (`loadValue`) and plan again, or the id of the in-flight
-    /// fetch to join. `options` is `{ dedupMs?, force? }`; `revalidate` marks a background
-    /// revalidation (refetch even a fresh entry, unless within `dedupMs`).
+    /// fetch to join. `options` is `{ dedupMs?, force? }`; `trigger` is `0` for a caller's
+    /// fetch, `1` for a background revalidation (refetch even a fresh entry, unless within
+    /// `dedupMs`).
     #[wasm_bindgen(js_name = planFetch)]
-    pub fn plan_fetch(&self, key_value: JsValue, options: JsValue, revalidate: bool) -> Result<f64, JsValue> {
+    pub fn plan_fetch(&self, key_value: JsValue, options: JsValue, trigger: u8) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let options = fetch_options(&options, revalidate).map_err(to_js)?;
+        let options = fetch_options(&options, trigger == 1).map_err(to_js)?;
         let plan = with_engine(&self.engine, |engine| engine.plan_fetch(&key, options))?;
         Ok(match plan {
             Plan::Serve => 0.0,
@@ -237,7 +239,14 @@ impl WasmCache {
             Ok(match engine.unloaded_tier(&key) {
                 Some(Tier::Local) => {
                     let scope = engine.scope().clone();
-                    fill(engine, local, &scope, &key, Tier::Local, local.load(&scope, &key).map(|f| f.map(|(value, _)| value)))
+                    fill(
+                        engine,
+                        local,
+                        &scope,
+                        &key,
+                        Tier::Local,
+                        local.load(&scope, &key).map(|f| f.map(|(value, _)| value)),
+                    )
                 }
                 Some(_) => READ_IDB_VALUE,
                 None if engine.peek(&key)?.is_some() => READ_LOOKUP,
@@ -485,10 +494,11 @@ impl WasmCache {
         bus::off(&self.engine, id);
     }
 
-    /// Dispatches app event `name` on `window`, applies its rule, and (when `cross_tab`) relays it
-    /// to the other tabs.
-    pub fn emit(&self, name: JsValue, detail: JsValue, cross_tab: bool) -> Result<(), JsValue> {
-        bus::emit(&self.engine, &name, detail, cross_tab, Origin::Local).map_err(to_js)
+    /// Dispatches app event `name` on `window` and applies its rule; `reach` `1` does the same in
+    /// the other tabs, `0` in this one only.
+    pub fn emit(&self, name: JsValue, detail: JsValue, reach: u8) -> Result<(), JsValue> {
+        let reach = if reach == 1 { Reach::EveryTab } else { Reach::ThisTab };
+        bus::emit(&self.engine, &name, detail, reach, Origin::Local).map_err(to_js)
     }
 
     /// Applies what a push source's `map` returned: `{ event, detail? }` to emit, or a target to
@@ -526,7 +536,6 @@ impl WasmCache {
         }
         Ok(options)
     }
-
 }
 
 /// What `planRead`, `fillValue` and `adoptRead` return: look the key up in memory now.
@@ -576,14 +585,6 @@ fn fill(
 /// Whether `user` (`""`: signed out) is the engine's current user.
 fn is_current_user(engine: &JsEngine, user: &str) -> bool {
     engine.scope().user().unwrap_or("") == user
-}
-
-/// The delay in milliseconds before retry number `attempt` (1 for the first): `baseDelayMs`
-/// doubled for each earlier retry, at most 30 s.
-#[wasm_bindgen(js_name = retryDelay)]
-pub fn retry_delay_ms(attempt: u32, base_delay_ms: f64) -> f64 {
-    let base = if base_delay_ms.is_finite() && base_delay_ms > 0.0 { base_delay_ms as u64 } else { 0 };
-    retry_delay(attempt, base) as f64
 }
 
 /// The scope of `user_value` in the engine's namespace.

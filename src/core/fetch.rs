@@ -225,14 +225,6 @@ impl FetchTable {
     }
 }
 
-/// The delay before retry number `attempt` (1 for the first retry): `base_ms` doubled for each
-/// earlier retry, capped at 30 s.
-pub fn retry_delay(attempt: u32, base_ms: Millis) -> Millis {
-    const CAP: Millis = 30_000;
-    let factor = 1u64.checked_shl(attempt.saturating_sub(1)).unwrap_or(u64::MAX);
-    base_ms.saturating_mul(factor).min(CAP)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,13 +370,5 @@ mod tests {
         table.finish("k", id);
         assert_eq!(table.plan("k", Some(State::Stale), 1, 101, WINDOW), Plan::Start);
         assert_eq!(table.plan("k", None, 1, 101, WINDOW), Plan::Start, "errors are not deduplicated");
-    }
-
-    #[test]
-    fn retry_delays_double_and_are_capped() {
-        assert_eq!([1, 2, 3, 4].map(|n| retry_delay(n, 100)), [100, 200, 400, 800]);
-        assert_eq!(retry_delay(20, 100), 30_000);
-        assert_eq!(retry_delay(200, 100), 30_000, "no overflow");
-        assert_eq!(retry_delay(0, 100), 100);
     }
 }

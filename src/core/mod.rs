@@ -27,7 +27,7 @@ pub use clock::{Clock, ManualClock, Millis};
 pub use engine::{Defaults, Engine, EngineOptions, Peeked, SetOptions, Stores};
 pub use entry::EntryMeta;
 pub use error::{CacheError, ErrorCode};
-pub use fetch::{retry_delay, Fate, FetchId, FetchOptions, FetchTable, Plan};
+pub use fetch::{Fate, FetchId, FetchOptions, FetchTable, Plan};
 pub use freshness::{Freshness, State, Ttl};
 pub use key::{validate_key, Scope, STORAGE_PREFIX};
 pub use message::{check, valid_event_name, IdbChange, Message, Received, Request};

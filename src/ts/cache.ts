@@ -140,7 +140,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     const inner = bindings.openCache(options, tier);
     tier.reportTo(inner);
     const persisted = new Persisted(inner, tier);
-    const cache = new BoundCache(inner, tier, persisted, bindings.retryDelay, throttle);
+    const cache = new BoundCache(inner, tier, persisted, throttle);
     await persisted.loadUser(inner.user);
     // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
     void unblocked?.then((late) => late && persisted.attach(late));

@@ -59,7 +59,13 @@ fn owner(scope: &Scope) -> &str {
 }
 
 impl Store<JsValue> for IdbStore {
-    fn put(&mut self, scope: &Scope, key: &str, value: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+    fn put(
+        &mut self,
+        scope: &Scope,
+        key: &str,
+        value: Option<&JsValue>,
+        meta: &EntryMeta,
+    ) -> Result<usize, StoreError> {
         if value.is_some_and(|v| v.is_undefined()) {
             return Err(StoreError::Unencodable);
         }
@@ -72,7 +78,13 @@ impl Store<JsValue> for IdbStore {
     }
 
     /// The value stays as it is: only the new metadata is journaled.
-    fn put_meta(&mut self, scope: &Scope, key: &str, _: Option<&JsValue>, meta: &EntryMeta) -> Result<usize, StoreError> {
+    fn put_meta(
+        &mut self,
+        scope: &Scope,
+        key: &str,
+        _: Option<&JsValue>,
+        meta: &EntryMeta,
+    ) -> Result<usize, StoreError> {
         self.put(scope, key, None, meta)
     }
 

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CacheError } from "../../pkg/errors.js";
 import { notModified } from "../../pkg/http.js";
-import { Flights } from "../../pkg/internal/flights.js";
+import { Flights, retryDelay } from "../../pkg/internal/flights.js";
 import { deferred, fakeCore, settle, writeOptions } from "./fake-core.mjs";
 
 // The engine's plan codes (planFetch) and fates (storeFetched, confirmFetched, failFetch).
@@ -15,8 +15,11 @@ const LOAD = -2;
 const CURRENT = 0;
 const OVERTAKEN = 1;
 const SCOPE_ENDED = 2;
+// Why planFetch is asked: a caller's fetch or a background revalidation.
+const CALLER = 0;
+const REVALIDATION = 1;
 
-/** Flights over a fake core answering `answers`; `delay(attempt, base)` is the engine's retryDelay. */
+/** Flights over a fake core answering `answers`; `delay(attempt, base)` stands in for retryDelay. */
 function setup(answers, { delay = () => 0 } = {}) {
   const core = fakeCore(answers);
   const delays = [];
@@ -25,7 +28,7 @@ function setup(answers, { delay = () => 0 } = {}) {
     delays.push([attempt, baseDelayMs]);
     return delay(attempt, baseDelayMs);
   };
-  const flights = new Flights(core, (key) => core.loadValue(key), retryDelay, (key) => notified.push(key));
+  const flights = new Flights(core, (key) => core.loadValue(key), (key) => notified.push(key), retryDelay);
   return { core, flights, delays, notified };
 }
 
@@ -66,7 +69,7 @@ test("a forced call, or one with a dedupMs the engine must check, asks the engin
     void flights.fetch("k", fetcherOf(() => answer.promise));
     void flights.fetch("k", fetcherOf(() => answer.promise), options);
     assert.equal(core.callsOf("planFetch").length, 2, JSON.stringify(options));
-    assert.deepEqual(core.callsOf("planFetch")[1], ["k", options, false]);
+    assert.deepEqual(core.callsOf("planFetch")[1], ["k", options, CALLER]);
     answer.resolve("v");
   }
 });
@@ -224,7 +227,7 @@ test("a fate of 1 (overtaken) re-runs the fetcher, unforced, and resolves with t
   assert.equal(fetcher.runs(), 2);
   // A forced call forces its first fetch only: the re-run respects the engine's dedup again.
   assert.deepEqual(
-    core.callsOf("planFetch").map(([, options, revalidate]) => [options.force, revalidate]),
+    core.callsOf("planFetch").map(([, options, trigger]) => [options.force, trigger === REVALIDATION]),
     [
       [true, false],
       [false, false],
@@ -307,7 +310,7 @@ test("a retry that succeeds resolves the callers with its answer; the engine hea
   assert.deepEqual(core.callsOf("failFetch"), []);
 });
 
-test("retries default to a base delay of 1000 ms (handed to the engine's retryDelay)", async () => {
+test("retries default to a base delay of 1000 ms (handed to retryDelay)", async () => {
   const { flights, delays } = setup({ planFetch: START, failFetch: CURRENT }, { delay: () => 0 });
   await assert.rejects(flights.fetch("k", fetcherOf(() => Promise.reject(new Error("x"))), { retry: { count: 1 } }));
   assert.deepEqual(delays, [[1, 1_000]]);
@@ -492,7 +495,7 @@ test("revalidate refetches with the key's last fetcher and options, telling the 
   await flights.fetch("k", latest, { ttlMs: 2 });
   flights.revalidate("k");
   await settle();
-  assert.deepEqual(core.callsOf("planFetch")[2], ["k", { ttlMs: 2 }, true]);
+  assert.deepEqual(core.callsOf("planFetch")[2], ["k", { ttlMs: 2 }, REVALIDATION]);
   assert.equal(older.runs(), 0);
   assert.equal(latest.runs(), 1);
   assert.deepEqual(flights.counts(), { started: 1, joined: 0, served: 2 }, "a revalidation is no caller's call");
@@ -557,4 +560,12 @@ test("after close, nothing is joinable and no fetcher is kept: each call is the 
   assert.equal(flights.known("k"), undefined);
   assert.throws(() => flights.fetch("k", fetcherOf(() => "v")), (error) => error === closed);
   assert.equal(core.callsOf("planFetch").length, 2);
+});
+
+test("retryDelay doubles the base delay for each earlier retry, up to 30 s", () => {
+  assert.deepEqual([1, 2, 3, 4].map((attempt) => retryDelay(attempt, 100)), [100, 200, 400, 800]);
+  assert.equal(retryDelay(20, 100), 30_000);
+  assert.equal(retryDelay(2_000, 100), 30_000, "no overflow to Infinity past the cap");
+  assert.equal(retryDelay(3, 0), 0);
+  assert.equal(retryDelay(1, Infinity), 30_000);
 });

@@ -27,6 +27,9 @@ import type {
 } from "../types.js";
 import { CacheError } from "../errors.js";
 
+/** Who an emitted event reaches, as the engine's `emit` takes it. */
+const Reach = { ThisTab: 0, EveryTab: 1 } as const;
+
 /** The `Cache` that `createCache` returns. */
 export class BoundCache implements Cache {
   readonly #inner: WasmCache;
@@ -40,21 +43,15 @@ export class BoundCache implements Cache {
 
   /**
    * A cache over the engine `inner`, whose `idb` tier is `tier`, read through `persisted`;
-   * `retryDelay` is the engine's, `focusThrottleMs` the revalidator's.
+   * `focusThrottleMs` is the revalidator's.
    */
-  constructor(
-    inner: WasmCache,
-    tier: IdbTier,
-    persisted: Persisted,
-    retryDelay: (attempt: number, baseDelayMs: number) => number,
-    focusThrottleMs: number,
-  ) {
+  constructor(inner: WasmCache, tier: IdbTier, persisted: Persisted, focusThrottleMs: number) {
     this.#inner = inner;
     this.#tier = tier;
     this.#persisted = persisted;
     registerObservable(this, inner);
     const loadValue = (key: string) => persisted.loadValue(key);
-    this.#flights = new Flights(inner, loadValue, retryDelay, (key) => this.#subscriptions.notify([key]));
+    this.#flights = new Flights(inner, loadValue, (key) => this.#subscriptions.notify([key]));
     this.#mutations = new Mutations(inner);
     this.#revalidator = new Revalidator(this.#flights, this.#subscriptions, focusThrottleMs);
     this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
@@ -111,7 +108,7 @@ export class BoundCache implements Cache {
   emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void {
     const crossTab = plainOptions<EmitOptions>(options, ["crossTab"])?.crossTab;
     optionOfType(crossTab, "boolean", "crossTab");
-    this.#inner.emit(name, detail, crossTab !== false);
+    this.#inner.emit(name, detail, crossTab === false ? Reach.ThisTab : Reach.EveryTab);
   }
 
   rules(table: Record<string, Rule>, options?: RulesOptions): () => void {

@@ -54,12 +54,12 @@ export class Flights {
   constructor(
     inner: WasmCache,
     loadValue: (key: string) => Promise<unknown>,
-    retryDelay: (attempt: number, baseDelayMs: number) => number,
     notify: (key: string) => void,
+    delayOfRetry: (attempt: number, baseDelayMs: number) => number = retryDelay,
   ) {
     this.#inner = inner;
     this.#loadValue = loadValue;
-    this.#retryDelay = retryDelay;
+    this.#retryDelay = delayOfRetry;
     this.#notify = notify;
     // The engine says which fetches a change outdated, right after the call that made it.
     inner.onOutdated((ids: number[]) => this.#abort(ids));
@@ -115,7 +115,7 @@ export class Flights {
       this.#counts.joined += 1;
       return joinable.promise as Promise<T>;
     }
-    const plan = this.#inner.planFetch(key, options, revalidate);
+    const plan = this.#inner.planFetch(key, options, revalidate ? Trigger.Revalidation : Trigger.Caller);
     if (plan === LOAD && load) {
       // Persisted but not in memory (after a reload): read it back as `read()` does, then plan
       // with it there (fresh: served; stale: refetched with its ETag). Unreadable, the next plan
@@ -270,6 +270,25 @@ function retryOf(options: FetchOptions): { count: number; baseDelayMs: number } 
     throw new CacheError("INVALID_OPTIONS", "retry must be { count: integer >= 0, baseDelayMs?: number >= 0 }");
   }
   return { count, baseDelayMs };
+}
+
+/** Why a fetch is planned, as the engine's `planFetch` takes it. */
+const Trigger = {
+  /** A caller's `fetch`. */
+  Caller: 0,
+  /** A background revalidation: refetch even a fresh entry, unless within `dedupMs`. */
+  Revalidation: 1,
+} as const;
+
+/** The longest a retry waits. */
+const MAX_RETRY_DELAY_MS = 30_000;
+
+/**
+ * The delay in milliseconds before retry number `attempt` (1 for the first): `baseDelayMs`
+ * doubled for each earlier retry, at most 30 s.
+ */
+export function retryDelay(attempt: number, baseDelayMs: number): number {
+  return Math.min(baseDelayMs * 2 ** (attempt - 1), MAX_RETRY_DELAY_MS);
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
