@@ -5,7 +5,7 @@ import { createCache } from "cachebus";
 import { QueryClient } from "@tanstack/query-core";
 import * as idbKeyval from "idb-keyval";
 import localforage from "localforage";
-import { LOCAL_ENTRIES, ROUNDS, check, makeKeys, makeValue, openRaw, prefixOf, request, row, time, transaction } from "../lib.js";
+import { LOCAL_ENTRIES, ROUNDS, check, makeKeys, makeValue, nextTask, openRaw, prefixOf, request, row, time, transaction } from "../lib.js";
 
 const TTL = 600_000;
 export const ENTRIES = { memory: 10_000, local: LOCAL_ENTRIES, idb: 500 };
@@ -19,6 +19,15 @@ const subjects = {
   memory: {
     cachebus: async (n) => {
       const cache = await createCache({ namespace: "bench-memory" });
+      return {
+        sync: true,
+        set: (key, value, i) => cache.set(key, value, { ttlMs: TTL, tags: [prefixOf(i, n)] }),
+        get: (key) => cache.get(key),
+      };
+    },
+    "cachebus (memoryBytes budget)": async (n) => {
+      // A budget no write reaches: what weighing every value (JSON text length) adds to a write.
+      const cache = await createCache({ namespace: "bench-memory-budget", budgets: { memoryBytes: 1e12 } });
       return {
         sync: true,
         set: (key, value, i) => cache.set(key, value, { ttlMs: TTL, tags: [prefixOf(i, n)] }),
@@ -151,7 +160,51 @@ export async function run(tier, names) {
       row(`${tier}: get miss`, name, timings.miss, "µs/op", note),
     );
   }
+  if (tier === "memory") rows.push(...(await perTick(runners.filter(({ adapter }) => adapter.sync))));
   return rows;
+}
+
+/** Operations per round of the one-per-tick rows (each followed by a macrotask boundary). */
+const TICKS = 1_000;
+
+/**
+ * Rows of `runners` with one `set` (then one `get` hit) per macrotask: the shape of an app, a
+ * write in an event handler and then the event loop, where work a library defers to a microtask
+ * or a timer is paid for each operation. µs per operation and its boundary.
+ */
+async function perTick(runners) {
+  // Keys the tight loop wrote (each subject's adapter knows them): these sets overwrite.
+  const keys = makeKeys(ENTRIES.memory).slice(0, TICKS);
+  const values = keys.map((_, i) => makeValue(i));
+  const timings = new Map(runners.map(({ name }) => [name, { set: [], hit: [] }]));
+  // The boundary's own time is in every row (work deferred to a timer would escape a window
+  // that stopped earlier); the "macrotask only" row shows how much of it that is.
+  const round = async (op) => {
+    const start = performance.now();
+    for (let i = 0; i < TICKS; i++) {
+      op(i);
+      await nextTask();
+    }
+    return ((performance.now() - start) * 1000) / TICKS;
+  };
+  const bare = { set: [], hit: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let turn = 0; turn < runners.length; turn++) {
+      const { name, adapter } = runners[(r + turn) % runners.length];
+      timings.get(name).set.push(await round((i) => adapter.set(keys[i], values[i], i)));
+      let right = 0;
+      timings.get(name).hit.push(await round((i) => (right += adapter.get(keys[i])?.id === i)));
+      check(right === TICKS, "one get per tick: right values");
+    }
+    bare.set.push(await round(() => {}));
+    bare.hit.push(await round(() => {}));
+  }
+  timings.set("macrotask only", bare);
+  const note = `${TICKS.toLocaleString("en-US")} operations, each followed by a macrotask boundary (included)`;
+  return [...timings.keys()].flatMap((name) => [
+    row("memory: set, one per tick", name, timings.get(name).set, "µs/op", note),
+    row("memory: get hit, one per tick", name, timings.get(name).hit, "µs/op", note),
+  ]);
 }
 
 /** Subject `name` of `tier` with its adapter, `setAll`/`getAll` over it, and empty timings. */

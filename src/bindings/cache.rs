@@ -3,14 +3,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, JsString, JSON};
+use js_sys::{Array, Function, JSON};
 use wasm_bindgen::prelude::*;
 
 use super::bus::{self, Reach};
 use super::convert;
 use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, target, user, write_options};
-use super::state::{with_engine, Bus, CacheState, JsEngine, REENTRANT};
+use super::state::{watch_changes, with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
     CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Store, StoreError,
     Stores, Target, Tier,
@@ -33,15 +33,15 @@ pub fn open_cache(options: JsValue, idb: JsValue) -> Result<WasmCache, JsValue> 
     let idb = IdbStore::new(idb, options.versioning.clone());
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };
     let engine = Engine::new(options.engine, DateClock, stores);
-    let namespace = JsString::from(engine.scope().namespace());
     let engine = Rc::new(CacheState {
         engine: RefCell::new(engine),
         on_change: RefCell::new(None),
         on_outdated: RefCell::new(None),
         announcing: Cell::new(false),
-        namespace,
+        announce: RefCell::new(None),
         bus: Bus::default(),
     });
+    watch_changes(&engine);
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
     bus::open_channel(&engine, &namespace, options.versioning.clone());
     bus::listen_to_storage(&engine, local.clone());
@@ -477,11 +477,12 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(convert::stats(&engine.stats())))
     }
 
-    /// Sets the function called with the `detail` of every change this cache makes (after the
-    /// `cachebus:change` event is dispatched): the facade notifies subscribers from it.
+    /// Sets the function called with every change this cache makes, once per change and tick:
+    /// `(kind, keys, tags, origin, user)`, the keys joined by `"\0"`, the user `null` when signed
+    /// out. The facade announces it (`cachebus:change`) and notifies its subscribers.
     #[wasm_bindgen(js_name = onChange)]
     pub fn on_change(&self, listener: Function) {
-        *self.engine.on_change.borrow_mut() = Some(listener);
+        *self.engine.on_change.borrow_mut() = Some(listener.unchecked_into());
     }
 
     /// Calls `handler(event)` on every `name` event on `window`; returns the id `off` takes.

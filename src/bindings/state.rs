@@ -6,13 +6,14 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_events::EventListener;
-use js_sys::{Array, Function, JsString};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 use super::errors::to_js;
 use crate::core::{CacheError, Engine, ErrorCode, PushLedger, Rules};
 use crate::web::channel::TabChannel;
-use crate::web::events;
+use crate::web::events::{self, ChangeListener};
+use crate::web::microtask;
 use crate::web::DateClock;
 
 /// The engine over JS values and the browser clock.
@@ -22,13 +23,14 @@ pub(crate) type JsEngine = Engine<JsValue, DateClock>;
 /// channel messages and async calls.
 pub(crate) struct CacheState {
     pub(crate) engine: RefCell<JsEngine>,
-    pub(crate) on_change: RefCell<Option<Function>>,
+    pub(crate) on_change: RefCell<Option<ChangeListener>>,
     /// Told, right after the call that outdated them, the ids of fetches to abort.
     pub(crate) on_outdated: RefCell<Option<Function>>,
     /// Whether an announcement of the recorded changes is already queued for this tick.
     pub(crate) announcing: Cell<bool>,
-    /// The namespace as a JS string, for every announcement.
-    pub(crate) namespace: JsString,
+    /// What a tick's microtask runs to announce its changes: made once (see [`watch_changes`]),
+    /// not a closure per tick.
+    pub(crate) announce: RefCell<Option<Closure<dyn FnMut()>>>,
     pub(crate) bus: Bus,
 }
 
@@ -92,23 +94,38 @@ fn after_call(core: &Rc<CacheState>) {
     }
 }
 
+/// Makes the closure that announces a tick's changes (a cache calls this once it is shared).
+pub(crate) fn watch_changes(core: &Rc<CacheState>) {
+    let weak = Rc::downgrade(core);
+    let announce = Closure::<dyn FnMut()>::new(move || {
+        if let Some(core) = weak.upgrade() {
+            announce_changes(&core);
+        }
+    });
+    *core.announce.borrow_mut() = Some(announce);
+}
+
 /// Announces the changes recorded in this tick, in a microtask: consecutive changes of a kind
 /// are one event however many calls made them.
 fn queue_announcement(core: &Rc<CacheState>) {
     if core.announcing.replace(true) {
         return;
     }
-    let core = Rc::downgrade(core);
-    crate::web::microtask::defer(move || {
-        let Some(core) = core.upgrade() else { return };
-        core.announcing.set(false);
-        let Ok(mut engine) = core.engine.try_borrow_mut() else {
-            queue_announcement(&core); // busy (an IndexedDB callback runs): next microtask
-            return;
-        };
-        let changes = engine.take_changes();
-        drop(engine);
-        let listener = core.on_change.borrow().clone();
-        events::announce(changes, &core.namespace, listener.as_ref());
-    });
+    if let Some(announce) = core.announce.borrow().as_ref() {
+        microtask::queue(announce.as_ref());
+    }
+}
+
+fn announce_changes(core: &Rc<CacheState>) {
+    core.announcing.set(false);
+    let Ok(mut engine) = core.engine.try_borrow_mut() else {
+        queue_announcement(core); // busy (a callback of the engine runs): next microtask
+        return;
+    };
+    let changes = engine.take_changes();
+    drop(engine);
+    let listener = core.on_change.borrow().clone();
+    if let Some(listener) = listener {
+        events::announce(changes, &listener);
+    }
 }

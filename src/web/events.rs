@@ -1,6 +1,6 @@
 //! `CustomEvent`s on `window`: the cache's announcements and diagnostics.
 
-use js_sys::{Array, Function, JsString, Object, Reflect};
+use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use web_sys::{CustomEventInit, Event};
 
@@ -17,51 +17,42 @@ extern "C" {
     #[wasm_bindgen(constructor, catch, js_class = "CustomEvent")]
     fn new(name: &JsString, init: &CustomEventInit) -> Result<NamedEvent, JsValue>;
 
-    /// The `detail` of a `cachebus:change` event, filled through setters (no names cross).
-    #[wasm_bindgen(extends = Object)]
-    type ChangeDetail;
+    /// The facade's change listener (see [`announce`]).
+    #[derive(Clone)]
+    pub type ChangeListener;
 
-    #[wasm_bindgen(method, setter)]
-    fn set_namespace(this: &ChangeDetail, value: &JsString);
-    #[wasm_bindgen(method, setter)]
-    fn set_user(this: &ChangeDetail, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_kind(this: &ChangeDetail, value: &JsString);
-    #[wasm_bindgen(method, setter)]
-    fn set_keys(this: &ChangeDetail, value: &Array);
-    #[wasm_bindgen(method, setter)]
-    fn set_tags(this: &ChangeDetail, value: &Array);
-    #[wasm_bindgen(method, setter)]
-    fn set_origin(this: &ChangeDetail, value: &JsString);
+    /// `listener.call(undefined, kind, keys, tags, origin, user)`; what it throws is the facade's.
+    #[wasm_bindgen(method, catch, js_name = call)]
+    fn notify(
+        this: &ChangeListener,
+        this_arg: &JsValue,
+        kind: &JsString,
+        keys: &JsString,
+        tags: &Array,
+        origin: &JsString,
+        user: &JsValue,
+    ) -> Result<JsValue, JsValue>;
 }
 
-/// Announces each change as a `cachebus:change` event on `window` with
-/// `detail = { namespace, user, kind, keys, tags, origin }`, then hands the same detail to
-/// `listener` (the facade's subscribers).
-pub fn announce(changes: Vec<Change>, namespace: &JsString, listener: Option<&Function>) {
+/// Hands each change to `listener`, the facade, which announces it as a `cachebus:change` event
+/// on `window` and notifies its subscribers: `(kind, keys, tags, origin, user)`, the keys as one
+/// string joined by `"\0"` (keys hold no control characters, [`crate::core::validate_key`]),
+/// the user `null` when signed out. One call per change: the detail object built here through
+/// setters, and the event constructed and dispatched through web-sys, cost a dozen boundary
+/// calls per change, which dominated a tick with one write.
+pub fn announce(changes: Vec<Change>, listener: &ChangeListener) {
     for change in changes {
-        let detail: ChangeDetail = Object::new().unchecked_into();
-        detail.set_namespace(namespace);
-        detail.set_user(&change.user.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-        detail.set_kind(&names::kind(change.kind));
-        detail.set_keys(&key_array(&change.keys));
-        detail.set_tags(&change.tags.iter().map(|t| JsValue::from_str(t)).collect());
-        detail.set_origin(&names::origin(change.origin));
-        dispatch(&names::change_event(), &detail);
-        if let Some(listener) = listener {
-            let _ = listener.call1(&JsValue::UNDEFINED, &detail);
-        }
+        let tags: Array = change.tags.iter().map(|t| JsValue::from_str(t)).collect();
+        let user = change.user.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+        let keys = JsString::from(joined(&change.keys).as_str());
+        let kind = names::kind(change.kind);
+        let _ = listener.notify(&JsValue::UNDEFINED, &kind, &keys, &tags, &names::origin(change.origin), &user);
     }
 }
 
-/// `keys` as a JS array, decoded in one call: a string per key crossed the boundary at a cost
-/// that dominated announcing a loop of writes. Keys hold no control characters
-/// ([`crate::core::validate_key`]), so `\0` separates them unambiguously.
-fn key_array(keys: &[String]) -> Array {
-    if keys.is_empty() {
-        return Array::new();
-    }
-    // Built by hand: `[String]::join` is a generic kilobyte of wasm for this one call.
+/// `keys` joined by `"\0"`, built by hand: `[String]::join` is a generic kilobyte of wasm for
+/// this one call.
+fn joined(keys: &[String]) -> String {
     let mut text = String::with_capacity(keys.iter().map(|key| key.len() + 1).sum());
     for (i, key) in keys.iter().enumerate() {
         if i > 0 {
@@ -69,7 +60,7 @@ fn key_array(keys: &[String]) -> Array {
         }
         text.push_str(key);
     }
-    JsString::from(text.as_str()).split("\0")
+    text
 }
 
 /// Dispatches `new CustomEvent(name, { detail })` on `window`. Without a window (a worker) or

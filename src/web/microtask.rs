@@ -9,8 +9,13 @@ extern "C" {
     fn queue_microtask(callback: &JsValue);
 }
 
-/// Runs `f` in a microtask: after the current call and its caller's synchronous code, before the
-/// browser does anything else.
+/// Calls `callback` (a JS function, which may be called again later) in a microtask: after the
+/// current call and its caller's synchronous code, before the browser does anything else.
+pub fn queue(callback: &JsValue) {
+    queue_microtask(callback);
+}
+
+/// Runs `f` once in a microtask (see [`queue`]): a closure made for this call alone.
 pub fn defer(f: impl FnOnce() + 'static) {
-    queue_microtask(&Closure::once_into_js(f));
+    queue(&Closure::once_into_js(f));
 }

@@ -1,5 +1,5 @@
-//! The JS strings of the core's names (states, tiers, change kinds, origins) and of the cache's
-//! event names, created once.
+//! The JS strings of the core's names (states, tiers, change kinds, origins) and of the
+//! diagnostics' event name, created once.
 //!
 //! Passing a `&str` to JS decodes it from wasm memory on every call (a `TextDecoder` call each);
 //! these are made once per page and handed out as references. A `peek()` used to decode its
@@ -43,8 +43,6 @@ extern "C" {
     #[wasm_bindgen(thread_local_v2, static_string)]
     static PUSH: JsString = "push";
     #[wasm_bindgen(thread_local_v2, static_string)]
-    static CHANGE_EVENT: JsString = "cachebus:change";
-    #[wasm_bindgen(thread_local_v2, static_string)]
     static ERROR_EVENT: JsString = "cachebus:error";
 }
 
@@ -85,11 +83,6 @@ pub fn origin(origin: Origin) -> JsString {
         Origin::Tab => TAB.with(JsString::clone),
         Origin::Push => PUSH.with(JsString::clone),
     }
-}
-
-/// `"cachebus:change"`, the event name of changes.
-pub fn change_event() -> JsString {
-    CHANGE_EVENT.with(JsString::clone)
 }
 
 /// `"cachebus:error"`, the event name of diagnostics.

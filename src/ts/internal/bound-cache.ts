@@ -16,6 +16,7 @@ import { Transitions } from "./transitions.js";
 import type {
   CacheStats,
   ChangeEventDetail,
+  ChangeKind,
   EmitOptions,
   EntryInfo,
   MutateOptions,
@@ -55,9 +56,12 @@ export class BoundCache implements Cache {
     this.#mutations = new Mutations(inner);
     this.#revalidator = new Revalidator(this.#flights, this.#subscriptions, focusThrottleMs);
     this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
-    inner.onChange((detail: ChangeEventDetail) => {
-      this.#subscriptions.notify(detail.keys);
-      this.#transitions.syncAll(detail.keys);
+    const namespace = inner.namespace;
+    inner.onChange((kind: ChangeKind, keysText: string, tags: string[], origin: ChangeEventDetail["origin"], user: string | null) => {
+      const keys = keysText.split("\0");
+      announce({ namespace, user, kind, keys, tags, origin });
+      this.#subscriptions.notify(keys);
+      this.#transitions.syncAll(keys);
     });
   }
 
@@ -187,6 +191,14 @@ export class BoundCache implements Cache {
     this.#inner.close();
     this.#tier.close();
   }
+}
+
+/**
+ * Dispatches a change as `cachebus:change` on `window` (nothing without one: a worker). What its
+ * listeners throw the browser reports; it stops neither the other listeners nor the cache.
+ */
+function announce(detail: ChangeEventDetail): void {
+  if (typeof window !== "undefined") window.dispatchEvent(new CustomEvent("cachebus:change", { detail }));
 }
 
 /** `run()`, with what it throws delivered as a rejection: methods returning a promise never throw. */
