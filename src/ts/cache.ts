@@ -4,7 +4,7 @@ import type { Fetcher, FetchOptions } from "./http.js";
 import { plainOptions } from "./internal/args.js";
 import { BoundCache } from "./internal/bound-cache.js";
 import { discardDatabase, openDatabase } from "./internal/database.js";
-import { loadBindings } from "./internal/loader.js";
+import { loadBindings, wasmOption } from "./internal/loader.js";
 import { DEFAULT_FOCUS_THROTTLE_MS } from "./internal/revalidator.js";
 import type {
   CacheOptions,
@@ -131,7 +131,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   // IndexedDB opens while the wasm loads (it never rejects); the engine validates the options.
   const opening = openDatabase(namespaceOf(options));
   try {
-    const bindings = await loadBindings();
+    const bindings = await loadBindings(wasmOption(options));
     const { opened, unblocked } = await opening;
     const inner = await bindings.openCache(options, opened?.db, opened?.created ?? false);
     const cache = new BoundCache(inner, bindings.retryDelay, throttle);
