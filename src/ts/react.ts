@@ -27,7 +27,9 @@ import {
 } from "react";
 import { fetchOptions } from "./internal/args.js";
 import { CacheError } from "./errors.js";
-import { createCache, type Cache } from "./cache.js";
+// Through the package's own name, not "./cache.js": under Node that resolves to its `node` entry,
+// which lets the loader read the wasm from disk (D-91 in docs/decisions.md).
+import { createCache, type Cache } from "cachebus";
 import type { Fetcher, FetchOptions } from "./http.js";
 import { observe } from "./internal/observe.js";
 import type { CacheOptions, CacheStats, EntryInfo, MutateOptions, Target } from "./types.js";
