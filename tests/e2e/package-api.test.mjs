@@ -2,6 +2,7 @@
 // init under concurrency, CacheError instances with stable codes, JS values kept by reference.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { startPackageServer, useBrowser } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
@@ -146,17 +147,21 @@ test("a wasm that cannot load rejects createCache with WASM_LOAD_FAILED naming i
 
 test("the wasm option takes a URL, a Response, a promise of one, bytes or a compiled module", async () => {
   const kinds = {
-    url: "new URL('/pkg/wasm/cachebus_bg.wasm', location.href)",
-    string: "'/pkg/wasm/cachebus_bg.wasm'",
-    response: "await fetch('/pkg/wasm/cachebus_bg.wasm')",
-    promise: "fetch('/pkg/wasm/cachebus_bg.wasm')",
-    bytes: "new Uint8Array(await (await fetch('/pkg/wasm/cachebus_bg.wasm')).arrayBuffer())",
-    module: "await WebAssembly.compileStreaming(fetch('/pkg/wasm/cachebus_bg.wasm'))",
+    url: "new URL('/elsewhere/cachebus_bg.wasm', location.href)",
+    string: "'/elsewhere/cachebus_bg.wasm'",
+    response: "await fetch('/elsewhere/cachebus_bg.wasm')",
+    promise: "fetch('/elsewhere/cachebus_bg.wasm')",
+    bytes: "new Uint8Array(await (await fetch('/elsewhere/cachebus_bg.wasm')).arrayBuffer())",
+    module: "await WebAssembly.compileStreaming(fetch('/elsewhere/cachebus_bg.wasm'))",
   };
+  const file = fileURLToPath(new URL("../../pkg/wasm/cachebus_bg.wasm", import.meta.url));
   const results = {};
   for (const [kind, expression] of Object.entries(kinds)) {
     // A fresh page for each: the module is instantiated once per page.
-    const { page, problems } = await packagePage();
+    const { page, problems, wasmRequests } = await packagePage();
+    // Only the option can load it: the file beside the package is gone from this page.
+    await page.route("**/pkg/wasm/cachebus_bg.wasm", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.route("**/elsewhere/cachebus_bg.wasm", (route) => route.fulfill({ path: file, contentType: "application/wasm" }));
     results[kind] = await page.evaluate(async (expression) => {
       const { createCache } = await import("/pkg/index.js");
       const wasm = await new Function(`return (async () => ${expression})()`)();
@@ -165,6 +170,7 @@ test("the wasm option takes a URL, a Response, a promise of one, bytes or a comp
       return cache.get("k");
     }, expression);
     assert.deepEqual(problems, [], kind);
+    assert.deepEqual(wasmRequests.map((url) => new URL(url).pathname), ["/elsewhere/cachebus_bg.wasm"], kind);
     await page.close();
   }
   assert.deepEqual(results, Object.fromEntries(Object.keys(kinds).map((kind) => [kind, { v: 1 }])));
