@@ -27,6 +27,9 @@ export type DataVersion = string | number;
  * - a `Response` or a promise of one (`fetch(url)`): compiled while it downloads;
  * - bytes: an `ArrayBuffer` or a typed array (a `Uint8Array`, Node's `Buffer`);
  * - a `WebAssembly.Module` already compiled: instantiated as is.
+ *
+ * TypeScript's DOM library declares `WebAssembly.Module` as an empty interface, so this type lets
+ * any object through; `createCache` refuses other values with `INVALID_OPTIONS`.
  */
 export type WasmSource = string | URL | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
 
