@@ -5,7 +5,8 @@ import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 const pkg = new URL("../pkg/", import.meta.url);
 const facade = readdirSync(pkg, { recursive: true })
-  .filter((name) => name.endsWith(".js") && !name.startsWith("wasm"))
+  // node.js is the entry under Node only (the `node` export condition): no browser ships it.
+  .filter((name) => name.endsWith(".js") && !name.startsWith("wasm") && name !== "node.js")
   .sort();
 // JS modules the Rust side imports (`#[wasm_bindgen(module = ...)]`), which the glue loads.
 const snippetDir = new URL("wasm/snippets/", pkg);

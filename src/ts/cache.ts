@@ -6,8 +6,8 @@ import { plainOptions } from "./internal/args.js";
 import { BoundCache } from "./internal/bound-cache.js";
 import { discardDatabase, openDatabase } from "./internal/database.js";
 import { IdbTier } from "./internal/idb-tier.js";
+import { loadBindings, wasmOption } from "./internal/loader.js";
 import { Persisted } from "./internal/persisted.js";
-import { loadBindings } from "./internal/loader.js";
 import { DEFAULT_FOCUS_THROTTLE_MS } from "./internal/revalidator.js";
 import type {
   CacheOptions,
@@ -134,7 +134,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   // IndexedDB opens while the wasm loads (it never rejects); the engine validates the options.
   const opening = openDatabase(namespaceOf(options));
   try {
-    const bindings = await loadBindings();
+    const bindings = await loadBindings(wasmOption(options));
     const { opened, unblocked } = await opening;
     const tier = new IdbTier(opened);
     const inner = bindings.openCache(options, tier);

@@ -3,6 +3,10 @@
  * `SCOPE_CHANGED`: a `fetch` was in flight when the user was switched or cleared (or the cache
  * closed); its answer belonged to the previous user and was dropped, and its fetcher is not run
  * again for the next one.
+ * `WASM_LOAD_FAILED`: `createCache` could not fetch, compile or instantiate the WebAssembly
+ * module; the message names where it looked and what to change per bundler, `cause` holds the
+ * underlying error. The next `createCache` tries again. Raised by the facade's loader only (the
+ * Rust side has no such code: it does not exist until the module has loaded).
  */
 export type CacheErrorCode =
   | "INVALID_OPTIONS"
@@ -16,6 +20,7 @@ export type CacheErrorCode =
   | "CLOSED"
   | "REENTRANT"
   | "SCOPE_CHANGED"
+  | "WASM_LOAD_FAILED"
   | "HTTP_STATUS"
   | "INVALID_JSON";
 
@@ -46,8 +51,9 @@ export class CacheError extends Error {
   /** What went wrong, as a stable machine-readable code. */
   readonly code: CacheErrorCode;
 
-  constructor(code: CacheErrorCode, message: string) {
-    super(message);
+  /** `options.cause`: the error that led to this one (the platform's, for `WASM_LOAD_FAILED`). */
+  constructor(code: CacheErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "CacheError";
     this.code = code;
   }

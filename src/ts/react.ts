@@ -27,29 +27,60 @@ import {
 } from "react";
 import { fetchOptions } from "./internal/args.js";
 import { CacheError } from "./errors.js";
-import { createCache, type Cache } from "./cache.js";
+// Through the package's own name, not "./cache.js": under Node that resolves to its `node` entry,
+// which lets the loader read the wasm from disk (D-91 in docs/decisions.md).
+import { createCache, type Cache } from "cachebus";
 import type { Fetcher, FetchOptions } from "./http.js";
 import { observe } from "./internal/observe.js";
 import type { CacheOptions, CacheStats, EntryInfo, MutateOptions, Target } from "./types.js";
 
 const CacheContext = createContext<Cache | null>(null);
 
-/** Props of {@link CacheProvider}: the options of `createCache`, children, and what to show meanwhile. */
+/**
+ * Props of {@link CacheProvider}: the options of `createCache` (its `wasm` too), children, what
+ * to show meanwhile, and what to do when the cache cannot be made.
+ */
 export interface CacheProviderProps extends CacheOptions {
   children?: ReactNode;
   /** Rendered until the cache is ready (default nothing). */
   fallback?: ReactNode;
+  /**
+   * Called with the error when `createCache` or a user switch fails (a {@link CacheError}:
+   * `WASM_LOAD_FAILED`, `INVALID_NAMESPACE`, …). Given, the provider renders `errorFallback`
+   * instead of throwing the error to the nearest error boundary; an `onError` that throws sends
+   * what it threw there.
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * Rendered instead of the children after a failure handled by `onError` (default nothing); a
+   * function gets the error. Remount the provider (a new `key`) to try again.
+   */
+  errorFallback?: ReactNode | ((error: unknown) => ReactNode);
 }
 
 /**
  * Creates the cache for its subtree (once per namespace) and switches user when the `user` prop
  * changes: the previous user's entries are invisible at once. When `createCache` or the switch
- * fails (a wrong namespace or user), the provider throws its {@link CacheError} to the nearest
- * error boundary.
+ * fails (the wasm could not load, a wrong namespace or user), the provider throws its
+ * {@link CacheError} to the nearest error boundary, or, when it has an `onError` prop, calls it
+ * and renders `errorFallback`.
  */
-export function CacheProvider({ children, fallback = null, ...options }: CacheProviderProps) {
+export function CacheProvider({ children, fallback = null, onError, errorFallback = null, ...options }: CacheProviderProps) {
   const [cache, setCache] = useState<Cache | null>(null);
-  const [failure, setFailure] = useState<{ error: unknown } | null>(null);
+  const [failure, setFailure] = useState<{ error: unknown; handled: boolean } | null>(null);
+  // The latest handler: a failure is handled by the prop at the time it happens.
+  const handler = useRef(onError);
+  handler.current = onError;
+  const fail = useCallback((error: unknown) => {
+    const handle = handler.current;
+    if (!handle) return setFailure({ error, handled: false });
+    try {
+      handle(error);
+      setFailure({ error, handled: true });
+    } catch (thrown) {
+      setFailure({ error: thrown, handled: false });
+    }
+  }, []);
   // The user whose entries the cache holds; until a switch completes, children are not rendered
   // (they would show the previous user's data for a frame).
   const [activeUser, setActiveUser] = useState(options.user);
@@ -62,7 +93,7 @@ export function CacheProvider({ children, fallback = null, ...options }: CachePr
         if (alive) setCache((created = c));
         else c.close();
       },
-      (error: unknown) => alive && setFailure({ error }),
+      (error: unknown) => alive && fail(error),
     );
     return () => {
       alive = false;
@@ -75,13 +106,14 @@ export function CacheProvider({ children, fallback = null, ...options }: CachePr
     const switching = cache.user === options.user ? Promise.resolve() : cache.switchUser(options.user);
     switching.then(
       () => current && setActiveUser(options.user),
-      (error: unknown) => current && setFailure({ error }),
+      (error: unknown) => current && fail(error),
     );
     return () => {
       current = false;
     };
   }, [cache, options.user]);
-  if (failure) throw failure.error;
+  if (failure && !failure.handled) throw failure.error;
+  if (failure) return typeof errorFallback === "function" ? errorFallback(failure.error) : errorFallback;
   const ready = cache !== null && activeUser === options.user && cache.user === options.user;
   return createElement(CacheContext.Provider, { value: cache }, ready ? children : fallback);
 }

@@ -19,6 +19,20 @@ export type Target =
 /** A data version as given to {@link CacheOptions.version}. */
 export type DataVersion = string | number;
 
+/**
+ * What the `wasm` option of `createCache` takes: where to get cachebus's WebAssembly module
+ * (`cachebus/wasm`, the file `pkg/wasm/cachebus_bg.wasm`), or the module itself.
+ * - a URL or a string (a URL relative to the page): fetched; under Node a `file:` URL is read
+ *   from disk;
+ * - a `Response` or a promise of one (`fetch(url)`): compiled while it downloads;
+ * - bytes: an `ArrayBuffer` or a typed array (a `Uint8Array`, Node's `Buffer`);
+ * - a `WebAssembly.Module` already compiled: instantiated as is.
+ *
+ * TypeScript's DOM library declares `WebAssembly.Module` as an empty interface, so this type lets
+ * any object through; `createCache` refuses other values with `INVALID_OPTIONS`.
+ */
+export type WasmSource = string | URL | Response | PromiseLike<Response> | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
 /** Options of `createCache`. */
 export interface CacheOptions {
   /** The app's namespace: 1-64 characters of `A-Z a-z 0-9 _ . -`. */
@@ -40,6 +54,15 @@ export interface CacheOptions {
   };
   /** Minimum milliseconds between two focus/visibility revalidations (default 5000). */
   focusThrottleMs?: number;
+  /**
+   * The WebAssembly module, for a setup where the file shipped beside the package cannot be
+   * reached (esbuild, a CDN, a test runner): see {@link WasmSource}. By default the module is
+   * fetched from beside the package (bundlers ship it), or read from disk under Node. The module
+   * is loaded once per page and shared by every cache: the first `createCache` that loads it
+   * decides where it comes from, and the `wasm` of later calls is ignored (after a failed load,
+   * the next call's `wasm` is used).
+   */
+  wasm?: WasmSource;
   /** Byte budgets; the least recently used entries are evicted beyond them. */
   budgets?: {
     /** Values held in memory (JSON length as the estimate); persisted values are unloaded, not deleted. */

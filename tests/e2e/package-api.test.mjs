@@ -2,6 +2,7 @@
 // init under concurrency, CacheError instances with stable codes, JS values kept by reference.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { startPackageServer, useBrowser } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
@@ -100,4 +101,77 @@ test("errors are CacheError instances with stable codes, and values are kept by 
     closed: "CLOSED",
   });
   assert.deepEqual(problems, []);
+});
+
+test("a wasm that cannot load rejects createCache with WASM_LOAD_FAILED naming its URL; the next call retries", async () => {
+  const { page, wasmRequests } = await packagePage();
+  // Chromium logs each 404 on the console; page errors (an unhandled rejection too) still count.
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  await page.route("**/pkg/wasm/cachebus_bg.wasm", (route) => route.fulfill({ status: 404, body: "" }));
+  const failed = await page.evaluate(async () => {
+    const { createCache, CacheError } = await import("/pkg/index.js");
+    const attempt = (options) =>
+      createCache({ namespace: "wasm-load", ...options }).then(
+        (cache) => `ok ${cache.namespace}`,
+        (error) => ({ isCacheError: error instanceof CacheError, code: error.code, message: error.message }),
+      );
+    return [await attempt(), await attempt({ wasm: "/elsewhere/cachebus_bg.wasm" })];
+  });
+  const here = new URL(env.server.url).origin;
+  assert.deepEqual(
+    failed.map((f) => [f.isCacheError, f.code]),
+    [
+      [true, "WASM_LOAD_FAILED"],
+      [true, "WASM_LOAD_FAILED"],
+    ],
+  );
+  assert.ok(failed[0].message.includes(`from ${here}/pkg/wasm/cachebus_bg.wasm: the server answered 404`), failed[0].message);
+  assert.ok(failed[1].message.includes(`from ${here}/elsewhere/cachebus_bg.wasm: the server answered 404`), failed[1].message);
+  for (const { message } of failed) {
+    assert.ok(message.includes('optimizeDeps: { exclude: ["cachebus"] }') && message.includes("--loader:.wasm=file"), message);
+  }
+  await page.unroute("**/pkg/wasm/cachebus_bg.wasm");
+  const retried = await page.evaluate(async () => {
+    const { createCache } = await import("/pkg/index.js");
+    const cache = await createCache({ namespace: "wasm-load" });
+    cache.set("k", 1);
+    // Loaded: another wasm, even a wrong one, is ignored.
+    const later = await createCache({ namespace: "wasm-load-later", wasm: "/elsewhere/cachebus_bg.wasm" });
+    return [cache.get("k"), later.namespace];
+  });
+  assert.deepEqual(retried, [1, "wasm-load-later"]);
+  assert.deepEqual(wasmRequests.map((url) => new URL(url).pathname), ["/pkg/wasm/cachebus_bg.wasm", "/elsewhere/cachebus_bg.wasm", "/pkg/wasm/cachebus_bg.wasm"]);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the wasm option takes a URL, a Response, a promise of one, bytes or a compiled module", async () => {
+  const kinds = {
+    url: "new URL('/elsewhere/cachebus_bg.wasm', location.href)",
+    string: "'/elsewhere/cachebus_bg.wasm'",
+    response: "await fetch('/elsewhere/cachebus_bg.wasm')",
+    promise: "fetch('/elsewhere/cachebus_bg.wasm')",
+    bytes: "new Uint8Array(await (await fetch('/elsewhere/cachebus_bg.wasm')).arrayBuffer())",
+    module: "await WebAssembly.compileStreaming(fetch('/elsewhere/cachebus_bg.wasm'))",
+  };
+  const file = fileURLToPath(new URL("../../pkg/wasm/cachebus_bg.wasm", import.meta.url));
+  const results = {};
+  for (const [kind, expression] of Object.entries(kinds)) {
+    // A fresh page for each: the module is instantiated once per page.
+    const { page, problems, wasmRequests } = await packagePage();
+    // Only the option can load it: the file beside the package is gone from this page.
+    await page.route("**/pkg/wasm/cachebus_bg.wasm", (route) => route.fulfill({ status: 404, body: "" }));
+    await page.route("**/elsewhere/cachebus_bg.wasm", (route) => route.fulfill({ path: file, contentType: "application/wasm" }));
+    results[kind] = await page.evaluate(async (expression) => {
+      const { createCache } = await import("/pkg/index.js");
+      const wasm = await new Function(`return (async () => ${expression})()`)();
+      const cache = await createCache({ namespace: "wasm-kinds", wasm });
+      cache.set("k", { v: 1 });
+      return cache.get("k");
+    }, expression);
+    assert.deepEqual(problems, [], kind);
+    assert.deepEqual(wasmRequests.map((url) => new URL(url).pathname), ["/elsewhere/cachebus_bg.wasm"], kind);
+    await page.close();
+  }
+  assert.deepEqual(results, Object.fromEntries(Object.keys(kinds).map((kind) => [kind, { v: 1 }])));
 });

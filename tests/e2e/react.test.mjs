@@ -276,3 +276,86 @@ test("useCacheEvent, useInvalidate, useMutate and useCacheStats", async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a wasm that cannot load: CacheProvider throws WASM_LOAD_FAILED to the error boundary, or hands it to onError and renders errorFallback; a remount retries", async () => {
+  const { page, context } = await open();
+  // Chromium logs the 404 and React logs what a boundary caught: only page errors count here.
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  const missing = "/react/missing/cachebus_bg.wasm";
+  const result = await page.evaluate(async (missing) => {
+    const { createElement: h, Component } = React;
+    const { CacheProvider, useCache } = hooks;
+    const rejections = [];
+    addEventListener("unhandledrejection", (event) => rejections.push(String(event.reason)));
+    class Boundary extends Component {
+      state = { error: null };
+      static getDerivedStateFromError(error) {
+        return { error };
+      }
+      render() {
+        const { error } = this.state;
+        return error ? h("p", null, `boundary: ${error instanceof cachebus.CacheError ? error.code : `raw ${error.message}`}`) : this.props.children;
+      }
+    }
+    const Ready = () => h("p", null, `ready for ${useCache().namespace}`);
+    const show = async (element, until) => {
+      const container = document.createElement("div");
+      document.body.append(container);
+      const root = createRoot(container);
+      root.render(element);
+      const deadline = Date.now() + 3_000;
+      while (!until(container.textContent) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      const shown = container.textContent;
+      root.unmount();
+      container.remove();
+      return shown;
+    };
+    const provider = { namespace: "hooks-wasm", wasm: missing, fallback: h("p", null, "loading") };
+    const thrown = [];
+    const boundary = await show(
+      h(Boundary, null, h(CacheProvider, { ...provider, onError: undefined }, h(Ready))),
+      (t) => t.startsWith("boundary"),
+    );
+    const handled = [];
+    const withFallback = await show(
+      h(CacheProvider, { ...provider, onError: (error) => handled.push(error), errorFallback: (error) => h("p", null, `could not start: ${error.code}`) }, h(Ready)),
+      (t) => t.startsWith("could not"),
+    );
+    const withoutFallback = await show(
+      h(CacheProvider, { ...provider, onError: (error) => handled.push(error) }, h(Ready)),
+      () => handled.length === 2,
+    );
+    const throwingHandler = await show(
+      h(Boundary, null, h(CacheProvider, { ...provider, onError: (error) => { thrown.push(error.code); throw new Error("handler failed"); } }, h(Ready))),
+      (t) => t.startsWith("boundary"),
+    );
+    // A failed load is forgotten: the next provider (here without the wrong `wasm`) loads it.
+    const retried = await show(h(CacheProvider, { namespace: "hooks-wasm" }, h(Ready)), (t) => t.startsWith("ready"));
+    return {
+      boundary,
+      withFallback,
+      withoutFallback,
+      throwingHandler,
+      thrown,
+      retried,
+      handled: handled.map((error) => [error instanceof cachebus.CacheError, error.code, error.message.includes(`from ${location.origin}${missing}: the server answered 404`)]),
+      rejections,
+    };
+  }, missing);
+  assert.deepEqual(result, {
+    boundary: "boundary: WASM_LOAD_FAILED",
+    withFallback: "could not start: WASM_LOAD_FAILED",
+    withoutFallback: "",
+    throwingHandler: "boundary: raw handler failed",
+    thrown: ["WASM_LOAD_FAILED"],
+    retried: "ready for hooks-wasm",
+    handled: [
+      [true, "WASM_LOAD_FAILED", true],
+      [true, "WASM_LOAD_FAILED", true],
+    ],
+    rejections: [],
+  });
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});

@@ -24,8 +24,10 @@ test("npm pack lists the wasm, the JS glue, the facade and their .d.ts files", (
     "pkg/errors.js",
     "pkg/errors.d.ts",
     "pkg/internal/loader.js",
+    "pkg/node.js",
     "package.json",
     "README.md",
+    "LICENSE",
   ]) {
     assert.ok(files.includes(expected), `${expected} missing from the tarball: ${files.join(", ")}`);
   }
@@ -44,15 +46,37 @@ test("the manifest is an ES module package whose exports put types first", () =>
   assert.equal(manifest.type, "module");
   const main = manifest.exports["."];
   assert.equal(Object.keys(main)[0], "types", "TypeScript reads the first matching condition");
-  assert.equal(main.types, "./pkg/index.d.ts");
-  assert.equal(main.default, "./pkg/index.js");
+  // Node (plain, Vitest, SSR) gets the entry that reads the wasm from disk; everything else the browser one.
+  assert.deepEqual(main, { types: "./pkg/index.d.ts", node: "./pkg/node.js", default: "./pkg/index.js" });
   const react = manifest.exports["./react"];
   assert.equal(Object.keys(react)[0], "types");
   assert.deepEqual(react, { types: "./pkg/react.d.ts", default: "./pkg/react.js" });
   assert.equal(manifest.peerDependenciesMeta.react.optional, true, "React is an optional peer");
+  assert.equal(manifest.exports["./wasm"], "./pkg/wasm/cachebus_bg.wasm", "the wasm file as a subpath, to hand over yourself");
 });
 
-test("the hooks module is a client module", () => {
+test("the manifest names its repository and license, and gives cachebus/react types under moduleResolution node10", () => {
+  assert.equal(manifest.license, "MIT");
+  assert.match(readFileSync(`${root}LICENSE`, "utf8"), /^MIT License\n/);
+  assert.equal(typeof manifest.repository?.url, "string");
+  assert.deepEqual(manifest.typesVersions, { "*": { react: ["./pkg/react.d.ts"] } });
+});
+
+test("only the node entry has a side effect (registering the file reader); bundlers may drop the rest", () => {
+  assert.deepEqual(manifest.sideEffects, ["./pkg/node.js"]);
+});
+
+test("the node entry exports exactly what the browser entry does", async () => {
+  const browser = await import(`${root}pkg/index.js`);
+  const node = await import(`${root}pkg/node.js`);
+  assert.deepEqual(Object.keys(node).sort(), Object.keys(browser).sort());
+  for (const name of Object.keys(browser)) assert.equal(node[name], browser[name], name);
+});
+
+test("the hooks module is a client module, and imports the facade by the package's name", () => {
   const hooks = readFileSync(`${root}pkg/react.js`, "utf8");
   assert.match(hooks, /^"use client";/);
+  // So that Node's `node` condition applies to it as well (the wasm read from disk there).
+  assert.match(hooks, /^import \{ createCache \} from "cachebus";$/m);
+  assert.doesNotMatch(hooks, /from "\.\/cache\.js"/);
 });

@@ -33,5 +33,21 @@ export function Balance() {
 
 export const app = createElement(CacheProvider, { namespace: "shop", user: "u_42" }, createElement(Balance));
 
+// A failure goes to onError and errorFallback (a node, or a function of the error) instead of a boundary.
+export const handled = createElement(
+  CacheProvider,
+  {
+    namespace: "shop",
+    wasm: "/assets/cachebus_bg.wasm",
+    onError: (error: unknown) => void error,
+    errorFallback: (error: unknown) => createElement("p", null, String(error)),
+  },
+  createElement(Balance),
+);
+export const plainFallback = createElement(CacheProvider, { namespace: "shop", onError: () => {}, errorFallback: "unavailable" });
+
+// @ts-expect-error: onError is a function
+export const wrongHandler = createElement(CacheProvider, { namespace: "shop", onError: "log" });
+
 // @ts-expect-error: a provider needs its namespace
 export const missing = createElement(CacheProvider, { user: "u_42" });

@@ -11,6 +11,7 @@ import {
   type DiagnosticCode,
   type EntryInfo,
   type Target,
+  type WasmSource,
 } from "cachebus";
 
 export async function correctUse(): Promise<number | undefined> {
@@ -72,6 +73,13 @@ export async function correctUse(): Promise<number | undefined> {
   removeRules();
   cache.close();
   return balance?.tokens;
+}
+
+export async function handsOverTheWasm(bytes: Uint8Array, module: WebAssembly.Module) {
+  const sources: WasmSource[] = ["/cachebus_bg.wasm", new URL("https://cdn.example/cachebus_bg.wasm"), fetch("/w.wasm"), await fetch("/w.wasm"), bytes, bytes.buffer as ArrayBuffer, module];
+  for (const wasm of sources) await createCache({ namespace: "shop", wasm });
+  const failed: CacheErrorCode = "WASM_LOAD_FAILED";
+  return failed;
 }
 
 export function handles(error: unknown): CacheErrorCode | undefined {
