@@ -3,7 +3,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, JSON};
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
 
 use super::bus::{self, Reach};
@@ -614,10 +614,15 @@ fn hydrate_local(engine: &Rc<CacheState>, local: &LocalStore, scope: &Scope) {
     });
 }
 
-/// A value's weight for budgets: the length of its JSON text (0 when JSON cannot encode it).
+#[wasm_bindgen(module = "/src/web/weigh.js")]
+extern "C" {
+    /// About the length of a value's JSON text, counted without building it (see weigh.js).
+    fn weigh(value: &JsValue) -> f64;
+}
+
+/// A value's weight for memory and `idb` budgets (see [`weigh`]).
 fn estimate_size(value: &JsValue) -> usize {
-    // JSON.stringify gives `undefined` for functions and symbols: check before reading `.length`.
-    JSON::stringify(value).ok().filter(|text| text.is_string()).map_or(0, |text| text.length() as usize)
+    weigh(value) as usize
 }
 
 fn count(n: usize) -> u32 {
