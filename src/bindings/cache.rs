@@ -12,10 +12,11 @@ use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, target, user, write_options};
 use super::state::{watch_changes, with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
-    CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, Store, StoreError,
-    Stores, Target, Tier,
+    CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, State, Store,
+    StoreError, Stores, Target, Tier,
 };
-use crate::web::envelope::{from_object, Decoded};
+use crate::web::envelope::{from_object, to_object, Decoded};
+use crate::web::names;
 use crate::web::version::Verdict;
 use crate::web::{DateClock, IdbStore, LocalStore, Versioning};
 
@@ -176,6 +177,12 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.fail_fetch(&key, id as FetchId, error).code()))
     }
 
+    /// A number that changes whenever the entry under `key` is written, invalidated or removed,
+    /// or the user switches: a shared fetch waiting for its lock plans again when it moved.
+    pub fn generation(&self, key: &str) -> Result<f64, JsValue> {
+        with_engine(&self.engine, |engine| Ok(engine.generation(key) as f64))
+    }
+
     /// An optimistic mutation of `key` starts (call before writing its value); returns its id.
     #[wasm_bindgen(js_name = beginMutation)]
     pub fn begin_mutation(&self, key_value: JsValue) -> Result<f64, JsValue> {
@@ -308,6 +315,49 @@ impl WasmCache {
                 return Ok(convert::peek(&peeked));
             }
             Ok(engine.failure(key).map_or(JsValue::UNDEFINED, convert::failure))
+        })
+    }
+
+    /// What another tab needs to take the answer this tab just stored under `key` (a shared
+    /// fetch, see internal/shared-fetches.ts): `[tier, value, metadata record]` of the fresh entry
+    /// whose value is in memory, else `undefined` (nothing to share).
+    pub fn shareable(&self, key: &str) -> Result<JsValue, JsValue> {
+        let version = &self.versioning.version;
+        with_engine(&self.engine, |engine| {
+            let Some(peeked) = engine.peek(key)? else { return Ok(JsValue::UNDEFINED) };
+            if peeked.state != State::Fresh {
+                return Ok(JsValue::UNDEFINED);
+            }
+            let (tier, meta) = (peeked.meta.tier, peeked.meta.clone());
+            let Some(value) = engine.observe(key)?.cloned() else { return Ok(JsValue::UNDEFINED) };
+            let record = to_object(&meta, version, &JsValue::UNDEFINED);
+            Ok(Array::of3(&names::tier(tier), &value, &record).into())
+        })
+    }
+
+    /// Takes another tab's answer to a shared fetch of `user`'s `key` (`tier`, `value` and
+    /// `record` as `shareable` gave them there): ignored for another user, another data version
+    /// or a record of no known shape; else as the engine takes another tab's write (not fresh when
+    /// this tab changed the key after the other tab's fetch started). Returns whether it was taken.
+    #[wasm_bindgen(js_name = adoptAnswer)]
+    pub fn adopt_answer(
+        &self,
+        user: &str,
+        key: &str,
+        tier: JsValue,
+        value: JsValue,
+        record: JsValue,
+    ) -> Result<bool, JsValue> {
+        let Some(tier) = tier.as_string().and_then(|tier| Tier::parse(&tier).ok()) else { return Ok(false) };
+        let Some(Decoded { meta, version, .. }) = from_object(&record, tier) else { return Ok(false) };
+        if value.is_undefined() || !self.versioning.is_current(&version) {
+            return Ok(false);
+        }
+        with_engine(&self.engine, |engine| {
+            if !is_current_user(engine, user) {
+                return Ok(false);
+            }
+            Ok(engine.with_origin(Origin::Tab, |engine| engine.adopt_answer(key, value, meta)))
         })
     }
 

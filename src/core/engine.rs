@@ -481,6 +481,21 @@ impl<V, C: Clock> Engine<V, C> {
         self.adopt_entry(key, Some(value), meta)
     }
 
+    /// Another tab's answer to a fetch of `key` it ran for this user (shared fetches): taken in as
+    /// [`Engine::adopt`] takes a write (an answer whose data predates a change this tab made is
+    /// not taken fresh), and, taken fresh, it opens the key's dedup window here as a fetch of this
+    /// tab's would: callers and revalidations within `dedupMs` are served it.
+    pub fn adopt_answer(&mut self, key: &str, value: V, meta: EntryMeta) -> bool {
+        if !self.adopt(key, value, meta) {
+            return false;
+        }
+        let now = self.clock.now();
+        if self.live_state(key) == Some(State::Fresh) {
+            self.fetches.open_window(key, now, self.generation(key));
+        }
+        true
+    }
+
     /// [`Engine::adopt`] of an entry whose value stays in its tier until read (another tab's
     /// IndexedDB write, announced with its metadata only): a copy held here is replaced, its value
     /// dropped from memory.

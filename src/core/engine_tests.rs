@@ -731,6 +731,31 @@ fn another_tabs_late_answer_never_replaces_a_later_change_here_and_is_written_ov
 }
 
 #[test]
+fn another_tabs_shared_answer_opens_the_dedup_window_unless_a_change_here_came_after_its_data() {
+    let Harness { mut cache, clock, .. } = harness();
+    let answer_as_of = |at: Millis| {
+        let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
+        freshness.as_of = at;
+        EntryMeta { tier: Tier::Memory, freshness, tags: vec![], etag: None, write_id: 7, size: 1 }
+    };
+    let revalidation = FetchOptions { revalidate: true, ..WINDOW };
+    assert_eq!(cache.plan_fetch("k", revalidation).unwrap(), Plan::Start);
+    assert!(cache.with_origin(Origin::Tab, |c| c.adopt_answer("k", "theirs".into(), answer_as_of(START))));
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("theirs"));
+    assert_eq!(cache.plan_fetch("k", revalidation).unwrap(), Plan::Serve, "a revalidation here is served it");
+    let changes = cache.take_changes();
+    assert_eq!((changes[0].kind, changes[0].origin), (ChangeKind::Set, Origin::Tab), "subscribers hear of it");
+
+    // This tab invalidated the key after the other tab's fetch started: its answer is not fresh.
+    clock.advance(10);
+    cache.invalidate(&Target::key("j").unwrap()).unwrap();
+    clock.advance(10);
+    assert!(cache.adopt_answer("j", "older".into(), answer_as_of(START + 5)), "taken, but stale");
+    assert_eq!(state(&mut cache, "j"), Some(State::Stale));
+    assert_eq!(cache.plan_fetch("j", revalidation).unwrap(), Plan::Start, "no window: this tab fetches");
+}
+
+#[test]
 fn another_tabs_write_overtakes_only_fetches_that_started_before_it() {
     let Harness { mut cache, clock, .. } = harness();
     let meta_as_of = |at: Millis| {

@@ -2,7 +2,7 @@
 // the namespace's IndexedDB database beside it and wires the engine, its `idb` tier and the
 // facade (internal/bound-cache.ts).
 import type { Fetcher, FetchOptions } from "./http.js";
-import { plainOptions } from "./internal/args.js";
+import { optionOfType, plainOptions } from "./internal/args.js";
 import { BoundCache } from "./internal/bound-cache.js";
 import { discardDatabase, openDatabase } from "./internal/database.js";
 import { IdbTier } from "./internal/idb-tier.js";
@@ -126,11 +126,13 @@ export interface Cache {
  * call and shared by every later one. Rejects with a {@link CacheError} when options are invalid.
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
-  // The facade's own option; the engine reads (and checks) the others.
-  const throttle = plainOptions<CacheOptions>(options, ["focusThrottleMs"])?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
+  // The facade's own options; the engine reads (and checks) the others.
+  const own = plainOptions<CacheOptions>(options, ["focusThrottleMs", "shareFetches"]);
+  const throttle = own?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
   if (typeof throttle !== "number" || !(throttle >= 0)) {
     throw new CacheError("INVALID_OPTIONS", "focusThrottleMs must be a number >= 0");
   }
+  optionOfType(own?.shareFetches, "boolean", "shareFetches");
   // IndexedDB opens while the wasm loads (it never rejects); the engine validates the options.
   const opening = openDatabase(namespaceOf(options));
   try {
@@ -140,7 +142,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     const inner = bindings.openCache(options, tier);
     tier.reportTo(inner);
     const persisted = new Persisted(inner, tier);
-    const cache = new BoundCache(inner, tier, persisted, throttle);
+    const cache = new BoundCache(inner, tier, persisted, { focusThrottleMs: throttle, shareFetches: own?.shareFetches === true });
     await persisted.loadUser(inner.user);
     // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
     void unblocked?.then((late) => late && persisted.attach(late));

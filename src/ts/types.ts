@@ -55,6 +55,14 @@ export interface CacheOptions {
   /** Minimum milliseconds between two focus/visibility revalidations (default 5000). */
   focusThrottleMs?: number;
   /**
+   * Whether the tabs of this namespace and user share fetches (default `false`): when several
+   * want a key at about the same time, one runs its fetcher and the others take its answer (see
+   * "Tabs share fetches" in the README). A shared fetch calls its fetcher once this tab holds the
+   * key's Web Lock, a moment after the call. Without Web Locks or BroadcastChannel each tab
+   * fetches alone.
+   */
+  shareFetches?: boolean;
+  /**
    * The WebAssembly module, for a setup where the file shipped beside the package cannot be
    * reached (esbuild, a CDN, a test runner): see {@link WasmSource}. By default the module is
    * fetched from beside the package (bundlers ship it), or read from disk under Node. The module
@@ -134,6 +142,8 @@ export interface FetchStats {
   joined: number;
   /** Calls answered from the cache: a fresh entry, or one fetched less than `dedupMs` ago. */
   served: number;
+  /** Calls and revalidations answered by another tab's fetch of the key instead of a fetch here. */
+  shared: number;
 }
 
 /** What `cache.stats` reports. */

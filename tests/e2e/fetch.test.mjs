@@ -36,7 +36,7 @@ test("1,000 concurrent fetches of a key make one fetcher call; a fresh hit makes
     first: { n: 1 },
     againSame: true,
     // one run; 999 callers joined it; the later call was served from the fresh entry
-    fetches: { started: 1, joined: 999, served: 1 },
+    fetches: { started: 1, joined: 999, served: 1, shared: 0 },
   });
   assert.deepEqual(problems, []);
   await context.close();
@@ -68,7 +68,7 @@ test("a finished fetch serves stale callers within dedupMs; invalidate, set and 
     forced: 4,
     noWindow: 5,
     calls: 5,
-    fetches: { started: 5, joined: 0, served: 1 },
+    fetches: { started: 5, joined: 0, served: 1, shared: 0 },
   });
   await context.close();
 });
@@ -137,7 +137,7 @@ test("a call joins the fetch in flight only while the engine would: not after a 
     // callers of the outdated fetch 1 get fetch 2's answer; alice's fetch 3 was outlived by the
     // switch: its caller gets nothing of it (nor of bob's fetch 4)
     answers: ["answer 2", "answer 2", "answer 2", "SCOPE_CHANGED", "answer 4"],
-    fetches: { started: 4, joined: 1, served: 0 },
+    fetches: { started: 4, joined: 1, served: 0, shared: 0 },
     closed: "CLOSED",
     late: "CLOSED",
   });

@@ -266,7 +266,7 @@ test("after a reload, a fresh idb entry is fetched from IndexedDB without a requ
     same: true, // two callers, one value in memory, no request
     inMemory: { id: "if1", version: 1 },
     stale: { id: "if2", version: 1 },
-    fetches: { started: 1, joined: 0, served: 2 },
+    fetches: { started: 1, joined: 0, served: 2, shared: 0 },
   });
   assert.deepEqual([requestsOf("/api/items/if1"), requestsOf("/api/items/if2")], [1, 2]);
   assert.deepEqual(problems, []);
@@ -311,7 +311,7 @@ test("a fresh idb entry that cannot be read back is fetched once: value lost, or
     lost: "lost v2",
     gone: "gone v2",
     calls: 2,
-    fetches: { started: 2, joined: 0, served: 0 },
+    fetches: { started: 2, joined: 0, served: 0, shared: 0 },
     tier: "memory",
     codes: ["CORRUPT_ENTRY lost", "STORAGE_UNAVAILABLE gone"], // the answers take the default tier, memory
   });

@@ -76,7 +76,7 @@ test("useCached: one fetch for two components, stale shown while revalidating, n
   // Renders read through the hooks are not the app's reads: no hit or miss is counted for them.
   assert.equal(result.readsCounted, 0);
   // Each load: one component starts the fetch, the other joins it (the revalidation is not a call).
-  assert.deepEqual(result.fetches, { started: 3, joined: 2, served: 0 });
+  assert.deepEqual(result.fetches, { started: 3, joined: 2, served: 0, shared: 0 });
   assert.deepEqual(problems, []);
   await context.close();
 });

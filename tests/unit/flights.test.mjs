@@ -59,7 +59,7 @@ test("a call joins the flight in the joinable map without asking the engine", as
   answer.resolve("v");
   assert.deepEqual(await Promise.all([first, second]), ["v", "v"]);
   assert.equal(fetcher.runs(), 1);
-  assert.deepEqual(flights.counts(), { started: 1, joined: 1, served: 0 });
+  assert.deepEqual(flights.counts(), { started: 1, joined: 1, served: 0, shared: 0 });
 });
 
 test("a forced call, or one with a dedupMs the engine must check, asks the engine instead of joining", async () => {
@@ -84,7 +84,7 @@ test("a plan naming a flight in flight joins it: no second fetcher run", async (
   answer.resolve("v");
   assert.equal(await forced, "v");
   assert.equal(fetcher.runs(), 1);
-  assert.deepEqual(flights.counts(), { started: 1, joined: 1, served: 0 });
+  assert.deepEqual(flights.counts(), { started: 1, joined: 1, served: 0, shared: 0 });
 });
 
 test("a plan naming a flight this facade does not hold starts a fetch", async () => {
@@ -102,7 +102,7 @@ test("plan 0 serves the engine's value: no fetcher run, no fetch started, counte
   assert.equal(fetcher.runs(), 0);
   assert.deepEqual(core.callsOf("startFetch"), []);
   assert.deepEqual(core.callsOf("get"), [["k"]]);
-  assert.deepEqual(flights.counts(), { started: 0, joined: 0, served: 1 });
+  assert.deepEqual(flights.counts(), { started: 0, joined: 0, served: 1, shared: 0 });
 });
 
 test("LOAD reads the value back from its tier, then plans again: a fresh one is served", async () => {
@@ -233,7 +233,7 @@ test("a fate of 1 (overtaken) re-runs the fetcher, unforced, and resolves with t
       [false, false],
     ],
   );
-  assert.deepEqual(flights.counts(), { started: 2, joined: 0, served: 0 }, "the re-run is no caller's call");
+  assert.deepEqual(flights.counts(), { started: 2, joined: 0, served: 0, shared: 0 }, "the re-run is no caller's call");
 });
 
 test("an overtaken fetch whose key was written meanwhile is served the write, and the serve is no caller's", async () => {
@@ -242,7 +242,7 @@ test("an overtaken fetch whose key was written meanwhile is served the write, an
   const fetcher = fetcherOf(() => "fetched before the write");
   assert.equal(await flights.fetch("k", fetcher), "written");
   assert.equal(fetcher.runs(), 1);
-  assert.deepEqual(flights.counts(), { started: 1, joined: 0, served: 0 });
+  assert.deepEqual(flights.counts(), { started: 1, joined: 0, served: 0, shared: 0 });
 });
 
 test("a fate of 1 re-runs the fetcher at most 3 times, then returns the latest answer (never stored)", async () => {
@@ -498,7 +498,7 @@ test("revalidate refetches with the key's last fetcher and options, telling the 
   assert.deepEqual(core.callsOf("planFetch")[2], ["k", { ttlMs: 2 }, REVALIDATION]);
   assert.equal(older.runs(), 0);
   assert.equal(latest.runs(), 1);
-  assert.deepEqual(flights.counts(), { started: 1, joined: 0, served: 2 }, "a revalidation is no caller's call");
+  assert.deepEqual(flights.counts(), { started: 1, joined: 0, served: 2, shared: 0 }, "a revalidation is no caller's call");
 });
 
 test("a failed revalidation rejects nobody (no unhandled rejection), also one that loads the value first", async (t) => {
@@ -529,7 +529,7 @@ test("a revalidation that joins a flight in flight is no caller's join", async (
   flights.revalidate("k"); // the engine says "join 1"
   answer.resolve("v");
   await pending;
-  assert.deepEqual(flights.counts(), { started: 1, joined: 0, served: 0 });
+  assert.deepEqual(flights.counts(), { started: 1, joined: 0, served: 0, shared: 0 });
 });
 
 test("revalidate of a key never fetched does nothing", () => {

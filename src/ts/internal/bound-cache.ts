@@ -9,6 +9,7 @@ import type { IdbTier } from "./idb-tier.js";
 import { Mutations } from "./mutations.js";
 import { registerObservable } from "./observe.js";
 import type { Persisted } from "./persisted.js";
+import { SharedFetches } from "./shared-fetches.js";
 import { connect } from "./push.js";
 import { Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
@@ -36,6 +37,7 @@ export class BoundCache implements Cache {
   readonly #inner: WasmCache;
   readonly #tier: IdbTier;
   readonly #persisted: Persisted;
+  readonly #shared: SharedFetches | undefined;
   readonly #subscriptions = new Subscriptions();
   readonly #flights: Flights;
   readonly #mutations: Mutations;
@@ -44,15 +46,23 @@ export class BoundCache implements Cache {
 
   /**
    * A cache over the engine `inner`, whose `idb` tier is `tier`, read through `persisted`;
-   * `focusThrottleMs` is the revalidator's.
+   * `focusThrottleMs` is the revalidator's, `shareFetches` whether fetches are shared with the
+   * other tabs when the platform allows.
    */
-  constructor(inner: WasmCache, tier: IdbTier, persisted: Persisted, focusThrottleMs: number) {
+  constructor(
+    inner: WasmCache,
+    tier: IdbTier,
+    persisted: Persisted,
+    { focusThrottleMs, shareFetches }: { focusThrottleMs: number; shareFetches: boolean },
+  ) {
     this.#inner = inner;
     this.#tier = tier;
     this.#persisted = persisted;
     registerObservable(this, inner);
     const loadValue = (key: string) => persisted.loadValue(key);
-    this.#flights = new Flights(inner, loadValue, (key) => this.#subscriptions.notify([key]));
+    this.#shared = shareFetches ? SharedFetches.open(inner, inner.namespace) : undefined;
+    const notify = (key: string) => this.#subscriptions.notify([key]);
+    this.#flights = new Flights(inner, loadValue, notify, undefined, this.#shared);
     this.#mutations = new Mutations(inner);
     this.#revalidator = new Revalidator(this.#flights, this.#subscriptions, focusThrottleMs);
     this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
@@ -188,6 +198,7 @@ export class BoundCache implements Cache {
     this.#revalidator.stop();
     this.#transitions.stop();
     this.#flights.close();
+    this.#shared?.close();
     this.#inner.close();
     this.#tier.close();
   }

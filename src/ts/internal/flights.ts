@@ -3,6 +3,7 @@ import { notModified, type FetchContext, type Fetcher, type FetchOptions, type N
 import type { EntryInfo, FetchStats } from "../types.js";
 import type { WasmCache } from "../wasm/cachebus.js";
 import { writeArgs } from "./args.js";
+import type { SharedFetches } from "./shared-fetches.js";
 
 // Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
 
@@ -44,7 +45,9 @@ export class Flights {
   readonly #joinable = new Map<string, Flight>();
   /** The fetcher and options each key was last fetched with, for background revalidation. */
   readonly #known = new Map<string, { fetcher: Fetcher<unknown>; options: FetchOptions }>();
-  readonly #counts: FetchStats = { started: 0, joined: 0, served: 0 };
+  readonly #counts: FetchStats = { started: 0, joined: 0, served: 0, shared: 0 };
+  /** Fetches shared with the other tabs; `undefined`: this tab fetches alone. */
+  readonly #shared: SharedFetches | undefined;
   #closed = false;
 
   /**
@@ -56,8 +59,10 @@ export class Flights {
     loadValue: (key: string) => Promise<unknown>,
     notify: (key: string) => void,
     delayOfRetry: (attempt: number, baseDelayMs: number) => number = retryDelay,
+    shared?: SharedFetches,
   ) {
     this.#inner = inner;
+    this.#shared = shared;
     this.#loadValue = loadValue;
     this.#retryDelay = delayOfRetry;
     this.#notify = notify;
@@ -136,6 +141,53 @@ export class Flights {
       if (call) this.#counts.joined += 1;
       return flight.promise as Promise<T>;
     }
+    // A forced fetch wants the network's answer from now, not another tab's from before.
+    if (this.#shared && overtakes === 0 && !options.force) return this.#fetchShared(key, fetcher, options, revalidate);
+    return this.#start(key, fetcher, options, overtakes);
+  }
+
+  /**
+   * A fetch other tabs may be running too (internal/shared-fetches.ts): this tab runs it when it
+   * gets the key's lock, else waits for the other tab's answer and plans again. Callers here join
+   * it meanwhile. The engine numbers the fetch only once the lock is this tab's (a waiting call is
+   * no flight another call here could join while the lock holder waits on it); a change of the key
+   * before then makes the holder plan again, as an overtaken fetch does.
+   */
+  #fetchShared<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, revalidate: boolean): Promise<T> {
+    const shared = this.#shared as SharedFetches;
+    const user = this.#inner.user ?? "";
+    const generation = this.#inner.generation(key);
+    const fetchHere = (): Promise<T> => {
+      if ((this.#inner.user ?? "") !== user) throw this.#outlived(); // the fetcher is the previous user's
+      if (this.#inner.generation(key) !== generation) return this.#fetch(key, fetcher, { ...options, force: false }, 1, revalidate);
+      return this.#start(key, fetcher, options, 0);
+    };
+    const waiting: Flight = { key, promise: Promise.resolve(), controller: new AbortController() };
+    const promise = shared.run(user, key, fetchHere).then((ran) => {
+      if (ran) return ran.answer;
+      this.#noLongerJoinable(waiting); // the next plan must not join this very call
+      return this.#afterOtherTab(key, fetcher, options, revalidate, user);
+    });
+    waiting.promise = promise;
+    this.#joinable.set(key, waiting);
+    const settled = () => this.#noLongerJoinable(waiting);
+    void promise.then(settled, settled);
+    return promise;
+  }
+
+  /** Plans again once another tab's fetch of `key` for `user` ended: served its answer, or fetched here. */
+  #afterOtherTab<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, revalidate: boolean, user: string): Promise<T> {
+    if ((this.#inner.user ?? "") !== user) throw this.#outlived(); // the fetcher is the previous user's
+    const plan = this.#inner.planFetch(key, options, revalidate ? Trigger.Revalidation : Trigger.Caller);
+    if (plan === 0) {
+      this.#counts.shared += 1;
+      return Promise.resolve(this.#inner.get(key) as T);
+    }
+    return this.#fetch(key, fetcher, options, 0, revalidate);
+  }
+
+  /** Starts fetch of `key` here: the engine numbers it, the fetcher runs, the answer is judged. */
+  #start<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number): Promise<T> {
     this.#counts.started += 1;
     const retry = retryOf(options);
     const id = this.#inner.startFetch(key, writeArgs(options)[3]);

@@ -1,0 +1,162 @@
+// Shared fetches (`shareFetches: true`) in real Chromium: tabs of one context, a local API that
+// counts its requests. One tab runs its fetcher, the others take its answer; the rules that hold
+// in one tab hold across tabs: an answer from before a change is not taken fresh, nothing crosses
+// users, a tab that closes mid-fetch hands over, and without Web Locks each tab fetches alone.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { startPackageServer, useBrowser } from "./harness.mjs";
+
+/** The API: `/api/balance?user=…&ms=…` answers `{ user, n }` after `ms` (n counts every request). */
+const api = {
+  requests: 0,
+  handle(request, response) {
+    const url = new URL(request.url, "http://x");
+    if (url.pathname !== "/api/balance") return false;
+    const n = ++api.requests;
+    setTimeout(() => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.end(JSON.stringify({ user: url.searchParams.get("user"), n }));
+    }, Number(url.searchParams.get("ms") ?? 100));
+    return true;
+  },
+};
+
+const env = useBrowser(() => startPackageServer({ api }));
+
+/**
+ * A tab of `context` with `window.cache` (`shareFetches: true`, no focus throttle) for
+ * `namespace` and `user`, `window.balance(ms)` (a fetcher of the API for the cache's user now) and
+ * `window.sleep`. `withoutLocks`: the page has no `navigator.locks`.
+ */
+async function tab(context, namespace, user, { withoutLocks = false } = {}) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  if (withoutLocks) await page.addInitScript(() => Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined }));
+  await page.goto(env.server.url);
+  await page.evaluate(async ({ namespace, user }) => {
+    const cachebus = await import("/pkg/index.js");
+    window.cache = await cachebus.createCache({ namespace, user, shareFetches: true, focusThrottleMs: 0 });
+    window.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    window.balance = (ms = 100) => {
+      const owner = window.cache.user;
+      return async () => (await fetch(`/api/balance?user=${owner}&ms=${ms}`)).json();
+    };
+  }, { namespace, user });
+  return { page, problems };
+}
+
+test("three tabs fetching one key at once make one request: one runs its fetcher, the others take its answer", async () => {
+  const context = await env.browser.newContext();
+  const tabs = await Promise.all([1, 2, 3].map(() => tab(context, "shared-three", "alice")));
+  api.requests = 0;
+  const answers = await Promise.all(tabs.map(({ page }) => page.evaluate(() => cache.fetch("balance", balance(150)))));
+  assert.equal(api.requests, 1, "one request for three tabs");
+  assert.deepEqual(answers, [1, 2, 3].map(() => ({ user: "alice", n: 1 })));
+  const stats = await Promise.all(tabs.map(({ page }) => page.evaluate(() => cache.stats().fetches)));
+  assert.equal(stats.reduce((sum, s) => sum + s.started, 0), 1);
+  assert.equal(stats.reduce((sum, s) => sum + s.shared, 0), 2, "the other two tabs count a shared answer");
+  // Each tab holds the answer as its own fresh entry: a later call is served there.
+  const held = await Promise.all(tabs.map(({ page }) => page.evaluate(() => [cache.get("balance")?.n, cache.peek("balance")?.state])));
+  assert.deepEqual(held, [1, 2, 3].map(() => [1, "fresh"]));
+  for (const { problems } of tabs) assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a focus revalidation across three tabs costs one request, and each tab's subscribers hear of the answer", async () => {
+  const context = await env.browser.newContext();
+  const tabs = await Promise.all([1, 2, 3].map(() => tab(context, "shared-focus", "alice")));
+  api.requests = 0;
+  for (const { page } of tabs) {
+    await page.evaluate(async () => {
+      window.heard = 0;
+      cache.subscribe("balance", () => (window.heard += 1));
+      await cache.fetch("balance", balance(50), { dedupMs: 100 });
+    });
+  }
+  await tabs[0].page.waitForTimeout(150); // past the dedup window: focus refetches
+  // The first tab's answer reached the others, which were served it: one request so far.
+  assert.equal(api.requests, 1);
+  await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.dispatchEvent(new Event("focus")))));
+  for (const { page } of tabs) await page.waitForFunction(() => cache.get("balance")?.n === 2, undefined, { timeout: 5_000 });
+  await tabs[0].page.waitForTimeout(200); // a second request, if any, would have left by now
+  assert.equal(api.requests, 2, "one request for the focus of three tabs");
+  const heard = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.heard)));
+  assert.ok(heard.every((n) => n >= 1), `every tab's subscriber heard of the new answer: ${heard}`);
+  await context.close();
+});
+
+test("a change in one tab outdates the fetch another tab runs for both: only the answer fetched after it is stored and shared", async () => {
+  const context = await env.browser.newContext();
+  const [a, b] = await Promise.all([tab(context, "shared-change", "alice"), tab(context, "shared-change", "alice")]);
+  api.requests = 0;
+  const first = a.page.evaluate(() => cache.fetch("balance", balance(200)));
+  const inB = await b.page.evaluate(async () => {
+    await sleep(60); // a's request is under way
+    cache.invalidate("balance");
+    const answer = await cache.fetch("balance", balance(50));
+    return { answer, fetches: cache.stats().fetches };
+  });
+  // a's first request left before b's change: a drops its answer and fetches again, for both.
+  assert.deepEqual(await first, { user: "alice", n: 2 });
+  assert.deepEqual(inB, { answer: { user: "alice", n: 2 }, fetches: { started: 0, joined: 0, served: 0, shared: 1 } });
+  assert.equal(api.requests, 2);
+  assert.deepEqual(await a.page.evaluate(() => cache.get("balance")), { user: "alice", n: 2 });
+  await context.close();
+});
+
+test("nothing crosses users: tabs of two users each fetch for their own, and a switch mid-wait ends the call", async () => {
+  const context = await env.browser.newContext();
+  const [alice, bob] = await Promise.all([tab(context, "shared-users", "alice"), tab(context, "shared-users", "bob")]);
+  api.requests = 0;
+  const answers = await Promise.all([alice, bob].map(({ page }) => page.evaluate(() => cache.fetch("balance", balance(100)))));
+  assert.equal(api.requests, 2, "one request per user");
+  assert.deepEqual(answers.map((answer) => answer.user), ["alice", "bob"]);
+
+  // A second alice tab waits for the first one's fetch, then switches to carol before the answer.
+  const other = await tab(context, "shared-users", "alice");
+  await alice.page.evaluate(() => cache.remove("balance"));
+  await other.page.evaluate(() => cache.remove("balance"));
+  const slow = alice.page.evaluate(() => cache.fetch("balance", balance(300)));
+  const waited = other.page.evaluate(async () => {
+    await sleep(50);
+    const call = cache.fetch("balance", balance(50)).then(
+      (answer) => ({ answer }),
+      (error) => ({ code: error.code }),
+    );
+    await sleep(30);
+    await cache.switchUser("carol");
+    return call;
+  });
+  assert.deepEqual(await waited, { code: "SCOPE_CHANGED" }, "the waiting call was alice's");
+  assert.equal((await slow).user, "alice");
+  await other.page.waitForTimeout(100);
+  assert.equal(await other.page.evaluate(() => cache.get("balance")), undefined, "carol holds nothing of alice's answer");
+  await context.close();
+});
+
+test("when the tab fetching for the others closes mid-fetch, a waiting tab fetches for itself", async () => {
+  const context = await env.browser.newContext();
+  const [a, b] = await Promise.all([tab(context, "shared-close", "alice"), tab(context, "shared-close", "alice")]);
+  api.requests = 0;
+  void a.page.evaluate(() => cache.fetch("balance", balance(500))).catch(() => {});
+  await b.page.waitForTimeout(100);
+  const waiting = b.page.evaluate(() => cache.fetch("balance", balance(50)));
+  await b.page.waitForTimeout(50);
+  await a.page.close();
+  assert.deepEqual(await waiting, { user: "alice", n: 2 }, "its own request, once the lock was let go");
+  await context.close();
+});
+
+test("without Web Locks each tab fetches alone, and everything still works", async () => {
+  const context = await env.browser.newContext();
+  const tabs = await Promise.all([1, 2].map(() => tab(context, "shared-nolocks", "alice", { withoutLocks: true })));
+  api.requests = 0;
+  const answers = await Promise.all(tabs.map(({ page }) => page.evaluate(() => cache.fetch("balance", balance(100)))));
+  assert.equal(api.requests, 2);
+  assert.deepEqual(answers.map((answer) => answer.user), ["alice", "alice"]);
+  const stats = await Promise.all(tabs.map(({ page }) => page.evaluate(() => cache.stats().fetches)));
+  assert.deepEqual(stats, [1, 2].map(() => ({ started: 1, joined: 0, served: 0, shared: 0 })));
+  for (const { problems } of tabs) assert.deepEqual(problems, []);
+  await context.close();
+});
