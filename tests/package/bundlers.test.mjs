@@ -1,8 +1,9 @@
 // The packed tarball in two more bundlers, in one fresh app installed once from the registry at
 // pinned versions, a folder per setup: webpack 5 with no config (its default entry), served and
-// run in Chromium with the hooks and the devtools; and two Vite 8 builds, one app importing
-// cachebus and cachebus/react only (no devtools code may reach it) and the same app with
-// cachebus/devtools (what the devtools cost).
+// run in Chromium with the hooks and the devtools; two Vite 8 builds, one app importing cachebus
+// and cachebus/react only (no devtools code may reach it) and the same app with cachebus/devtools
+// (what the devtools cost); and that app under the Vite 8 dev server, whose dependency
+// pre-bundling must leave the hooks one module for the devtools and the app.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { launchBrowser } from "../e2e/harness.mjs";
 
@@ -89,6 +90,27 @@ function serveFolder(dir) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}/`)));
 }
 
+/**
+ * Opens `url` in a fresh page until the hooks show their data and the devtools their entry;
+ * resolves with the .wasm responses (path, status), the stored keys and the page's errors.
+ */
+async function showsDataAndDevtools(url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
+  const wasm = [];
+  page.on("response", (response) => response.url().endsWith(".wasm") && wasm.push([new URL(response.url()).pathname, response.status()]));
+  await page.goto(url);
+  await page.locator("#out", { hasText: "hello from cachebus" }).waitFor({ timeout: 15_000 });
+  // The devtools found the provider's cache: "cachebus/react" is one module for both.
+  await page.locator("[data-cachebus-devtools=entry][data-key=greeting][data-tier=local]").waitFor();
+  const persisted = await page.evaluate(() => Object.keys(localStorage));
+  await context.close();
+  return { wasm, persisted, problems };
+}
+
 /** The JS files a build wrote under `dir`, read. */
 function scripts(dir) {
   return readdirSync(dir, { recursive: true })
@@ -107,20 +129,11 @@ test("webpack 5 with no config: the bundle ships the wasm and no fs; the hooks s
   // The browser build, not the `node` entry that reads the wasm from disk.
   assert.doesNotMatch(bundle, /node:fs|["']fs["']|fs\/promises/, "a browser bundle holds no fs");
 
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (error) => problems.push(error.message));
-  page.on("console", (msg) => msg.type() === "error" && problems.push(msg.text()));
-  const wasm = [];
-  page.on("response", (response) => response.url().endsWith(".wasm") && wasm.push([new URL(response.url()).pathname, response.status()]));
-  await page.goto(await serveFolder(join(dir, "dist")));
-  await page.locator("#out", { hasText: "hello from cachebus" }).waitFor({ timeout: 15_000 });
-  assert.deepEqual(wasm, [[`/${wasmFiles[0]}`, 200]]);
-  assert.deepEqual(await page.evaluate(() => Object.keys(localStorage)), ["cachebus:webpack-app::greeting"]);
-  // The devtools found the provider's cache: "cachebus/react" is one module for both.
-  await page.locator("[data-cachebus-devtools=entry][data-key=greeting][data-tier=local]").waitFor();
-  assert.deepEqual(problems, []);
-  await page.close();
+  assert.deepEqual(await showsDataAndDevtools(await serveFolder(join(dir, "dist"))), {
+    wasm: [[`/${wasmFiles[0]}`, 200]],
+    persisted: ["cachebus:webpack-app::greeting"],
+    problems: [],
+  });
 });
 
 test("Vite 8 build: an app of cachebus and cachebus/react holds no devtools code; importing cachebus/devtools adds it", (t) => {
@@ -134,4 +147,15 @@ test("Vite 8 build: an app of cachebus and cachebus/react holds no devtools code
   assert.deepEqual(holds(built["vite-devtools"]), DEVTOOLS_MARKERS, "the markers survive minification, so their absence above means something");
   const gzip = (sources) => gzipSync(sources.join("\n"), { level: 9 }).length;
   t.diagnostic(`devtools add ${gzip(built["vite-devtools"]) - gzip(built["vite-react"])} B gzip to a Vite 8 build of the hooks`);
+});
+
+test("Vite 8 dev server: the app with the devtools shows its data, and the devtools find the provider's cache", async () => {
+  const vite = await import(pathToFileURL(join(app, "node_modules/vite/dist/node/index.js")).href);
+  assert.match(vite.version, /^8\./);
+  const server = await vite.createServer({ root: join(app, "vite-devtools"), configFile: false, logLevel: "silent", server: { host: "127.0.0.1", port: 0 } });
+  await server.listen();
+  servers.push(server);
+  const { wasm, persisted, problems } = await showsDataAndDevtools(server.resolvedUrls.local[0]);
+  assert.equal(wasm.length, 1, JSON.stringify(wasm));
+  assert.deepEqual([wasm[0][1], persisted, problems], [200, ["cachebus:vite-devtools-app::greeting"], []]);
 });
