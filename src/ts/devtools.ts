@@ -140,8 +140,10 @@ let lines = 0;
 function useEventLog(namespace: string): EventLog {
   const [log, setLog] = useState<EventLog>({ changes: [], errors: [] });
   useEffect(() => {
-    const add = (list: keyof EventLog, text: string) =>
-      setLog((shown) => ({ ...shown, [list]: [{ id: ++lines, at: Date.now(), text }, ...shown[list]].slice(0, EVENTS_KEPT) }));
+    const add = (list: keyof EventLog, text: string) => {
+      const line = { id: ++lines, at: Date.now(), text };
+      setLog((shown) => ({ ...shown, [list]: [line, ...shown[list]].slice(0, EVENTS_KEPT) }));
+    };
     const onChange = ({ detail }: CustomEvent<ChangeEventDetail>) => {
       if (detail.namespace === namespace) add("changes", `${detail.kind} ${detail.keys.join(", ") || detail.tags.join(", ")} (${detail.origin})`);
     };
