@@ -15,14 +15,16 @@ const apis = await Promise.all(
     .map(async (name) => (await import(pathToFileURL(here(`api/${name}`)).href)).default()),
 );
 
-// The demo imports "cachebus" and "cachebus/react" exactly as an app would; here they resolve to
-// the local build in pkg/. CACHEBUS_DEMO_DIST builds (and previews) another folder than dist/.
+// The demo imports "cachebus", "cachebus/react" and "cachebus/devtools" exactly as an app would;
+// here they resolve to the local build in pkg/. CACHEBUS_DEMO_DIST builds (and previews) another
+// folder than dist/.
 export default defineConfig({
   root: here("."),
   resolve: {
     alias: [
       { find: /^cachebus$/, replacement: here("../pkg/index.js") },
       { find: /^cachebus\/react$/, replacement: here("../pkg/react.js") },
+      { find: /^cachebus\/devtools$/, replacement: here("../pkg/devtools.js") },
     ],
   },
   plugins: apis,

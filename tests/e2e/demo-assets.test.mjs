@@ -75,7 +75,7 @@ test("the AI chat's changes show at once in every list and tab; returning to a t
   await counterShows(a.page, "all", "all: 2 (200 × 2)");
   await counterShows(a.page, "font", "font: 2 (200 × 2)");
   assert.deepEqual(await serverCounts(), { all: { 200: 2 }, font: { 200: 2 }, color: { 200: 1 } });
-  await a.page.locator('[data-testid=inspector-entry][data-key="assets:shop1:color"][data-state=stale]').waitFor();
+  await a.page.locator('[data-cachebus-devtools=entry][data-key="assets:shop1:color"][data-state=stale]').waitFor();
   await a.page.getByTestId("activity").filter({ hasText: "ai-asset-created: CREATE_FONT_GROUP Inter" }).waitFor();
 
   // A colour palette: the font list is asked again and answers 304 (its ETag still matches).

@@ -26,20 +26,20 @@ test("a balance spent in one tab updates every tab; switching user never shows t
   await balanceB.filter({ hasText: "alice: 100 tokens" }).waitFor();
   await a.page.getByTestId("requests").filter({ hasText: "served: 1" }).waitFor();
 
-  // The inspector of tab B: the balance in the local tier, its TTL bar counting down from 30 s,
+  // The devtools of tab B: the balance in the local tier, its TTL bar counting down from 30 s,
   // the mount served from localStorage counted as a saved request, and the chart drawing.
-  const entry = b.page.locator("[data-testid=inspector-entry][data-key=balance]");
+  const entry = b.page.locator("[data-cachebus-devtools=entry][data-key=balance]");
   assert.equal(await entry.getAttribute("data-state"), "fresh");
-  await b.page.getByTestId("inspector-tier-local").filter({ hasText: /^local · 1 entry · / }).waitFor();
-  const secondsLeft = async () => Number((await entry.locator(".left").textContent()).replace("s", ""));
+  await b.page.locator("[data-cachebus-devtools=tier][data-tier=local]").filter({ hasText: /^local · 1 entry · / }).waitFor();
+  const secondsLeft = async () => Number((await entry.locator("[data-cachebus-devtools=left]").textContent()).replace("s", ""));
   const before = await secondsLeft();
   assert.ok(before > 25 && before <= 30, `TTL label ${before}`);
   await b.page.waitForFunction((start) => {
-    const label = document.querySelector("[data-testid=inspector-entry][data-key=balance] .left").textContent;
+    const label = document.querySelector("[data-cachebus-devtools=entry][data-key=balance] [data-cachebus-devtools=left]").textContent;
     return Number(label.replace("s", "")) < start;
   }, before);
-  await b.page.getByTestId("inspector-saved").filter({ hasText: "requests saved by dedup and cache: 1 of 1 fetch calls" }).waitFor();
-  await b.page.waitForFunction(() => document.querySelector("[data-testid=inspector-chart] polyline.saved").getAttribute("points").split(" ").length >= 2);
+  await b.page.locator("[data-cachebus-devtools=saved]").filter({ hasText: "requests saved by dedup and cache: 1 of 1 fetch calls" }).waitFor();
+  await b.page.waitForFunction(() => document.querySelector("[data-cachebus-devtools=chart] polyline[data-series=saved]").getAttribute("points").split(" ").length >= 2);
 
   await a.page.getByTestId("spend").click();
   await balanceA.filter({ hasText: "alice: 90 tokens" }).waitFor({ timeout: 3_000 });

@@ -100,9 +100,9 @@ test("each assistant action refreshes exactly its list; an unknown action refres
   assert.deepEqual(await rows(page, "invoices"), ["INV-001 · 300 € · archived", "INV-002 · 180 € · archived", "INV-003 · 120 € · due"]);
   assert.deepEqual(await rows(page, "clients"), ["Léa Martin <lea@martin.fr>", "Tom Baker <tom@bandmail.com>", "Cache Test <cache-test@example.com>"]);
 
-  // A 304 makes its entry fresh again without a change event: the inspector shows it at its next tick.
-  for (const list of LISTS) await page.locator(`[data-testid=inspector-entry][data-key="${list}:list"][data-state=fresh]`).waitFor();
-  const entries = page.getByTestId("inspector-entry");
+  // A 304 makes its entry fresh again without a change event: the devtools show it at their next tick.
+  for (const list of LISTS) await page.locator(`[data-cachebus-devtools=entry][data-key="${list}:list"][data-state=fresh]`).waitFor();
+  const entries = page.locator("[data-cachebus-devtools=entry]");
   assert.deepEqual(await entries.evaluateAll((rows) => rows.map((row) => `${row.dataset.key} ${row.dataset.state}`)), [
     "clients:list fresh",
     "equipment:list fresh",

@@ -51,15 +51,16 @@ test("the manifest is an ES module package whose exports put types first", () =>
   const react = manifest.exports["./react"];
   assert.equal(Object.keys(react)[0], "types");
   assert.deepEqual(react, { types: "./pkg/react.d.ts", default: "./pkg/react.js" });
+  assert.deepEqual(manifest.exports["./devtools"], { types: "./pkg/devtools.d.ts", default: "./pkg/devtools.js" });
   assert.equal(manifest.peerDependenciesMeta.react.optional, true, "React is an optional peer");
   assert.equal(manifest.exports["./wasm"], "./pkg/wasm/cachebus_bg.wasm", "the wasm file as a subpath, to hand over yourself");
 });
 
-test("the manifest names its repository and license, and gives cachebus/react types under moduleResolution node10", () => {
+test("the manifest names its repository and license, and gives cachebus/react and cachebus/devtools types under moduleResolution node10", () => {
   assert.equal(manifest.license, "MIT");
   assert.match(readFileSync(`${root}LICENSE`, "utf8"), /^MIT License\n/);
   assert.equal(typeof manifest.repository?.url, "string");
-  assert.deepEqual(manifest.typesVersions, { "*": { react: ["./pkg/react.d.ts"] } });
+  assert.deepEqual(manifest.typesVersions, { "*": { react: ["./pkg/react.d.ts"], devtools: ["./pkg/devtools.d.ts"] } });
 });
 
 test("only the node entry has a side effect (registering the file reader); bundlers may drop the rest", () => {
@@ -79,4 +80,13 @@ test("the hooks module is a client module, and imports the facade by the package
   // So that Node's `node` condition applies to it as well (the wasm read from disk there).
   assert.match(hooks, /^import \{ createCache \} from "cachebus";$/m);
   assert.doesNotMatch(hooks, /from "\.\/cache\.js"/);
+});
+
+test("the devtools module is a client module, and imports the hooks and the facade by the package's names", () => {
+  const devtools = readFileSync(`${root}pkg/devtools.js`, "utf8");
+  assert.match(devtools, /^"use client";/);
+  // One copy of the provider's context: the one the app's own "cachebus/react" import resolves to.
+  assert.match(devtools, /^import \{ useCache \} from "cachebus\/react";$/m);
+  assert.match(devtools, /^import \{ CacheError \} from "cachebus";$/m);
+  assert.doesNotMatch(devtools, /from "\.\//, "no relative import: a second copy of a module the app imports by name");
 });

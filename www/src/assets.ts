@@ -1,10 +1,9 @@
 import { createElement as h, useEffect, useState } from "react";
 import { httpJson, type Cache } from "cachebus";
 import { CacheProvider, useCache, useCached } from "cachebus/react";
-import { Inspector } from "./inspector.js";
 import { useServerStats } from "./server-stats.js";
 import { ChatCard, postJson } from "./chat.js";
-import { mountDemo } from "./shell.js";
+import { Devtools, mountDemo } from "./shell.js";
 import "./assets.css";
 
 /** The shop whose assets this page manages. */
@@ -79,7 +78,7 @@ function App() {
     h(AssistantChat),
     h(AssetActivity),
     h(ServerCounter),
-    h(Inspector),
+    h(Devtools),
   );
 }
 

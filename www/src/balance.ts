@@ -1,9 +1,8 @@
 import { createElement as h, Fragment, useEffect, useState } from "react";
 import { httpJson } from "cachebus";
 import { CacheProvider, useCache, useCached } from "cachebus/react";
-import { Inspector } from "./inspector.js";
 import { useServerStats } from "./server-stats.js";
-import { mountDemo } from "./shell.js";
+import { Devtools, mountDemo } from "./shell.js";
 
 interface Balance {
   user: string;
@@ -36,7 +35,7 @@ function App() {
       h(Push),
       h(BalanceCard),
       h(ServerCounter),
-      h(Inspector),
+      h(Devtools),
     ),
   );
 }

@@ -6,10 +6,9 @@
 import { createElement as h, useEffect, useRef, useState } from "react";
 import { httpJson, type FetchOptions, type Target } from "cachebus";
 import { CacheProvider, useCache, useCached } from "cachebus/react";
-import { Inspector } from "./inspector.js";
 import { useServerStats } from "./server-stats.js";
 import { ChatCard, postJson } from "./chat.js";
-import { mountDemo } from "./shell.js";
+import { Devtools, mountDemo } from "./shell.js";
 import "./crm.css";
 
 /** The studio's lists: API route and key prefix, title, and the assistant's action creating one item. */
@@ -81,7 +80,7 @@ function App() {
     h(AssistantCard),
     h("div", { className: "crm-lists" }, ...LISTS.map((list) => h(ListCard, { key: list.id, list }))),
     h(RequestsCard),
-    h(Inspector),
+    h(Devtools),
   );
 }
 

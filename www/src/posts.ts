@@ -6,9 +6,8 @@
 import { createElement as h, Fragment, useCallback, useEffect, useState, type FormEvent } from "react";
 import { httpJson, type FetchOptions, type SetOptions } from "cachebus";
 import { CacheProvider, useCache, useCached, useInvalidate, useMutate } from "cachebus/react";
-import { Inspector } from "./inspector.js";
 import { useServerStats } from "./server-stats.js";
-import { mountDemo } from "./shell.js";
+import { Devtools, mountDemo } from "./shell.js";
 import "./posts.css";
 
 type Status = "pending" | "approved" | "scheduled" | "published";
@@ -146,7 +145,7 @@ function App() {
     h(NewPostCard, { invalidate }),
     h(PendingCard, { invalidate }),
     h(ServerCard),
-    h(Inspector),
+    h(Devtools),
   );
 }
 

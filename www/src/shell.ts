@@ -1,8 +1,9 @@
 // The frame every demo page shares: navigation between pages, a title and an introduction, and a
-// two-column layout (the page's cards on the left, the cache inspector on the right).
+// two-column layout (the page's cards on the left, the package's cache devtools on the right).
 import { createElement as h, type ReactElement } from "react";
 import { createRoot } from "react-dom/client";
 import { preload } from "cachebus";
+import { CacheDevtools } from "cachebus/devtools";
 
 // Every page makes a cache: the wasm starts loading with this module, not when the provider mounts.
 preload();
@@ -32,9 +33,14 @@ export function Nav({ current }: { current: PageId }) {
   );
 }
 
+/** The right column: `cachebus/devtools` of the page's cache, open; place it inside its `CacheProvider`. */
+export function Devtools() {
+  return h("aside", { className: "devtools" }, h(CacheDevtools, { position: "inline", initialIsOpen: true }));
+}
+
 /**
  * Renders a seed page into `#app`: navigation, `title`, `intro`, then `app` in the two-column
- * layout. `app` places an `<Inspector />` among its children (inside its `CacheProvider`).
+ * layout. `app` places a `<Devtools />` among its children (inside its `CacheProvider`).
  */
 export function mountDemo(current: PageId, title: string, intro: string, app: ReactElement): void {
   createRoot(document.getElementById("app")!).render(

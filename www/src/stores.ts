@@ -1,9 +1,8 @@
 import { createElement as h, Fragment, useCallback, useEffect, useState } from "react";
 import { httpJson, type FetchOptions, type SetOptions } from "cachebus";
 import { CacheProvider, useCache, useCached, useMutate } from "cachebus/react";
-import { Inspector } from "./inspector.js";
 import { useServerStats } from "./server-stats.js";
-import { mountDemo } from "./shell.js";
+import { Devtools, mountDemo } from "./shell.js";
 import "./stores.css";
 
 /** A row of `GET /api/stores/list`. */
@@ -53,7 +52,7 @@ function App() {
     h(StoreList),
     h(StoreCards),
     h(ServerCounter),
-    h(Inspector),
+    h(Devtools),
   );
 }
 
