@@ -8,6 +8,7 @@ import * as invalidate from "./workloads/invalidate.js";
 import * as memory from "./workloads/memory.js";
 import * as react from "./workloads/react.js";
 import * as startup from "./workloads/startup.js";
+import * as tabs from "./workloads/tabs.js";
 import * as tiers from "./workloads/tiers.js";
 
-window.bench = { resetStorage, crosstab, fetch, idb, invalidate, memory, react, startup, tiers };
+window.bench = { resetStorage, crosstab, fetch, idb, invalidate, memory, react, startup, tabs, tiers };

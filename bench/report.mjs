@@ -68,6 +68,10 @@ const targets = [
     const r = find(rows, "start-up: createCache → first get, second page load", "cachebus");
     return r && { met: r.value <= 3, measured: `${format(r.value)} ms` };
   }],
+  ["tabs sharing fetches: one request for a focus, whatever the number of tabs (issue 15)", (rows) => {
+    const counts = rows.filter((r) => r.metric.startsWith("tabs: requests for one focus") && r.subject === "cachebus (shareFetches)");
+    return counts.length > 0 && { met: counts.every((r) => r.value === 1), measured: counts.map((r) => `${r.metric.split(", ")[1]}: ${r.value}`).join(", ") };
+  }],
   ["total shipped size ≤ 30 KB gzipped", (rows) => {
     const r = find(rows, "size: gzip", "cachebus");
     return r && { met: r.value <= 30_000, measured: `${format(r.value)} B gzipped` };

@@ -52,11 +52,23 @@ const configFile = here("vite.config.js");
 await build({ configFile, mode: "production" });
 for (const name of Object.keys(SIZE_SUBJECTS)) await build({ configFile, mode: `size-${name}` });
 
+/** Requests `/api/balance` got, per `run`: workload 10 counts them. */
+const balanceRequests = new Map();
+
+/** `{ n }`, the run's request count, after 30 ms (a server's answer takes time). */
+function answerBalance(request, response) {
+  const run = new URL(request.url, "http://x").searchParams.get("run");
+  const n = (balanceRequests.get(run) ?? 0) + 1;
+  balanceRequests.set(run, n);
+  setTimeout(() => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ n })), 30);
+}
+
 /** Serves bench/dist/page cross-origin isolated (so performance.now() is precise to 5 µs). */
 function serve(folder) {
   const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
   const httpServer = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url, "http://x").pathname);
+    if (path === "/api/balance") return answerBalance(request, response);
     const file = normalize(join(folder, path === "/" ? "index.html" : path));
     let body;
     try {
@@ -267,6 +279,35 @@ for (const [folder, name] of Object.entries(SIZE_SUBJECTS)) {
       sampled("size: gzip", name, [sum((b) => gzipSync(b, { level: 9 }).length)], "B", undefined, note),
       sampled("size: brotli", name, [sum((b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length)], "B", undefined, note),
     ];
+  });
+}
+
+// ── 10. tabs sharing fetches: server requests for one focus, N tabs ──────────────────────
+const TAB_COUNTS = [1, 2, 3, 5];
+for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
+  await subject("10 tabs", name, async () => {
+    const rows = [];
+    for (const count of TAB_COUNTS) {
+      const run = `${name}-${count}`.replace(/\W+/g, "-");
+      const context = await browser.newContext();
+      try {
+        const pages = [];
+        for (let i = 0; i < count; i++) {
+          const tab = await context.newPage();
+          await load(tab, i === 0);
+          await inPage((args) => window.bench.tabs.setup(args), [name, run], tab);
+          pages.push(tab);
+        }
+        await pages[0].waitForTimeout(100); // past the first fetch's dedup window
+        const before = balanceRequests.get(run) ?? 0;
+        await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.focus(n), before, tab)));
+        await pages[0].waitForTimeout(200); // a late request would have arrived by now
+        rows.push(sampled(`tabs: requests for one focus, ${count} tab${count > 1 ? "s" : ""}`, name, [(balanceRequests.get(run) ?? 0) - before], "requests"));
+      } finally {
+        await context.close();
+      }
+    }
+    return rows;
   });
 }
 

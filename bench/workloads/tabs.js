@@ -1,0 +1,28 @@
+// Workload 10 (in each of N pages of one context): requests the server gets when every tab
+// showing one key revalidates it at once (a focus), cachebus with `shareFetches` against each tab
+// fetching alone (the default, and every other library's behaviour). The server counts the
+// requests (`/api/balance` on the benchmark's server).
+import { createCache } from "cachebus";
+
+/** The subjects: `createCache` options of each. */
+const subjects = {
+  "cachebus (shareFetches)": { shareFetches: true },
+  "cachebus (each tab alone)": { shareFetches: false },
+};
+
+export const subjectsOf = () => Object.keys(subjects);
+
+/** Readies this tab: a cache of `run`'s namespace, a subscriber to "balance", its first fetch. */
+export async function setup([subject, run]) {
+  const cache = await createCache({ namespace: `bench-tabs-${run}`, user: "u", focusThrottleMs: 0, ...subjects[subject] });
+  const fetcher = async () => (await fetch(`/api/balance?run=${run}`)).json();
+  cache.subscribe("balance", () => {});
+  await cache.fetch("balance", fetcher, { dedupMs: 50 });
+  window.tabCache = cache;
+}
+
+/** Revalidates this tab's subscribed keys as a focus does; resolves once an answer newer than `n` is held. */
+export async function focus(n) {
+  dispatchEvent(new Event("focus"));
+  while (!(window.tabCache.get("balance")?.n > n)) await new Promise((resolve) => setTimeout(resolve, 5));
+}
