@@ -333,7 +333,9 @@ export interface UseSuspenseCachedOptions<T, S = T> extends Omit<UseCachedOption
 
 /** What {@link useSuspenseCached} returns: {@link Cached} with its data there. */
 export interface SuspenseCached<T> extends Cached<T> {
+  /** The cached value (through `select`): the hook suspends until there is one. */
   data: T;
+  /** `"error"`: a refetch failed, and `data` is the value from before. */
   status: "success" | "error";
 }
 
@@ -402,8 +404,8 @@ export function useSuspenseCached<F extends AnyFetcher, D extends FetchedData<Re
 export function useSuspenseCached<T, S = T>(key: string, fetcher: Fetcher<T>, options?: UseSuspenseCachedOptions<T, S>): SuspenseCached<S>;
 export function useSuspenseCached<T, S>(key: string, fetcher: Fetcher<T>, options?: UseSuspenseCachedOptions<T, S>): SuspenseCached<S> {
   if (typeof key !== "string") throw new CacheError("INVALID_KEY", "key must be a string");
-  const { result, cache, readiness, checked } = useCachedCore(key, fetcher, options);
-  if (result.data !== undefined) return result as SuspenseCached<S>;
+  const { result, hasValue, cache, readiness, checked } = useCachedCore(key, fetcher, options);
+  if (hasValue) return result as SuspenseCached<S>;
   if (result.status === "error") throw result.error;
   throw cache ? suspenseLoad(cache, key, fetcher, checked) : readiness.next();
 }
@@ -501,7 +503,7 @@ function useCachedCore<T, S>(key: string | null, fetcher: Fetcher<T>, options: U
     const pick = latest.current.select;
     return { data: pick ? pick(value) : (value as unknown as S), error: undefined };
   }, [active, cache, run, scope.readiness]);
-  const status: CachedStatus = failed ? "error" : data !== undefined ? "success" : "pending";
+  const status: CachedStatus = failed ? "error" : base !== undefined ? "success" : "pending";
   const isFetching = cache !== null && runs.some((r) => r.cache === cache && r.key === key);
   const result: Cached<S> = {
     data,
@@ -514,7 +516,8 @@ function useCachedCore<T, S>(key: string | null, fetcher: Fetcher<T>, options: U
     updatedAt: entry.info?.updatedAt,
     refresh,
   };
-  return { result, cache, readiness: scope.readiness, checked };
+  // `hasValue`, not `data`: `select` may derive `undefined` from a value.
+  return { result, hasValue: base !== undefined, cache, readiness: scope.readiness, checked };
 }
 
 const ignore = () => {};
@@ -525,7 +528,6 @@ interface Entry<T> {
 }
 
 const NO_ENTRY: Entry<never> = { data: undefined, info: undefined };
-const NO_SUBSCRIPTION = () => ignore;
 
 /**
  * The value and metadata of `key` in `cache`, as one snapshot that keeps its identity while
@@ -534,7 +536,7 @@ const NO_SUBSCRIPTION = () => ignore;
 function useEntry<T>(cache: Cache | null, key: string | null): Entry<T> {
   const snapshot = useRef<Entry<T>>(NO_ENTRY);
   const subscribe = useCallback(
-    (onChange: () => void) => (cache && key !== null ? cache.subscribe(key, onChange) : NO_SUBSCRIPTION()),
+    (onChange: () => void) => (cache && key !== null ? cache.subscribe(key, onChange) : ignore),
     [cache, key],
   );
   const read = () => {
@@ -574,6 +576,7 @@ export interface Mutation<T> {
   mutate: (valueOrUpdater: T | ((previous: T | undefined) => T)) => void;
   /** Starts a mutation; resolves with the value stored, rejects with the commit's error. */
   mutateAsync: (valueOrUpdater: T | ((previous: T | undefined) => T)) => Promise<T>;
+  /** Where the latest call is. */
   status: MutationStatus;
   /** `status` is `"pending"`. */
   isPending: boolean;

@@ -519,12 +519,14 @@ test("select derives from the cached value, recomputed only when the value or th
       rerender = () => tick((n) => n + 1);
       cacheRef = useCache();
       const r = useCached("list", async () => [1, 2, 3], { select: count });
+      // A value is there even when what select derives from it is undefined.
+      const nothing = useCached("list", async () => [1, 2, 3], { select: () => undefined });
       refresh = r.refresh;
       results.push(r.data);
-      return h("p", null, r.data ? `count ${r.data.count}` : "…");
+      return h("p", null, r.data ? `count ${r.data.count} (${nothing.status})` : "…");
     }
     root.render(h(CacheProvider, { namespace: "hooks-select" }, h(Count)));
-    await waitFor(() => text() === "count 3");
+    await waitFor(() => text() === "count 3 (success)");
     const afterLoad = selects;
     const first = results.at(-1);
     for (let i = 0; i < 3; i++) {
@@ -533,7 +535,7 @@ test("select derives from the cached value, recomputed only when the value or th
     }
     const afterRerenders = { selects, same: results.at(-1) === first };
     cacheRef.set("list", [1, 2]);
-    await waitFor(() => text() === "count 2");
+    await waitFor(() => text() === "count 2 (success)");
     const afterSet = selects;
     const refreshed = await refresh();
     return { afterLoad, afterRerenders, afterSet, refreshed: refreshed.data };
