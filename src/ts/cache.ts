@@ -10,14 +10,16 @@ import { loadBindings, wasmOption } from "./internal/loader.js";
 import { Persisted } from "./internal/persisted.js";
 import { DEFAULT_FOCUS_THROTTLE_MS } from "./internal/revalidator.js";
 import type {
+  CacheEvents,
   CacheOptions,
   CacheStats,
+  EmitArgs,
   EmitOptions,
   EntryInfo,
   MutateOptions,
   PushResult,
-  Rule,
   RulesOptions,
+  RulesTable,
   SetOptions,
   Target,
 } from "./types.js";
@@ -82,20 +84,25 @@ export interface Cache {
   /**
    * Calls `handler` on every `name` event on `window` (app events and `cachebus:*` alike);
    * returns the function that removes it. A throwing handler is reported as a `cachebus:error`
-   * (`HANDLER_ERROR`) and stops neither other handlers nor the cache.
+   * (`HANDLER_ERROR`) and stops neither other handlers nor the cache. A name of
+   * {@link CacheEvents} types the event's `detail`.
    */
+  on<N extends keyof CacheEvents>(name: N, handler: (event: CustomEvent<CacheEvents[N]>) => void): () => void;
   on<D = unknown>(name: string, handler: (event: CustomEvent<D>) => void): () => void;
   /**
    * Dispatches `new CustomEvent(name, { detail })` on `window`, applies the rule for `name`,
-   * and (unless `crossTab: false`) does the same in the other tabs of this namespace.
+   * and (unless `crossTab: false`) does the same in the other tabs of this namespace. A name of
+   * {@link CacheEvents} takes exactly its detail.
    */
-  emit<D = unknown>(name: string, detail?: D, options?: EmitOptions): void;
+  emit<N extends keyof CacheEvents>(name: N, ...args: EmitArgs<N>): void;
+  emit<D = unknown, N extends string = string>(name: N & (N extends keyof CacheEvents ? never : N), detail?: D, options?: EmitOptions): void;
   /**
    * Adds rules mapping app event names (or `*` patterns) to invalidations, and a fallback for
    * unknown events of the families they declare. Returns the function that takes exactly these
-   * rules back (earlier rules for the same names apply again): an effect's cleanup.
+   * rules back (earlier rules for the same names apply again): an effect's cleanup. A rule
+   * function for a name of {@link CacheEvents} gets that event's detail type.
    */
-  rules(table: Record<string, Rule>, options?: RulesOptions): () => void;
+  rules(table: RulesTable, options?: RulesOptions): () => void;
   /**
    * Server push: for each `message` of `source` (a WebSocket, an EventSource, any EventTarget),
    * `map(data)` (JSON text is parsed first) returns `{ event, detail }` to emit, a target to

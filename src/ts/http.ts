@@ -29,19 +29,19 @@ export interface FetchOptions extends SetOptions {
    * even when the entry is already stale. Default 2000 (SWR's). `set`, `invalidate`, `remove`
    * and a user switch close the window.
    */
-  dedupMs?: number;
+  dedupMs?: number | undefined;
   /** Go to the network whatever the cache holds (replaces a fetch in flight). */
-  force?: boolean;
+  force?: boolean | undefined;
   /** Retries of a rejected fetcher: `count` more attempts, `baseDelayMs` doubled each time (max 30 s). */
-  retry?: { count: number; baseDelayMs?: number };
+  retry?: { count: number; baseDelayMs?: number | undefined } | undefined;
   /** While the key has subscribers: refetch when the tab becomes visible or the window gets focus (default true). */
-  revalidateOnFocus?: boolean;
+  revalidateOnFocus?: boolean | undefined;
   /** While the key has subscribers: refetch when the browser comes back online (default true). */
-  revalidateOnReconnect?: boolean;
+  revalidateOnReconnect?: boolean | undefined;
   /** While the key has subscribers: refetch every this many milliseconds. */
-  refreshIntervalMs?: number;
+  refreshIntervalMs?: number | undefined;
   /** Keep `refreshIntervalMs` going while the tab is hidden (default false: paused). */
-  refreshWhenHidden?: boolean;
+  refreshWhenHidden?: boolean | undefined;
 }
 
 /** A ready fetcher for JSON over HTTP: sends `If-None-Match`, maps 304 to {@link notModified}, keeps the `ETag`. */

@@ -38,22 +38,22 @@ export interface CacheOptions {
   /** The app's namespace: 1-64 characters of `A-Z a-z 0-9 _ . -`. */
   namespace: string;
   /** The signed-in user; entries belong to this user. No `:` allowed. */
-  user?: string;
+  user?: string | undefined;
   /** The version of your data; persisted entries of another version are dropped or migrated. */
-  version?: DataVersion;
+  version?: DataVersion | undefined;
   /** Brings a persisted value of another version forward; return `undefined` to drop it. */
-  migrate?: (value: unknown, fromVersion: DataVersion | null) => unknown;
+  migrate?: ((value: unknown, fromVersion: DataVersion | null) => unknown) | undefined;
   /** Defaults for writes that do not say otherwise. */
   defaults?: {
     /** Tier of a write (default `"memory"`). */
-    tier?: Tier;
+    tier?: Tier | undefined;
     /** Lifetime in milliseconds (default `Infinity`: never expires). */
-    ttlMs?: number;
+    ttlMs?: number | undefined;
     /** Freshness in milliseconds (default `Infinity`: fresh until invalidated). */
-    staleMs?: number;
-  };
+    staleMs?: number | undefined;
+  } | undefined;
   /** Minimum milliseconds between two focus/visibility revalidations (default 5000). */
-  focusThrottleMs?: number;
+  focusThrottleMs?: number | undefined;
   /**
    * Whether the tabs of this namespace and user share fetches (default `false`): when several
    * want a key at about the same time, one runs its fetcher and the others take its answer (see
@@ -70,30 +70,30 @@ export interface CacheOptions {
    * decides where it comes from, and the `wasm` of later calls is ignored (after a failed load,
    * the next call's `wasm` is used).
    */
-  wasm?: WasmSource;
+  wasm?: WasmSource | undefined;
   /** Byte budgets; the least recently used entries are evicted beyond them. */
   budgets?: {
     /** Values held in memory (JSON length as the estimate); persisted values are unloaded, not deleted. */
-    memoryBytes?: number;
+    memoryBytes?: number | undefined;
     /** localStorage entries (key + JSON envelope). */
-    localBytes?: number;
+    localBytes?: number | undefined;
     /** IndexedDB entries (JSON length as the estimate). */
-    idbBytes?: number;
-  };
+    idbBytes?: number | undefined;
+  } | undefined;
 }
 
 /** Options of `cache.set`. */
 export interface SetOptions {
   /** Where to keep the entry besides memory. */
-  tier?: Tier;
+  tier?: Tier | undefined;
   /** Lifetime in milliseconds (`0` expires at once, `Infinity` never). */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
   /** Milliseconds the entry is fresh; after that it is served but marked stale. */
-  staleMs?: number;
+  staleMs?: number | undefined;
   /** Labels for invalidation by tag. */
-  tags?: string[];
+  tags?: string[] | undefined;
   /** The server's validator for this value. */
-  etag?: string;
+  etag?: string | undefined;
 }
 
 /** Options of `cache.mutate`. */
@@ -102,9 +102,9 @@ export interface MutateOptions<T> extends SetOptions {
    * Sends the change to the server; its result becomes the cached value, or, when it returns
    * nothing, the optimistic value stays.
    */
-  commit?: () => Promise<T | void> | T | void;
+  commit?: (() => Promise<T | void> | T | void) | undefined;
   /** On a failed commit, restore the value from before (default `true`). */
-  rollbackOnError?: boolean;
+  rollbackOnError?: boolean | undefined;
 }
 
 /** What `cache.peek` tells about a live entry. Instants are `Date.now()` milliseconds; `null`: never. */
@@ -205,11 +205,41 @@ export interface ChangeEventDetail {
 }
 
 /**
+ * The `detail` of each event name an app emits and listens to, for `emit`, `on`, `rules` and
+ * the hooks `useCacheEvent` and `useRules`: a name listed here gets its detail checked and
+ * typed; any other name stays untyped. Apps add theirs by module augmentation:
+ *
+ * ```ts
+ * declare module "cachebus" {
+ *   interface CacheEvents {
+ *     "ai-asset-created": { shop: string; type: string };
+ *     "token-balance-updated": undefined; // emitted without a detail
+ *   }
+ * }
+ * ```
+ */
+export interface CacheEvents {
+  "cachebus:change": ChangeEventDetail;
+  "cachebus:error": CacheErrorEventDetail;
+}
+
+/** The arguments of `emit` after a name of {@link CacheEvents}: its detail (optional when it may be `undefined`), then options. */
+export type EmitArgs<N extends keyof CacheEvents> = undefined extends CacheEvents[N]
+  ? [detail?: CacheEvents[N], options?: EmitOptions]
+  : [detail: CacheEvents[N], options?: EmitOptions];
+
+/**
  * What an app event invalidates: a target, several, or a function of the event's `detail`
- * returning them (or nothing).
+ * (of type `D`) returning them (or nothing).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Rule = Target | Target[] | ((detail: any) => Target | Target[] | null | undefined);
+export type Rule<D = any> = Target | Target[] | ((detail: D) => Target | Target[] | null | undefined);
+
+/**
+ * What `rules` takes: event names (or `*` patterns) to rules; a rule for a name of
+ * {@link CacheEvents} gets that event's detail type.
+ */
+export type RulesTable = { [N in keyof CacheEvents]?: Rule<CacheEvents[N]> } & Record<string, Rule>;
 
 /** Options of `cache.rules`. */
 export interface RulesOptions {
@@ -218,7 +248,7 @@ export interface RulesOptions {
    * `action:` is declared by a rule named `action:...`, so `action:unknown` falls back. Each
    * `rules` call's fallback serves its own families (the newest call's first).
    */
-  fallback?: Target | Target[];
+  fallback?: Target | Target[] | undefined;
 }
 
 /** What a push source's `map` returns: an app event to emit, a target to invalidate, or nothing. */
@@ -227,7 +257,7 @@ export type PushResult = { event: string; detail?: unknown } | Target | null | u
 /** Options of `cache.emit`. */
 export interface EmitOptions {
   /** Also dispatch the event (and apply its rule) in the other tabs (default true). */
-  crossTab?: boolean;
+  crossTab?: boolean | undefined;
 }
 
 declare global {

@@ -1,7 +1,10 @@
 // The React hooks rendered in real Chromium (React 19 from the tests/react fixture).
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createElement } from "react";
+import { renderToString } from "react-dom/server";
 import { startPackageServer, useBrowser } from "./harness.mjs";
+import { calls as serverCalls, SsrApp } from "../react/ssr-app.js";
 
 const env = useBrowser(startPackageServer);
 
@@ -18,6 +21,7 @@ async function open() {
     window.IS_REACT_ACT_ENVIRONMENT = false;
     window.root = createRoot(document.getElementById("root"));
     window.text = () => document.getElementById("root").textContent;
+    window.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     window.waitFor = async (check, ms = 2000) => {
       const until = Date.now() + ms;
       while (!check()) {
@@ -193,7 +197,7 @@ test("switching the provider's user during alice's first load never shows or sto
   await context.close();
 });
 
-test("a failed first load shows its error in useCached; refresh resolves with what the fetch gave", async () => {
+test("a failed first load shows its error in useCached; refresh rejects with the fetch's error and resolves with its value", async () => {
   const { page, context, problems } = await open();
   const result = await page.evaluate(async () => {
     const { createElement: h } = React;
@@ -215,21 +219,19 @@ test("a failed first load shows its error in useCached; refresh resolves with wh
     await waitFor(() => text() === "error: HTTP 503");
     await new Promise((resolve) => setTimeout(resolve, 50));
     const callsAfterFailure = calls; // the error shows; it does not refetch in a loop
-    const failed = await refresh();
+    const failed = await refresh().then(
+      (value) => ["resolved", value],
+      (error) => ["rejected", error.message],
+    );
     failing = false;
     const recovered = await refresh();
     await waitFor(() => text() === "100 tokens");
-    return {
-      callsAfterFailure,
-      failed: [failed.data, failed.error?.message],
-      recovered: [recovered.data, recovered.error],
-      shown: text(),
-    };
+    return { callsAfterFailure, failed, recovered: [recovered.data, "error" in recovered, recovered.error], shown: text() };
   });
   assert.deepEqual(result, {
     callsAfterFailure: 1,
-    failed: [undefined, "HTTP 503"],
-    recovered: ["100 tokens", undefined],
+    failed: ["rejected", "HTTP 503"],
+    recovered: ["100 tokens", true, undefined],
     shown: "100 tokens",
   });
   assert.deepEqual(problems, []);
@@ -357,5 +359,611 @@ test("a wasm that cannot load: CacheProvider throws WASM_LOAD_FAILED to the erro
     rejections: [],
   });
   assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+/** Whether `expected` appears in `seen` in order (other entries may come between). */
+function inOrder(seen, expected) {
+  let at = 0;
+  for (const item of seen) if (item === expected[at]) at++;
+  return at === expected.length;
+}
+
+test("useCached with a null key or enabled: false neither fetches, subscribes nor throws, reports pending, and starts once it has a key", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h, useState } = React;
+    const { CacheProvider, useCached, useCache } = hooks;
+    let calls = 0;
+    let renders = 0;
+    let cacheRef, setKey, setEnabled, refresh;
+    const fetcher = async () => `v${++calls}`;
+    function Grab() {
+      cacheRef = useCache();
+      return null;
+    }
+    function Item() {
+      renders++;
+      const [key, keyState] = useState(null);
+      const [enabled, enabledState] = useState(true);
+      [setKey, setEnabled] = [keyState, enabledState];
+      const cached = useCached(key, fetcher, { enabled });
+      refresh = cached.refresh;
+      return h("p", null, `${key}|${cached.status}|${cached.isLoading}|${cached.data ?? "-"}`);
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-enabled" }, h(Grab), h(Item)));
+    await waitFor(() => cacheRef !== undefined);
+    await sleep(50);
+    const nullKey = { text: text(), calls };
+    let before = renders;
+    cacheRef.set("item", "written"); // nobody subscribed: no render
+    await sleep(30);
+    const nullKeyRenders = renders - before;
+
+    setEnabled(false);
+    setKey("item");
+    await sleep(50);
+    const disabled = { text: text(), calls };
+    before = renders;
+    cacheRef.set("item", "again");
+    await sleep(30);
+    const disabledRenders = renders - before;
+    const disabledRefresh = await refresh().then(() => "resolved", (error) => error.code);
+
+    setEnabled(true);
+    await waitFor(() => text().startsWith("item|success"));
+    const enabledFresh = { text: text(), calls }; // a fresh entry: served, no request
+    setKey("other");
+    await waitFor(() => text() === "other|success|false|v1");
+    return { nullKey, nullKeyRenders, disabled, disabledRenders, disabledRefresh, enabledFresh, calls };
+  });
+  assert.deepEqual(result, {
+    nullKey: { text: "null|pending|false|-", calls: 0 },
+    nullKeyRenders: 0,
+    disabled: { text: "item|pending|false|-", calls: 0 },
+    disabledRenders: 0,
+    disabledRefresh: "INVALID_OPTIONS",
+    enabledFresh: { text: "item|success|false|again", calls: 0 },
+    calls: 1,
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("keepPreviousData shows the previous key's data, flagged isPlaceholderData, while the next key loads", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached } = hooks;
+    const kept = [];
+    const plain = [];
+    const load = (page) => async () => {
+      await sleep(60);
+      return `page ${page}`;
+    };
+    function List({ page }) {
+      const a = useCached(`list:${page}`, load(page), { keepPreviousData: true });
+      const b = useCached(`list:${page}`, load(page));
+      const show = (r) => `${r.data ?? "-"}${r.isPlaceholderData ? "*" : ""}|${r.status}`;
+      if (kept.at(-1) !== show(a)) kept.push(show(a));
+      if (plain.at(-1) !== show(b)) plain.push(show(b));
+      return h("p", null, show(a));
+    }
+    const app = (page) => h(CacheProvider, { namespace: "hooks-keep" }, h(List, { page }));
+    root.render(app(1));
+    await waitFor(() => text() === "page 1|success");
+    root.render(app(2));
+    await waitFor(() => text() === "page 2|success");
+    return { kept, plain };
+  });
+  assert.deepEqual(result.kept, ["-|pending", "page 1|success", "page 1*|success", "page 2|success"]);
+  assert.deepEqual(result.plain, ["-|pending", "page 1|success", "-|pending", "page 2|success"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("status, isLoading and isFetching through a first load, a revalidation and a failed refetch", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached, useCache } = hooks;
+    const seen = [];
+    let failing = false;
+    let cacheRef;
+    function Grab() {
+      cacheRef = useCache();
+      return null;
+    }
+    function Balance() {
+      const r = useCached("balance", async () => {
+        await sleep(30);
+        if (failing) throw new Error("boom");
+        return "v1";
+      }, { dedupMs: 0 });
+      const line = `${r.status}/${r.isLoading}/${r.isFetching}/${r.data ?? "-"}/${r.error?.message ?? "-"}`;
+      if (seen.at(-1) !== line) seen.push(line);
+      return h("p", null, line);
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-status" }, h(Balance), h(Grab)));
+    await waitFor(() => text() === "success/false/false/v1/-");
+    failing = true;
+    cacheRef.invalidate("balance");
+    await waitFor(() => text() === "error/false/false/v1/boom");
+    return seen;
+  });
+  assert.equal(result[0], "pending/false/false/-/-", result.join(" | "));
+  assert.ok(
+    inOrder(result, ["pending/true/true/-/-", "success/false/false/v1/-", "success/false/true/v1/-", "error/false/false/v1/boom"]),
+    result.join(" | "),
+  );
+  // Never loading with data, never an error without one of the states above.
+  assert.ok(result.every((line) => !line.startsWith("success/true") && !line.startsWith("error/true")), result.join(" | "));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("select derives from the cached value, recomputed only when the value or the function changes; refresh resolves selected", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h, useState } = React;
+    const { CacheProvider, useCached, useCache } = hooks;
+    let selects = 0;
+    const count = (list) => {
+      selects++;
+      return { count: list.length };
+    };
+    const results = [];
+    let rerender, cacheRef, refresh;
+    function Count() {
+      const [, tick] = useState(0);
+      rerender = () => tick((n) => n + 1);
+      cacheRef = useCache();
+      const r = useCached("list", async () => [1, 2, 3], { select: count });
+      // A value is there even when what select derives from it is undefined.
+      const nothing = useCached("list", async () => [1, 2, 3], { select: () => undefined });
+      refresh = r.refresh;
+      results.push(r.data);
+      return h("p", null, r.data ? `count ${r.data.count} (${nothing.status})` : "…");
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-select" }, h(Count)));
+    await waitFor(() => text() === "count 3 (success)");
+    const afterLoad = selects;
+    const first = results.at(-1);
+    for (let i = 0; i < 3; i++) {
+      rerender();
+      await sleep(10);
+    }
+    const afterRerenders = { selects, same: results.at(-1) === first };
+    cacheRef.set("list", [1, 2]);
+    await waitFor(() => text() === "count 2 (success)");
+    const afterSet = selects;
+    const refreshed = await refresh();
+    return { afterLoad, afterRerenders, afterSet, refreshed: refreshed.data };
+  });
+  assert.equal(result.afterLoad, 1);
+  assert.deepEqual(result.afterRerenders, { selects: 1, same: true });
+  assert.equal(result.afterSet, 2);
+  assert.deepEqual(result.refreshed, { count: 3 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("initialData seeds the cache once with the call's set options: shared by every component, no request while fresh, never over a value", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached, useCache } = hooks;
+    let calls = 0;
+    const fetcher = async () => `fetched ${++calls}`;
+    const seeded = [];
+    let cacheRef;
+    function Seeded() {
+      const { data, status } = useCached("greeting", fetcher, { initialData: "seeded", tier: "local", tags: ["greetings"], staleMs: 60_000 });
+      seeded.push(`${status}:${data}`);
+      return h("p", null, `a:${data}`);
+    }
+    function Plain() {
+      cacheRef = useCache();
+      const { data } = useCached("greeting", fetcher);
+      return h("p", null, `b:${data ?? "…"}`);
+    }
+    function Existing() {
+      const { data } = useCached("existing", fetcher, { initialData: "not this" });
+      return h("p", null, `c:${data ?? "…"}`);
+    }
+    const app = (...children) => h(CacheProvider, { namespace: "hooks-initial" }, h(Seeded), h(Plain), ...children);
+    root.render(app());
+    await waitFor(() => text() === "a:seededb:seeded");
+    cacheRef.set("existing", "real");
+    root.render(app(h(Existing)));
+    await waitFor(() => text() === "a:seededb:seededc:real");
+    await sleep(30);
+    const info = cacheRef.peek("greeting");
+    return {
+      calls,
+      seeded: [...new Set(seeded)],
+      entry: [info.tier, info.tags, info.state],
+      stored: Object.keys(localStorage).filter((k) => k.startsWith("cachebus:hooks-initial:")),
+      existing: cacheRef.get("existing"),
+    };
+  });
+  assert.deepEqual(result, {
+    calls: 0,
+    seeded: ["success:seeded"], // initialData before the cache is ready, then the seeded entry
+    entry: ["local", ["greetings"], "fresh"],
+    stored: ["cachebus:hooks-initial::greeting"],
+    existing: "real",
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("revalidateOnMount: a component mounting over a fresh entry revalidates it when true; by default it is served", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached } = hooks;
+    let calls = 0;
+    const fetcher = async () => `v${++calls}`;
+    function Quote({ label, revalidateOnMount }) {
+      const { data } = useCached("quote", fetcher, { staleMs: 60_000, dedupMs: 0, revalidateOnMount });
+      return h("p", null, `${label}:${data ?? "…"}`);
+    }
+    const app = (...children) => h(CacheProvider, { namespace: "hooks-mount" }, h(Quote, { label: "a" }), ...children);
+    root.render(app());
+    await waitFor(() => text() === "a:v1");
+    root.render(app(h(Quote, { label: "b" })));
+    await waitFor(() => text() === "a:v1b:v1");
+    await sleep(50);
+    const byDefault = calls;
+    root.render(app(h(Quote, { label: "b" }), h(Quote, { label: "c", revalidateOnMount: true })));
+    await waitFor(() => text() === "a:v2b:v2c:v2");
+    return { byDefault, calls };
+  });
+  assert.deepEqual(result, { byDefault: 1, calls: 2 });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("useMutation: idle, pending with the optimistic value shown, success with the stored value, error with the rollback, reset", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached, useMutation } = hooks;
+    let failing = false;
+    const committed = [];
+    let api;
+    const states = [];
+    function Editor() {
+      const { data } = useCached("post", async () => "draft");
+      api = useMutation("post", {
+        commit: async (value) => {
+          committed.push(value);
+          await sleep(30);
+          if (failing) throw new Error("server said no");
+          return `${value}!`;
+        },
+      });
+      const line = `${api.status}|${api.isPending}|${api.data ?? "-"}|${api.error?.message ?? "-"}|${data ?? "…"}`;
+      if (states.at(-1) !== line) states.push(line);
+      return h("p", null, line);
+    }
+    root.render(h(CacheProvider, { namespace: "hooks-mutation" }, h(Editor)));
+    await waitFor(() => text() === "idle|false|-|-|draft");
+    api.mutate("published");
+    await waitFor(() => text() === "success|false|published!|-|published!");
+    failing = true;
+    const rejected = await api.mutateAsync((post) => `${post}?`).then(() => "resolved", (error) => error.message);
+    await waitFor(() => text() === "error|false|-|server said no|published!");
+    api.reset();
+    await waitFor(() => text() === "idle|false|-|-|published!");
+    return { states, committed, rejected };
+  });
+  assert.deepEqual(result.committed, ["published", "published!?"]);
+  assert.equal(result.rejected, "server said no");
+  // The stored (or restored) value reaches the cache a tick before the call settles: a render
+  // may show it while the call is still pending.
+  const settling = new Set(["pending|true|-|-|published!"]);
+  assert.deepEqual(
+    result.states.filter((line) => !settling.has(line)),
+    [
+      "idle|false|-|-|…",
+      "idle|false|-|-|draft",
+      "pending|true|-|-|published",
+      "success|false|published!|-|published!",
+      "pending|true|-|-|published!?",
+      "error|false|-|server said no|published!",
+      "idle|false|-|-|published!",
+    ],
+    result.states.join(" | "),
+  );
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("useSuspenseCached suspends while pending, then renders data; a failed load goes to the error boundary; removing the error retries", async () => {
+  const { page, context } = await open();
+  const pageErrors = [];
+  page.on("pageerror", (error) => pageErrors.push(error.message));
+  const result = await page.evaluate(async () => {
+    const { createElement: h, Component, Suspense } = React;
+    const { CacheProvider, useSuspenseCached, useCache } = hooks;
+    let boundary, cacheRef;
+    class Boundary extends Component {
+      state = { error: null };
+      static getDerivedStateFromError(error) {
+        return { error };
+      }
+      render() {
+        boundary = this;
+        return this.state.error ? h("p", null, `boundary: ${this.state.error.message}`) : this.props.children;
+      }
+    }
+    const seen = [];
+    // innerText: React hides (display: none) the shown content while a fallback replaces it.
+    const shown = () => document.getElementById("root").innerText;
+    const observer = new MutationObserver(() => shown() && seen.at(-1) !== shown() && seen.push(shown()));
+    observer.observe(document.getElementById("root"), { childList: true, subtree: true, characterData: true });
+    let calls = 0;
+    let failing = false;
+    function Grab() {
+      cacheRef = useCache();
+      return null;
+    }
+    function Post({ id }) {
+      const { data } = useSuspenseCached(`post:${id}`, async () => {
+        calls++;
+        await sleep(40);
+        if (failing) throw new Error(`no post ${id}`);
+        return { title: `post ${id}` };
+      });
+      return h("p", null, data.title);
+    }
+    const app = (id) =>
+      h(CacheProvider, { namespace: "hooks-suspense" }, h(Grab), h(Boundary, null, h(Suspense, { fallback: h("p", null, "suspended") }, h(Post, { id }))));
+    root.render(app(1));
+    await waitFor(() => shown() === "post 1");
+    const loaded = { seen: [...seen], calls };
+    failing = true;
+    root.render(app(2));
+    await waitFor(() => shown() === "boundary: no post 2");
+    const failedCalls = calls;
+    failing = false;
+    await cacheRef.remove("post:2");
+    boundary.setState({ error: null });
+    await waitFor(() => shown() === "post 2");
+    observer.disconnect();
+    return { loaded, failedCalls, calls, seen };
+  });
+  assert.deepEqual(result.loaded, { seen: ["suspended", "post 1"], calls: 1 });
+  assert.equal(result.failedCalls, 2);
+  assert.equal(result.calls, 3);
+  assert.ok(inOrder(result.seen, ["suspended", "post 1", "suspended", "boundary: no post 2", "suspended", "post 2"]), result.seen.join(" | "));
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test("SSR: the provider's children render under Node with renderToString (pending, initialData), then hydrate in Chromium without a warning", async () => {
+  const html = renderToString(createElement(SsrApp, { user: "alice" }));
+  // The server has no cache: nothing fetched, the hooks pending, initialData in the HTML.
+  assert.equal(
+    html,
+    '<main><!--$--><p id="balance">balance pending: …</p><p id="greeting">greeting success: hello from the server</p>' +
+      '<button id="title" type="button">title idle</button><!--/$--></main>',
+  );
+  assert.deepEqual(serverCalls, []);
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async (html) => {
+    const container = document.createElement("div"); // the page's #root already has a client root
+    document.body.append(container);
+    container.innerHTML = html;
+    const nodes = ["balance", "greeting", "title"].map((id) => document.getElementById(id));
+    const seen = [];
+    const observer = new MutationObserver(() => seen.at(-1) !== container.textContent && seen.push(container.textContent));
+    observer.observe(container, { childList: true, subtree: true, characterData: true });
+    hydrateRoot(container, React.createElement(ssr.SsrApp, { user: "alice" }));
+    await waitFor(() => container.textContent.includes("balance success: 100"));
+    document.getElementById("title").click();
+    await waitFor(() => container.textContent.includes("title success"));
+    observer.disconnect();
+    return {
+      kept: nodes.map((node) => node.isConnected && node === document.getElementById(node.id)),
+      calls: ssr.calls,
+      seen,
+    };
+  }, html);
+  // Hydrated, not replaced: the server's nodes are the ones updated; the greeting was seeded, not fetched.
+  assert.deepEqual(result.kept, [true, true, true]);
+  assert.deepEqual(result.calls, ["balance"]);
+  assert.ok(
+    inOrder(result.seen, [
+      "balance pending (loading): …greeting success: hello from the servertitle idle",
+      "balance success: 100greeting success: hello from the servertitle idle",
+      "balance success: 100greeting success: hello from the servertitle success",
+    ]),
+    result.seen.join(" | "),
+  );
+  assert.deepEqual(problems, []); // a hydration mismatch is a console error or a page error
+  await context.close();
+});
+
+test("a given fallback is what the server renders, and what the client hydrates", async () => {
+  const { CacheProvider } = await import("cachebus/react");
+  const tree = createElement(CacheProvider, { namespace: "hooks-ssr-fallback", fallback: createElement("p", null, "starting") }, createElement("p", null, "app"));
+  const html = renderToString(tree);
+  assert.equal(html, "<p>starting</p>");
+});
+
+test("a user switch keeps the subtree mounted and no render, DOM state or frame shows the previous user's data", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h, useEffect } = React;
+    const { CacheProvider, useCached } = hooks;
+    const renders = [];
+    const frames = [];
+    const dom = [];
+    let mounts = 0;
+    function Balance({ user }) {
+      useEffect(() => void mounts++, []);
+      const { data, status } = useCached("balance", async () => {
+        await sleep(20);
+        return `${user}'s balance`;
+      }, { tier: "local", keepPreviousData: true });
+      renders.push(`${user}:${status}:${data ?? "…"}`);
+      return h("p", { id: "balance" }, data ?? "…");
+    }
+    const container = document.getElementById("root");
+    const observer = new MutationObserver(() => dom.push(container.textContent));
+    observer.observe(container, { childList: true, subtree: true, characterData: true });
+    let sampling = true;
+    const sample = () => {
+      frames.push(container.textContent);
+      if (sampling) requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+    const app = (user) => h(CacheProvider, { namespace: "hooks-switch", user }, h(Balance, { user }));
+    root.render(app("alice"));
+    await waitFor(() => text() === "alice's balance");
+    const node = document.getElementById("balance");
+    const at = { renders: renders.length, dom: dom.length, frames: frames.length };
+    root.render(app("bob"));
+    await waitFor(() => text() === "bob's balance");
+    await sleep(100); // a few frames of it
+    root.render(app("alice")); // alice's entry is in localStorage: shown again from the cache
+    await waitFor(() => text() === "alice's balance");
+    sampling = false;
+    observer.disconnect();
+    return {
+      mounts,
+      sameNode: node === document.getElementById("balance") && node.isConnected,
+      afterSwitch: { renders: renders.slice(at.renders), dom: dom.slice(at.dom), frames: frames.slice(at.frames) },
+    };
+  });
+  assert.equal(result.mounts, 1, "the subtree was not remounted");
+  assert.equal(result.sameNode, true, "the DOM was not replaced");
+  const { renders, dom, frames } = result.afterSwitch;
+  const bobs = renders.filter((r) => r.startsWith("bob:"));
+  assert.ok(bobs.length > 0 && bobs.every((r) => r === "bob:pending:…" || r === "bob:success:bob's balance"), renders.join(" | "));
+  const alices = renders.slice(renders.findIndex((r) => r.startsWith("bob:success")) + 1);
+  assert.ok(alices.every((r) => r === "alice:pending:…" || r === "alice:success:alice's balance"), renders.join(" | "));
+  // From the switch to bob's balance, the DOM changes once to the pending "…"; the frames show
+  // alice's balance only until the render with bob is committed, never after the "…".
+  const untilBob = (list) => list.slice(0, list.indexOf("bob's balance") + 1);
+  assert.deepEqual(untilBob(dom), ["…", "bob's balance"], dom.join(" | "));
+  const painted = untilBob(frames).filter((t, i, all) => t !== all[i - 1]);
+  assert.ok(
+    ["…|bob's balance", "alice's balance|…|bob's balance"].includes(painted.join("|")),
+    frames.join(" | "),
+  );
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("useRules and useConnect register while mounted, register again when their deps change, and clean up on unmount", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useRules, useConnect, useCache } = hooks;
+    const sources = [];
+    let closed = 0;
+    let cacheRef;
+    function Grab() {
+      cacheRef = useCache();
+      return null;
+    }
+    function Wiring({ shop }) {
+      useRules({ "asset-created": () => ({ prefix: `assets:${shop}:` }) }, [shop]);
+      useConnect(
+        () => {
+          const source = new EventTarget();
+          source.close = () => closed++;
+          sources.push(source);
+          return source;
+        },
+        (message) => (message.type === "bump" ? { prefix: `assets:${shop}:` } : undefined),
+        [shop],
+      );
+      return null;
+    }
+    const app = (...children) => h(CacheProvider, { namespace: "hooks-wiring" }, h(Grab), ...children);
+    const states = () => ["assets:shop1:a", "assets:shop2:a"].map((key) => cacheRef.peek(key).state).join(",");
+    const fresh = () => {
+      cacheRef.set("assets:shop1:a", 1);
+      cacheRef.set("assets:shop2:a", 1);
+    };
+    // Each push its own text: the same text from another source counts as the same push (D-41).
+    let pushes = 0;
+    const push = (source) => source.dispatchEvent(new MessageEvent("message", { data: JSON.stringify({ type: "bump", n: pushes++ }) }));
+    root.render(app(h(Wiring, { shop: "shop1" })));
+    await waitFor(() => cacheRef !== undefined && sources.length === 1);
+    fresh();
+    cacheRef.emit("asset-created");
+    const shop1Rule = states();
+    fresh();
+    push(sources[0]);
+    const shop1Push = states();
+
+    root.render(app(h(Wiring, { shop: "shop2" })));
+    await waitFor(() => sources.length === 2);
+    fresh();
+    cacheRef.emit("asset-created");
+    push(sources[0]); // the first source was disconnected and closed
+    const shop2Rule = states();
+    fresh();
+    push(sources[1]);
+    const shop2Push = states();
+
+    root.render(app());
+    await sleep(20);
+    fresh();
+    cacheRef.emit("asset-created");
+    push(sources[1]);
+    return { shop1Rule, shop1Push, shop2Rule, shop2Push, unmounted: states(), sources: sources.length, closed };
+  });
+  assert.deepEqual(result, {
+    shop1Rule: "stale,fresh",
+    shop1Push: "stale,fresh",
+    shop2Rule: "fresh,stale",
+    shop2Push: "fresh,stale",
+    unmounted: "fresh,fresh",
+    sources: 2,
+    closed: 2,
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("initialData belongs to the user the component mounted under: after a user switch it is neither shown nor written", async () => {
+  const { page, context, problems } = await open();
+  const result = await page.evaluate(async () => {
+    const { createElement: h } = React;
+    const { CacheProvider, useCached } = hooks;
+    const renders = [];
+    const calls = [];
+    let cacheRef;
+    function Profile({ user }) {
+      const cached = useCached("profile", async () => {
+        calls.push(user);
+        return `${user}'s profile, fetched`;
+      }, { initialData: "alice's profile, from the server", staleMs: 60_000 });
+      renders.push(`${user}:${cached.data ?? "…"}`);
+      return h("p", null, cached.data ?? "…");
+    }
+    function Grab() {
+      cacheRef = hooks.useCache();
+      return null;
+    }
+    const app = (user) => h(CacheProvider, { namespace: "hooks-initial-user", user }, h(Grab), h(Profile, { user }));
+    root.render(app("alice"));
+    await waitFor(() => cacheRef !== undefined && cacheRef.get("profile") === "alice's profile, from the server");
+    root.render(app("bob"));
+    await waitFor(() => text() === "bob's profile, fetched");
+    return { renders, calls, bob: cacheRef.get("profile") };
+  });
+  assert.deepEqual(result.calls, ["bob"]);
+  assert.equal(result.bob, "bob's profile, fetched");
+  const bobs = result.renders.filter((r) => r.startsWith("bob:"));
+  assert.ok(bobs.every((r) => r === "bob:…" || r === "bob:bob's profile, fetched"), result.renders.join(" | "));
+  assert.deepEqual(problems, []);
   await context.close();
 });

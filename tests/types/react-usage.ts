@@ -1,16 +1,23 @@
 // Compiled with `tsc --noEmit` by the test command: the hooks' types accept correct use and refuse
 // mistakes (each @ts-expect-error fails the build if its line stops erroring).
 import { createElement } from "react";
-import { httpJson } from "cachebus";
+import { httpJson, notModified, type Fetcher } from "cachebus";
 import {
   CacheProvider,
   useCache,
   useCached,
   useCacheEvent,
   useCacheStats,
+  useConnect,
   useInvalidate,
   useMutate,
+  useMutation,
+  useRules,
+  useSuspenseCached,
   type Cached,
+  type CachedStatus,
+  type Mutation,
+  type SuspenseCached,
 } from "cachebus/react";
 
 export function Balance() {
@@ -51,3 +58,95 @@ export const wrongHandler = createElement(CacheProvider, { namespace: "shop", on
 
 // @ts-expect-error: a provider needs its namespace
 export const missing = createElement(CacheProvider, { user: "u_42" });
+
+// Issue 14's hooks: inference from a fetcher that takes its context, select, status, the
+// Suspense hook, the mutation hook, and optional props that take `undefined` (this project is
+// compiled with exactOptionalPropertyTypes).
+interface Post {
+  id: string;
+  title: string;
+}
+
+export function Inference({ id, maybeUser }: { id: string | null; maybeUser: string | undefined }) {
+  // The answer's type, from a fetcher that destructures its context (it was `unknown`).
+  const post = useCached(`post:${id}`, async ({ signal }) => {
+    void signal;
+    return { id: "p1", title: "hello" } satisfies Post;
+  });
+  const title: string | undefined = post.data?.title;
+  // notModified is not part of the data.
+  const maybe = useCached("post", async ({ previous }) => (previous ? notModified : { id: "p1", title: "x" }));
+  const same: Post | undefined = maybe.data;
+  // Given T, the context's `previous` is typed too.
+  const typed = useCached<Post>("post", async ({ previous }) => previous ?? { id: "p1", title: "x" });
+  const fetcher: Fetcher<Post> = async () => ({ id: "p1", title: "x" });
+  const selected = useCached("post", fetcher, { select: (p) => p.title.length, keepPreviousData: true });
+  const length: number | undefined = selected.data;
+  const inferredSelect = useCached("post", async () => ({ id: "p1", title: "x" }), { select: (p) => p.title });
+  const text: string | undefined = inferredSelect.data;
+  // A null key or enabled: false waits; initialData has the data's type.
+  const waiting = useCached(id, fetcher, { enabled: id !== null, initialData: { id: "p0", title: "server" }, revalidateOnMount: true });
+  const status: CachedStatus = waiting.status;
+  const flags: boolean[] = [waiting.isLoading, waiting.isFetching, waiting.isPlaceholderData, waiting.isStale];
+  const refreshed: Promise<{ data: Post; error: undefined }> = typed.refresh();
+  // Optional options take undefined: a value the app may not have.
+  useCached("post", fetcher, { tier: undefined, ttlMs: undefined, enabled: undefined, select: undefined });
+  void [title, same, length, text, status, flags, refreshed];
+  return createElement(
+    CacheProvider,
+    { namespace: "shop", user: maybeUser, fallback: undefined, onError: undefined, version: undefined },
+    createElement(Suspended),
+  );
+}
+
+function Suspended() {
+  const { data, status }: SuspenseCached<Post> = useSuspenseCached("post", async () => ({ id: "p1", title: "x" }));
+  const title: string = data.title; // never undefined
+  const shown: "success" | "error" = status;
+  const count = useSuspenseCached("post", async () => ({ id: "p1", title: "x" }), { select: (p) => p.title.length }).data;
+  const n: number = count;
+  void [title, shown, n];
+  return null;
+}
+
+export function Editor() {
+  const save: Mutation<Post> = useMutation<Post>("post", {
+    commit: async (post) => ({ ...post, title: post.title.trim() }),
+    rollbackOnError: true,
+    tier: "local",
+  });
+  save.mutate({ id: "p1", title: "new" });
+  save.mutate((previous) => ({ id: "p1", title: `${previous?.title ?? ""}!` }));
+  const stored: Promise<Post> = save.mutateAsync({ id: "p1", title: "x" });
+  const pending: boolean = save.isPending;
+  const state: "idle" | "pending" | "error" | "success" = save.status;
+  save.reset();
+  useRules({ "post-saved": { prefix: "post" } }, [save.status], { fallback: undefined });
+  useConnect(() => new EventSource("/events"), (data) => (data === "ping" ? undefined : { tags: ["posts"] }), []);
+  void [stored, pending, state];
+  return null;
+}
+
+export function hookMistakes() {
+  // @ts-expect-error: `data` may be undefined in useCached
+  const title: string = useCached("post", async () => ({ title: "x" })).data.title;
+  // @ts-expect-error: the inferred data has no `body`
+  void useCached("post", async ({ signal }) => ({ title: String(signal) })).data?.body;
+  // @ts-expect-error: initialData has the data's type
+  useCached("post", async () => ({ title: "x" }), { initialData: { name: "y" } });
+  // @ts-expect-error: enabled is a boolean
+  useCached("post", async () => 1, { enabled: "yes" });
+  // @ts-expect-error: status is "pending" | "error" | "success"
+  void (useCached("post", async () => 1).status === "loading");
+  // @ts-expect-error: select takes the data's type
+  useCached("post", async () => 1, { select: (text: string) => text });
+  // @ts-expect-error: the Suspense hook needs a key
+  useSuspenseCached(null, async () => 1);
+  // @ts-expect-error: the Suspense hook has no enabled option
+  useSuspenseCached("post", async () => 1, { enabled: false });
+  // @ts-expect-error: a mutation of a Post takes a Post
+  useMutation<Post>("post").mutate({ id: 1 });
+  // @ts-expect-error: useConnect's map is a function
+  useConnect(new EventTarget(), "map", []);
+  void title;
+}
