@@ -69,7 +69,7 @@ const targets = [
     return r && { met: r.value <= 3, measured: `${format(r.value)} ms` };
   }],
   ["tabs sharing fetches: one request for a focus, whatever the number of tabs (issue 15)", (rows) => {
-    const counts = rows.filter((r) => r.metric.startsWith("tabs: requests for one focus") && r.subject === "cachebus (shareFetches)");
+    const counts = rows.filter((r) => r.metric.startsWith("tabs: requests for one focus") && r.subject === "cachebus (coordinateTabs)");
     return counts.length > 0 && { met: counts.every((r) => r.value === 1), measured: counts.map((r) => `${r.metric.split(", ")[1]}: ${r.value}`).join(", ") };
   }],
   ["total shipped size ≤ 30 KB gzipped", (rows) => {

@@ -1,13 +1,13 @@
 // Workload 10 (in each of N pages of one context): requests the server gets when every tab
-// showing one key revalidates it at once (a focus), cachebus with `shareFetches` against each tab
+// showing one key revalidates it at once (a focus), cachebus with `coordinateTabs` against each tab
 // fetching alone (the default, and every other library's behaviour). The server counts the
 // requests (`/api/balance` on the benchmark's server).
 import { createCache } from "cachebus";
 
 /** The subjects: `createCache` options of each. */
 const subjects = {
-  "cachebus (shareFetches)": { shareFetches: true },
-  "cachebus (each tab alone)": { shareFetches: false },
+  "cachebus (coordinateTabs)": { coordinateTabs: true },
+  "cachebus (each tab alone)": { coordinateTabs: false },
 };
 
 export const subjectsOf = () => Object.keys(subjects);

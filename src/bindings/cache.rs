@@ -324,14 +324,27 @@ impl WasmCache {
     pub fn shareable(&self, key: &str) -> Result<JsValue, JsValue> {
         let version = &self.versioning.version;
         with_engine(&self.engine, |engine| {
-            let Some(peeked) = engine.peek(key)? else { return Ok(JsValue::UNDEFINED) };
-            if peeked.state != State::Fresh {
-                return Ok(JsValue::UNDEFINED);
+            Ok(shareable_entry(engine, key, version)?
+                .map_or(JsValue::UNDEFINED, |(tier, value, record)| Array::of3(&tier, &value, &record).into()))
+        })
+    }
+
+    /// Every entry a new tab of this user may start with (internal/warm-start.ts): a flat
+    /// `[key, tier, value, metadata record, ...]` of the fresh entries whose values are in memory.
+    #[wasm_bindgen(js_name = shareableEntries)]
+    pub fn shareable_entries(&self) -> Result<Array, JsValue> {
+        let version = &self.versioning.version;
+        with_engine(&self.engine, |engine| {
+            let entries = Array::new();
+            for key in engine.matching_keys(&Target::All)? {
+                if let Some((tier, value, record)) = shareable_entry(engine, &key, version)? {
+                    entries.push(&JsValue::from_str(&key));
+                    entries.push(&tier);
+                    entries.push(&value);
+                    entries.push(&record);
+                }
             }
-            let (tier, meta) = (peeked.meta.tier, peeked.meta.clone());
-            let Some(value) = engine.observe(key)?.cloned() else { return Ok(JsValue::UNDEFINED) };
-            let record = to_object(&meta, version, &JsValue::UNDEFINED);
-            Ok(Array::of3(&names::tier(tier), &value, &record).into())
+            Ok(entries)
         })
     }
 
@@ -631,6 +644,22 @@ fn fill(
             READ_NOTHING
         }
     }
+}
+
+/// The tier name, value and metadata record of `key`'s entry when it is fresh and its value is in
+/// memory: what another tab takes in as this tab's write.
+fn shareable_entry(
+    engine: &mut JsEngine,
+    key: &str,
+    version: &JsValue,
+) -> Result<Option<(JsValue, JsValue, JsValue)>, CacheError> {
+    let Some(peeked) = engine.peek(key)? else { return Ok(None) };
+    if peeked.state != State::Fresh {
+        return Ok(None);
+    }
+    let (tier, meta) = (peeked.meta.tier, peeked.meta.clone());
+    let Some(value) = engine.observe(key)?.cloned() else { return Ok(None) };
+    Ok(Some((names::tier(tier).into(), value, to_object(&meta, version, &JsValue::UNDEFINED).into())))
 }
 
 /// Whether `user` (`""`: signed out) is the engine's current user.

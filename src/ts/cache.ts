@@ -8,6 +8,7 @@ import { discardDatabase, openDatabase } from "./internal/database.js";
 import { IdbTier } from "./internal/idb-tier.js";
 import { loadBindings, wasmOption } from "./internal/loader.js";
 import { Persisted } from "./internal/persisted.js";
+import { WarmStart } from "./internal/warm-start.js";
 import { DEFAULT_FOCUS_THROTTLE_MS } from "./internal/revalidator.js";
 import type {
   CacheEvents,
@@ -134,12 +135,12 @@ export interface Cache {
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
   // The facade's own options; the engine reads (and checks) the others.
-  const own = plainOptions<CacheOptions>(options, ["focusThrottleMs", "shareFetches"]);
+  const own = plainOptions<CacheOptions>(options, ["focusThrottleMs", "coordinateTabs"]);
   const throttle = own?.focusThrottleMs ?? DEFAULT_FOCUS_THROTTLE_MS;
   if (typeof throttle !== "number" || !(throttle >= 0)) {
     throw new CacheError("INVALID_OPTIONS", "focusThrottleMs must be a number >= 0");
   }
-  optionOfType(own?.shareFetches, "boolean", "shareFetches");
+  optionOfType(own?.coordinateTabs, "boolean", "coordinateTabs");
   // IndexedDB opens while the wasm loads (it never rejects); the engine validates the options.
   const opening = openDatabase(namespaceOf(options));
   try {
@@ -149,8 +150,12 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     const inner = bindings.openCache(options, tier);
     tier.reportTo(inner);
     const persisted = new Persisted(inner, tier);
-    const cache = new BoundCache(inner, tier, persisted, { focusThrottleMs: throttle, shareFetches: own?.shareFetches === true });
+    const coordinateTabs = own?.coordinateTabs === true;
+    const warm = coordinateTabs ? WarmStart.open(inner, inner.namespace) : undefined;
+    const cache = new BoundCache(inner, tier, persisted, { focusThrottleMs: throttle, coordinateTabs, warm });
     await persisted.loadUser(inner.user);
+    // After the persisted entries: a live tab's copies are newer or the same, and win as such.
+    await warm?.start();
     // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
     void unblocked?.then((late) => late && persisted.attach(late));
     return cache;

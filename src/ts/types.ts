@@ -55,13 +55,13 @@ export interface CacheOptions {
   /** Minimum milliseconds between two focus/visibility revalidations (default 5000). */
   focusThrottleMs?: number | undefined;
   /**
-   * Whether the tabs of this namespace and user share fetches (default `false`): when several
-   * want a key at about the same time, one runs its fetcher and the others take its answer (see
-   * "Tabs share fetches" in the README). A shared fetch calls its fetcher once this tab holds the
-   * key's Web Lock, a moment after the call. Without Web Locks or BroadcastChannel each tab
-   * fetches alone.
+   * Whether the tabs of this namespace and user coordinate (default `false`): when several want a
+   * key at about the same time, one runs its fetcher and the others take its answer, and a new tab
+   * starts with a live tab's fresh memory entries (see "Coordinated tabs" in the README). A shared
+   * fetch calls its fetcher once this tab holds the key's Web Lock, a moment after the call.
+   * Without Web Locks or BroadcastChannel each tab works alone.
    */
-  shareFetches?: boolean;
+  coordinateTabs?: boolean;
   /**
    * The WebAssembly module, for a setup where the file shipped beside the package cannot be
    * reached (esbuild, a CDN, a test runner): see {@link WasmSource}. By default the module is

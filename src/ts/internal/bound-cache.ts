@@ -10,6 +10,7 @@ import { Mutations } from "./mutations.js";
 import { registerObservable } from "./observe.js";
 import type { Persisted } from "./persisted.js";
 import { SharedFetches } from "./shared-fetches.js";
+import type { WarmStart } from "./warm-start.js";
 import { connect } from "./push.js";
 import { Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
@@ -38,6 +39,7 @@ export class BoundCache implements Cache {
   readonly #tier: IdbTier;
   readonly #persisted: Persisted;
   readonly #shared: SharedFetches | undefined;
+  readonly #warm: WarmStart | undefined;
   readonly #subscriptions = new Subscriptions();
   readonly #flights: Flights;
   readonly #mutations: Mutations;
@@ -46,21 +48,22 @@ export class BoundCache implements Cache {
 
   /**
    * A cache over the engine `inner`, whose `idb` tier is `tier`, read through `persisted`;
-   * `focusThrottleMs` is the revalidator's, `shareFetches` whether fetches are shared with the
-   * other tabs when the platform allows.
+   * `focusThrottleMs` is the revalidator's, `coordinateTabs` whether fetches are shared with the
+   * other tabs when the platform allows; `warm` is the warm start the cache closes with it.
    */
   constructor(
     inner: WasmCache,
     tier: IdbTier,
     persisted: Persisted,
-    { focusThrottleMs, shareFetches }: { focusThrottleMs: number; shareFetches: boolean },
+    { focusThrottleMs, coordinateTabs, warm }: { focusThrottleMs: number; coordinateTabs: boolean; warm?: WarmStart | undefined },
   ) {
+    this.#warm = warm;
     this.#inner = inner;
     this.#tier = tier;
     this.#persisted = persisted;
     registerObservable(this, inner);
     const loadValue = (key: string) => persisted.loadValue(key);
-    this.#shared = shareFetches ? SharedFetches.open(inner, inner.namespace) : undefined;
+    this.#shared = coordinateTabs ? SharedFetches.open(inner, inner.namespace) : undefined;
     const notify = (key: string) => this.#subscriptions.notify([key]);
     this.#flights = new Flights(inner, loadValue, notify, undefined, this.#shared);
     this.#mutations = new Mutations(inner);
@@ -199,6 +202,7 @@ export class BoundCache implements Cache {
     this.#transitions.stop();
     this.#flights.close();
     this.#shared?.close();
+    this.#warm?.close();
     this.#inner.close();
     this.#tier.close();
   }

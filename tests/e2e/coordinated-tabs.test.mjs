@@ -1,7 +1,8 @@
-// Shared fetches (`shareFetches: true`) in real Chromium: tabs of one context, a local API that
-// counts its requests. One tab runs its fetcher, the others take its answer; the rules that hold
-// in one tab hold across tabs: an answer from before a change is not taken fresh, nothing crosses
-// users, a tab that closes mid-fetch hands over, and without Web Locks each tab fetches alone.
+// Coordinated tabs (`coordinateTabs: true`) in real Chromium: tabs of one context, a local API
+// that counts its requests. Shared fetches: one tab runs its fetcher, the others take its answer;
+// the rules that hold in one tab hold across tabs: an answer from before a change is not taken
+// fresh, nothing crosses users, a tab that closes mid-fetch hands over, and without Web Locks each
+// tab fetches alone. Warm start: a new tab starts with a live tab's memory entries.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startPackageServer, useBrowser } from "./harness.mjs";
@@ -24,25 +25,25 @@ const api = {
 const env = useBrowser(() => startPackageServer({ api }));
 
 /**
- * A tab of `context` with `window.cache` (`shareFetches: true`, no focus throttle) for
+ * A tab of `context` with `window.cache` (`coordinateTabs: true`, no focus throttle) for
  * `namespace` and `user`, `window.balance(ms)` (a fetcher of the API for the cache's user now) and
  * `window.sleep`. `withoutLocks`: the page has no `navigator.locks`.
  */
-async function tab(context, namespace, user, { withoutLocks = false } = {}) {
+async function tab(context, namespace, user, { withoutLocks = false, coordinateTabs = true } = {}) {
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(error.message));
   if (withoutLocks) await page.addInitScript(() => Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined }));
   await page.goto(env.server.url);
-  await page.evaluate(async ({ namespace, user }) => {
+  await page.evaluate(async ({ namespace, user, coordinateTabs }) => {
     const cachebus = await import("/pkg/index.js");
-    window.cache = await cachebus.createCache({ namespace, user, shareFetches: true, focusThrottleMs: 0 });
+    window.cache = await cachebus.createCache({ namespace, user, coordinateTabs, focusThrottleMs: 0 });
     window.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
     window.balance = (ms = 100) => {
       const owner = window.cache.user;
       return async () => (await fetch(`/api/balance?user=${owner}&ms=${ms}`)).json();
     };
-  }, { namespace, user });
+  }, { namespace, user, coordinateTabs });
   return { page, problems };
 }
 
@@ -158,5 +159,46 @@ test("without Web Locks each tab fetches alone, and everything still works", asy
   const stats = await Promise.all(tabs.map(({ page }) => page.evaluate(() => cache.stats().fetches)));
   assert.deepEqual(stats, [1, 2].map(() => ({ started: 1, joined: 0, served: 0, shared: 0 })));
   for (const { problems } of tabs) assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a new tab starts with the memory entries a live tab of its user holds: readable at once, no request", async () => {
+  const context = await env.browser.newContext();
+  const live = await tab(context, "warm", "alice");
+  api.requests = 0;
+  await live.page.evaluate(async () => {
+    await cache.fetch("balance", balance(20));
+    cache.set("draft", { text: "unsent" }, { tags: ["drafts"] });
+    cache.set("old", "stale one", { staleMs: 0 }); // not fresh: not handed over
+  });
+  const opened = await tab(context, "warm", "alice");
+  const first = await opened.page.evaluate(async () => ({
+    balance: cache.get("balance"),
+    draft: cache.get("draft"),
+    old: cache.get("old"),
+    tags: cache.keys({ tags: ["drafts"] }),
+    fetched: await cache.fetch("balance", balance(20)),
+    fetches: cache.stats().fetches,
+  }));
+  assert.deepEqual(first, {
+    balance: { user: "alice", n: 1 },
+    draft: { text: "unsent" },
+    old: undefined,
+    tags: ["draft"],
+    fetched: { user: "alice", n: 1 },
+    fetches: { started: 0, joined: 0, served: 1, shared: 0 },
+  });
+  assert.equal(api.requests, 1, "the live tab's request only: the new tab made none");
+  await context.close();
+});
+
+test("a tab of another user, or one that does not coordinate, starts cold", async () => {
+  const context = await env.browser.newContext();
+  const live = await tab(context, "warm-cold", "alice");
+  await live.page.evaluate(() => cache.set("balance", { user: "alice", n: 7 }));
+  const bob = await tab(context, "warm-cold", "bob");
+  const alone = await tab(context, "warm-cold", "alice", { coordinateTabs: false });
+  assert.equal(await bob.page.evaluate(() => cache.get("balance")), undefined, "nothing of alice's for bob");
+  assert.equal(await alone.page.evaluate(() => cache.get("balance")), undefined);
   await context.close();
 });
