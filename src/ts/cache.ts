@@ -14,6 +14,7 @@ import type {
   CacheEvents,
   CacheOptions,
   CacheStats,
+  ConnectOptions,
   EmitArgs,
   EmitOptions,
   EntryInfo,
@@ -108,9 +109,12 @@ export interface Cache {
    * Server push: for each `message` of `source` (a WebSocket, an EventSource, any EventTarget),
    * `map(data)` (JSON text is parsed first) returns `{ event, detail }` to emit, a target to
    * invalidate, or nothing. Changes are announced with `origin: "push"` and reach other tabs.
-   * Returns the function that disconnects.
+   * Returns the function that disconnects. `source` may be a function that opens it: with
+   * `{ shared: name }` and `coordinateTabs`, one tab of the namespace opens and holds the source
+   * of that name, the others get its pushes through the channel, and when that tab closes another
+   * opens its own (see "Coordinated tabs"); a source the function opened is closed on disconnect.
    */
-  connect(source: EventTarget, map: (data: unknown) => PushResult): () => void;
+  connect(source: EventTarget | (() => EventTarget), map: (data: unknown) => PushResult, options?: ConnectOptions): () => void;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
   invalidate(target: Target): number;
   /** Deletes matching entries from every tier; resolves with how many once persisted. */

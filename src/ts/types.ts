@@ -146,6 +146,16 @@ export interface FetchStats {
   shared: number;
 }
 
+/** Options of `cache.connect`. */
+export interface ConnectOptions {
+  /**
+   * A name the tabs give the same source (a function opening it is required): with
+   * `coordinateTabs`, one tab of the namespace opens and holds it, the others get its pushes
+   * through the channel; without, each tab opens its own.
+   */
+  shared?: string | undefined;
+}
+
 /** What `cache.stats` reports. */
 export interface CacheStats {
   hits: number;

@@ -5,7 +5,7 @@
 // tab fetches alone. Warm start: a new tab starts with a live tab's memory entries.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startPackageServer, useBrowser } from "./harness.mjs";
+import { startPackageServer, useBrowser, useWebSocketServer } from "./harness.mjs";
 
 /** The API: `/api/balance?user=…&ms=…` answers `{ user, n }` after `ms` (n counts every request). */
 const api = {
@@ -23,6 +23,7 @@ const api = {
 };
 
 const env = useBrowser(() => startPackageServer({ api }));
+const ws = useWebSocketServer();
 
 /**
  * A tab of `context` with `window.cache` (`coordinateTabs: true`, no focus throttle) for
@@ -200,5 +201,46 @@ test("a tab of another user, or one that does not coordinate, starts cold", asyn
   const alone = await tab(context, "warm-cold", "alice", { coordinateTabs: false });
   assert.equal(await bob.page.evaluate(() => cache.get("balance")), undefined, "nothing of alice's for bob");
   assert.equal(await alone.page.evaluate(() => cache.get("balance")), undefined);
+  await context.close();
+});
+
+test("one tab holds a shared push connection; its pushes reach every tab, and when it closes another tab connects", async () => {
+  const context = await env.browser.newContext();
+  const tabs = [];
+  for (let i = 0; i < 3; i++) tabs.push(await tab(context, "push-shared", "alice"));
+  const before = ws.sockets.length;
+  for (const { page } of tabs) {
+    await page.evaluate((port) => {
+      window.pushes = 0;
+      addEventListener("cachebus:change", ({ detail }) => detail.kind === "invalidate" && (window.pushes += 1));
+      cache.set("balance", { n: 0 });
+      cache.connect(() => new WebSocket(`ws://127.0.0.1:${port}`), (data) => data.key, { shared: "balance" });
+    }, ws.port);
+  }
+  const opened = () => ws.sockets.slice(before).filter((socket) => socket.readyState === 1);
+  const waitFor = async (ok, what) => {
+    const deadline = Date.now() + 5_000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  await waitFor(() => opened().length === 1, "the first connection");
+  await tabs[0].page.waitForTimeout(200);
+  assert.equal(opened().length, 1, "one connection for three tabs");
+  // Numbered: pushes of the same text within seconds are one push (D-41).
+  opened()[0].send(JSON.stringify({ key: "balance", seq: 1 }));
+  for (const { page } of tabs) await page.waitForFunction(() => window.pushes === 1 && cache.peek("balance").state === "stale", undefined, { timeout: 5_000 });
+
+  // The tab holding the connection closes: another tab's connection takes over, within a second.
+  const closedAt = Date.now();
+  await tabs[0].page.close();
+  await waitFor(() => opened().length === 1 && ws.sockets.length - before === 2, "the second connection");
+  const failover = Date.now() - closedAt;
+  assert.ok(failover < 1_000, `another tab connected ${failover} ms after the first closed`);
+  for (const { page } of tabs.slice(1)) await page.evaluate(() => cache.set("balance", { n: 1 }));
+  opened()[0].send(JSON.stringify({ key: "balance", seq: 2 }));
+  for (const { page } of tabs.slice(1)) await page.waitForFunction(() => window.pushes === 2 && cache.peek("balance").state === "stale", undefined, { timeout: 5_000 });
+  for (const { problems } of tabs) assert.deepEqual(problems, []);
   await context.close();
 });

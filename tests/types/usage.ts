@@ -116,4 +116,9 @@ export async function mistakes() {
   // @ts-expect-error: codes are a closed set
   const code: CacheErrorCode = "NOT_A_CODE";
   void code;
+  // A source, or a function that opens it, shared by name across coordinated tabs.
+  const disconnect: () => void = cache.connect(() => new WebSocket("ws://x"), () => "balance", { shared: "balance" });
+  disconnect();
+  // @ts-expect-error: shared names a source by a string
+  cache.connect(() => new WebSocket("ws://x"), () => "balance", { shared: 1 });
 }

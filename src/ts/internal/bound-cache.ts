@@ -11,13 +11,14 @@ import { registerObservable } from "./observe.js";
 import type { Persisted } from "./persisted.js";
 import { SharedFetches } from "./shared-fetches.js";
 import type { WarmStart } from "./warm-start.js";
-import { connect } from "./push.js";
+import { connect, connectOpened, connectShared } from "./push.js";
 import { Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
 import { Transitions } from "./transitions.js";
 import type {
   CacheStats,
   ChangeEventDetail,
+  ConnectOptions,
   ChangeKind,
   EmitOptions,
   EntryInfo,
@@ -133,9 +134,15 @@ export class BoundCache implements Cache {
     return () => this.#inner.removeRules(id);
   }
 
-  connect(source: EventTarget, map: (data: unknown) => PushResult): () => void {
+  connect(source: EventTarget | (() => EventTarget), map: (data: unknown) => PushResult, options?: ConnectOptions): () => void {
     if (typeof map !== "function") throw new CacheError("INVALID_OPTIONS", "map must be a function");
-    return connect(this.#inner, source, map);
+    const shared = plainOptions<ConnectOptions>(options, ["shared"])?.shared;
+    if (shared !== undefined && (typeof shared !== "string" || typeof source !== "function")) {
+      throw new CacheError("INVALID_OPTIONS", "shared must be a string, given with a function that opens the source");
+    }
+    if (typeof source !== "function") return connect(this.#inner, source, map);
+    if (shared !== undefined && this.#shared) return connectShared(this.#inner, shared, source, map);
+    return connectOpened(this.#inner, source, map);
   }
 
   revalidate(target: Target): void {

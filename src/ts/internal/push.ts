@@ -35,12 +35,7 @@ function fingerprintOf(data: unknown, lastEventId: unknown): string | undefined 
 export function connect(inner: WasmCache, source: EventTarget, map: (data: unknown) => PushResult): () => void {
   const connection = (lastConnection += 1);
   checkSource(source);
-  const report = (code: DiagnosticCode, event: string, error?: unknown) =>
-    dispatchEvent(
-      new CustomEvent("cachebus:error", {
-        detail: { code, event, error, namespace: inner.namespace, user: inner.user ?? null },
-      }),
-    );
+  const report = (code: DiagnosticCode, event: string, error?: unknown) => reportTo(inner, code, event, error);
   const onMessage = (event: Event) => {
     try {
       const { data, lastEventId } = event as MessageEvent;
@@ -83,6 +78,76 @@ export function connect(inner: WasmCache, source: EventTarget, map: (data: unkno
     throw new CacheError("INVALID_OPTIONS", "the source refused its listeners");
   }
   return disconnect;
+}
+
+/**
+ * Opens a source with `open` and connects it; disconnecting closes it (it is the cache's). What
+ * `open` throws is the caller's.
+ */
+export function connectOpened(inner: WasmCache, open: () => EventTarget, map: (data: unknown) => PushResult): () => void {
+  const source = open();
+  let disconnect: () => void;
+  try {
+    disconnect = connect(inner, source, map);
+  } catch (error) {
+    close(source);
+    throw error;
+  }
+  return () => {
+    disconnect();
+    close(source);
+  };
+}
+
+/**
+ * The source named `name` of the namespace, held by one tab at a time: the tab granted the name's
+ * Web Lock opens it (`open`) and keeps it until it disconnects or closes; its pushes reach the
+ * other tabs through the channel, as every push does. When the holding tab goes, the browser lets
+ * go of its lock and the next tab waiting opens its own. A source that fails to open is reported
+ * (`SOURCE_ERROR`) and the lock let go, for another tab to try.
+ */
+export function connectShared(inner: WasmCache, name: string, open: () => EventTarget, map: (data: unknown) => PushResult): () => void {
+  const stop = new AbortController();
+  let release = () => {};
+  const held = (): Promise<void> => {
+    if (stop.signal.aborted) return Promise.resolve();
+    let disconnect: () => void;
+    try {
+      disconnect = connectOpened(inner, open, map);
+    } catch (error) {
+      reportTo(inner, "SOURCE_ERROR", "open", error);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      release = () => {
+        disconnect();
+        resolve();
+      };
+    });
+  };
+  navigator.locks.request(`cachebus:${inner.namespace}:push:${name}`, { signal: stop.signal }, held).catch(() => {
+    // Aborted before it was this tab's turn: nothing was opened.
+  });
+  return () => {
+    stop.abort();
+    release();
+  };
+}
+
+/** Closes a source this cache opened (a WebSocket, an EventSource; anything with `close`). */
+function close(source: EventTarget): void {
+  try {
+    (source as { close?: () => void }).close?.();
+  } catch {
+    // closing is best effort: the source is no longer listened to either way
+  }
+}
+
+/** Reports a failure of a source as a `cachebus:error` diagnostic. */
+function reportTo(inner: WasmCache, code: DiagnosticCode, event: string, error?: unknown): void {
+  dispatchEvent(
+    new CustomEvent("cachebus:error", { detail: { code, event, error, namespace: inner.namespace, user: inner.user ?? null } }),
+  );
 }
 
 /**
