@@ -144,6 +144,14 @@ export interface CacheProviderProps extends CacheOptions {
    * function gets the error. Remount the provider (a new `key`) to try again.
    */
   errorFallback?: ReactNode | ((error: unknown) => ReactNode) | undefined;
+  /**
+   * A cache made with `createCache`, provided instead of one the provider would create: a test
+   * seeds it before rendering (`cachebus/testing` does this), or code outside React shares it.
+   * The provider neither creates nor closes it and reads none of the cache options but
+   * `namespace`, which must be the cache's (else `INVALID_OPTIONS`, handled as a failed
+   * `createCache`); a `user` prop other than `cache.user` switches it.
+   */
+  cache?: Cache | undefined;
 }
 
 /**
@@ -156,7 +164,7 @@ export interface CacheProviderProps extends CacheOptions {
  * {@link CacheError} to the nearest error boundary, or, when it has an `onError` prop, calls it
  * and renders `errorFallback`.
  */
-export function CacheProvider({ children, fallback, onError, errorFallback = null, ...options }: CacheProviderProps) {
+export function CacheProvider({ children, fallback, onError, errorFallback = null, cache: given, ...options }: CacheProviderProps) {
   const [created, setCreated] = useState<{ cache: Cache; namespace: string } | null>(null);
   // The user whose entries the cache holds since their switch completed; `null` while one runs.
   const [switched, setSwitched] = useState<{ cache: Cache; user: string | undefined } | null>(null);
@@ -177,9 +185,15 @@ export function CacheProvider({ children, fallback, onError, errorFallback = nul
   }, []);
   const initial = useRef(options);
   useEffect(() => {
+    const namespace = options.namespace;
+    if (given) {
+      if (given.namespace !== namespace) return fail(new CacheError("INVALID_OPTIONS", "namespace must be the namespace of the cache given"));
+      setCreated({ cache: given, namespace });
+      setSwitched({ cache: given, user: given.user });
+      return;
+    }
     let alive = true;
     let made: Cache | undefined;
-    const namespace = options.namespace;
     createCache({ ...initial.current, namespace }).then(
       (c) => {
         if (!alive) return c.close();
@@ -193,7 +207,7 @@ export function CacheProvider({ children, fallback, onError, errorFallback = nul
       alive = false;
       made?.close();
     };
-  }, [options.namespace]);
+  }, [options.namespace, given]);
   // A cache made for another namespace is closed by now: it is no cache of this render's.
   const cache = created !== null && created.namespace === options.namespace ? created.cache : null;
   useEffect(() => {

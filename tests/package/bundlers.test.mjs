@@ -1,8 +1,8 @@
 // The packed tarball in two more bundlers, in one fresh app installed once from the registry at
 // pinned versions, a folder per setup: webpack 5 with no config (its default entry), served and
 // run in Chromium with the hooks and the devtools; two Vite 8 builds, one app importing cachebus
-// and cachebus/react only (no devtools code may reach it) and the same app with cachebus/devtools
-// (what the devtools cost); and that app under the Vite 8 dev server, whose dependency
+// and cachebus/react only (no devtools or cachebus/testing code may reach it), the same app with
+// cachebus/devtools (what the devtools cost) and a page of cachebus/testing (its markers survive); and that app under the Vite 8 dev server, whose dependency
 // pre-bundling must leave the hooks one module for the devtools and the app.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -27,6 +27,8 @@ const devDependencies = { webpack: "5.113.0", "webpack-cli": "7.3.1", vite: mani
 
 /** Texts only the devtools module holds: present in a bundle of it, whatever the minifier renamed. */
 const DEVTOOLS_MARKERS = ["data-cachebus-devtools", "requests saved by dedup and cache", "cannot read the cache"];
+/** Texts only cachebus/testing holds. */
+const TESTING_MARKERS = ["cachebus-test-", "waitForFetches takes a cache made by createTestProvider"];
 
 /** An app of the hooks (and, with `devtools`, the devtools beside them): the fetched value in #out. */
 const reactApp = (namespace, devtools) => `import { createElement as h } from "react";
@@ -51,6 +53,12 @@ const files = {
   "vite-react/main.js": reactApp("vite-react-app", false),
   "vite-devtools/index.html": html('type="module" src="./main.js"'),
   "vite-devtools/main.js": reactApp("vite-devtools-app", true),
+  // The helpers bundled into a page, only to show that their markers survive a build.
+  "vite-testing/index.html": html('type="module" src="./main.js"'),
+  "vite-testing/main.js": `import { createTestProvider, waitForFetches } from "cachebus/testing";
+const { cache } = await createTestProvider();
+await waitForFetches(cache);
+`,
 };
 
 before(async () => {
@@ -136,15 +144,18 @@ test("webpack 5 with no config: the bundle ships the wasm and no fs; the hooks s
   });
 });
 
-test("Vite 8 build: an app of cachebus and cachebus/react holds no devtools code; importing cachebus/devtools adds it", (t) => {
+test("Vite 8 build: an app of cachebus and cachebus/react holds no devtools or testing code; importing cachebus/devtools adds it", (t) => {
   const built = {};
-  for (const folder of ["vite-react", "vite-devtools"]) {
+  for (const folder of ["vite-react", "vite-devtools", "vite-testing"]) {
     execFileSync(join(app, "node_modules/.bin/vite"), ["build", "--logLevel", "error"], { cwd: join(app, folder), stdio: "inherit" });
     built[folder] = scripts(join(app, folder, "dist"));
   }
   const holds = (sources) => DEVTOOLS_MARKERS.filter((marker) => sources.some((source) => source.includes(marker)));
   assert.deepEqual(holds(built["vite-react"]), [], "no devtools code without the import");
   assert.deepEqual(holds(built["vite-devtools"]), DEVTOOLS_MARKERS, "the markers survive minification, so their absence above means something");
+  const holdsTesting = (sources) => TESTING_MARKERS.filter((marker) => sources.some((source) => source.includes(marker)));
+  assert.deepEqual(holdsTesting(built["vite-react"]), [], "no cachebus/testing code without the import");
+  assert.deepEqual(holdsTesting(built["vite-testing"]), TESTING_MARKERS, "the testing markers survive a build too");
   const gzip = (sources) => gzipSync(sources.join("\n"), { level: 9 }).length;
   t.diagnostic(`devtools add ${gzip(built["vite-devtools"]) - gzip(built["vite-react"])} B gzip to a Vite 8 build of the hooks`);
 });

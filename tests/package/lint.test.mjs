@@ -1,5 +1,5 @@
 // What the package's consumers' tools say about the tarball: @arethetypeswrong/cli (types resolve
-// under every moduleResolution, cachebus/react and cachebus/devtools under node10 too) and publint
+// under every moduleResolution, cachebus/react, cachebus/devtools and cachebus/testing under node10 too) and publint
 // (the manifest and the files agree). Both are pinned devDependencies, run from node_modules: no
 // registry needed.
 import assert from "node:assert/strict";
@@ -19,7 +19,7 @@ function run(command, args) {
   }
 }
 
-test("attw --pack finds no problem: types for cachebus, cachebus/react and cachebus/devtools under node10, node16 and bundler", () => {
+test("attw --pack finds no problem: types for cachebus, cachebus/react, cachebus/devtools and cachebus/testing under node10, node16 and bundler", () => {
   // The package is ESM only (D-04): a require() of it is a dynamic-import-only warning, by design.
   // cachebus/wasm is the .wasm file, not a module: there are no types to find for it.
   const { code, output } = run(bin("attw"), ["--pack", ".", "--format", "json", "--exclude-entrypoints", "./wasm", "--ignore-rules", "cjs-resolves-to-esm"]);
@@ -29,7 +29,7 @@ test("attw --pack finds no problem: types for cachebus, cachebus/react and cache
   const problems = report.analysis.problems.filter((problem) => problem.kind !== "CJSResolvesToESM");
   assert.deepEqual(problems, []);
   const entrypoints = report.analysis.entrypoints;
-  for (const entry of [".", "./react", "./devtools"]) {
+  for (const entry of [".", "./react", "./devtools", "./testing"]) {
     for (const resolution of ["node10", "node16-cjs", "node16-esm", "bundler"]) {
       const types = entrypoints[entry].resolutions[resolution].resolution;
       assert.ok(types?.isTypeScript, `${entry} under ${resolution} resolves to ${types?.fileName}`);

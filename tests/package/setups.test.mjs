@@ -72,7 +72,19 @@ test("a component with the hooks renders its fetched value under ${environment}"
 });
 `;
 
+/**
+ * The README's "Testing your app" files (its Vitest config and test, blocks marked
+ * `vitest-example: <file>`), by file name: the test below runs exactly what the README shows.
+ */
+function readmeTestingFiles() {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n## Testing your app\n"), readme.indexOf("\n## The two commands\n"));
+  const blocks = [...section.matchAll(/<!-- vitest-example: (\S+) -->\n```\w+\n([\s\S]*?)```/g)];
+  return Object.fromEntries(blocks.map(([, name, text]) => [`vitest-testing/${name}`, text]));
+}
+
 const files = {
+  ...readmeTestingFiles(),
   "node/main.mjs": `import { createCache, CacheError } from "cachebus";
 const problems = [typeof window, typeof localStorage, typeof indexedDB];
 const cache = await createCache({ namespace: "node-app", user: "u1" });
@@ -201,6 +213,27 @@ test("Vitest 4.1: a component test with the hooks passes under jsdom and under h
   assert.match(output, /✓ happy-dom\.test\.js > a component with the hooks renders its fetched value under happy-dom/);
   assert.match(output, /Tests\s+2 passed \(2\)/);
   assert.doesNotMatch(output, /Unhandled|Error/);
+});
+
+test("Vitest 4.1 + jsdom, the README's \"Testing your app\": cachebus/testing seeds, waits for fetches and gives each render its own cache", () => {
+  assert.deepEqual(Object.keys(readmeTestingFiles()), ["vitest-testing/vitest.config.js", "vitest-testing/Balance.test.jsx"]);
+  let output;
+  try {
+    output = execFileSync(join(app, "node_modules/.bin/vitest"), ["run", "--root", "vitest-testing", "--reporter", "verbose"], {
+      cwd: app,
+      encoding: "utf8",
+      stdio: "pipe",
+      timeout: 120_000,
+      env: { ...process.env, CI: "1", NO_COLOR: "1" },
+    });
+  } catch (error) {
+    assert.fail(`vitest failed:\n${error.stdout}\n${error.stderr}`);
+  }
+  for (const name of ["shows the balance fetched", "shows a seeded balance without fetching", "two renders get separate caches"]) {
+    assert.match(output, new RegExp(`✓ Balance\\.test\\.jsx > ${name}`));
+  }
+  assert.match(output, /Tests\s+3 passed \(3\)/);
+  assert.doesNotMatch(output, /Unhandled|Error|act\(/);
 });
 
 test("esbuild 0.28, the README's step: the bundle holds no fs, ships the wasm, and runs in Chromium", async () => {
