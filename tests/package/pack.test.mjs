@@ -52,15 +52,18 @@ test("the manifest is an ES module package whose exports put types first", () =>
   assert.equal(Object.keys(react)[0], "types");
   assert.deepEqual(react, { types: "./pkg/react.d.ts", default: "./pkg/react.js" });
   assert.deepEqual(manifest.exports["./devtools"], { types: "./pkg/devtools.d.ts", default: "./pkg/devtools.js" });
+  assert.deepEqual(manifest.exports["./testing"], { types: "./pkg/testing.d.ts", default: "./pkg/testing.js" });
   assert.equal(manifest.peerDependenciesMeta.react.optional, true, "React is an optional peer");
   assert.equal(manifest.exports["./wasm"], "./pkg/wasm/cachebus_bg.wasm", "the wasm file as a subpath, to hand over yourself");
 });
 
-test("the manifest names its repository and license, and gives cachebus/react and cachebus/devtools types under moduleResolution node10", () => {
+test("the manifest names its repository and license, and gives cachebus/react, cachebus/devtools and cachebus/testing types under moduleResolution node10", () => {
   assert.equal(manifest.license, "MIT");
   assert.match(readFileSync(`${root}LICENSE`, "utf8"), /^MIT License\n/);
   assert.equal(typeof manifest.repository?.url, "string");
-  assert.deepEqual(manifest.typesVersions, { "*": { react: ["./pkg/react.d.ts"], devtools: ["./pkg/devtools.d.ts"] } });
+  assert.deepEqual(manifest.typesVersions, {
+    "*": { react: ["./pkg/react.d.ts"], devtools: ["./pkg/devtools.d.ts"], testing: ["./pkg/testing.d.ts"] },
+  });
 });
 
 test("only the node entry has a side effect (registering the file reader); bundlers may drop the rest", () => {
