@@ -72,6 +72,11 @@ const targets = [
     const counts = rows.filter((r) => r.metric.startsWith("tabs: requests for one focus") && r.subject === "cachebus (coordinateTabs)");
     return counts.length > 0 && { met: counts.every((r) => r.value === 1), measured: counts.map((r) => `${r.metric.split(", ")[1]}: ${r.value}`).join(", ") };
   }],
+  ["a new tab's first fetch of a key a live tab holds: ≤ 5 ms after createCache, 0 requests (issue 15)", (rows) => {
+    const requests = find(rows, "tabs: requests of that new tab's first fetch", "cachebus (coordinateTabs)");
+    const after = find(rows, "tabs: that first fetch, after createCache resolved", "cachebus (coordinateTabs)");
+    return requests && after && { met: requests.value === 0 && after.value <= 5, measured: `${requests.value} requests, ${format(after.value)} ms after createCache resolved` };
+  }],
   ["total shipped size ≤ 30 KB gzipped", (rows) => {
     const r = find(rows, "size: gzip", "cachebus");
     return r && { met: r.value <= 30_000, measured: `${format(r.value)} B gzipped` };

@@ -303,6 +303,16 @@ for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
         await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.focus(n), before, tab)));
         await pages[0].waitForTimeout(200); // a late request would have arrived by now
         rows.push(sampled(`tabs: requests for one focus, ${count} tab${count > 1 ? "s" : ""}`, name, [(balanceRequests.get(run) ?? 0) - before], "requests"));
+        if (count === 1) {
+          // A new tab beside the live one: how soon it answers the key the live tab holds.
+          const before = balanceRequests.get(run) ?? 0;
+          const tab = await context.newPage();
+          await load(tab, false);
+          const { total, after } = await inPage((args) => window.bench.tabs.open(args), [name, run], tab);
+          rows.push(sampled("tabs: a new tab's createCache → first fetch of a live tab's key", name, [total], "ms"));
+          rows.push(sampled("tabs: that first fetch, after createCache resolved", name, [after], "ms"));
+          rows.push(sampled("tabs: requests of that new tab's first fetch", name, [(balanceRequests.get(run) ?? 0) - before], "requests"));
+        }
       } finally {
         await context.close();
       }

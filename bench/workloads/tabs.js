@@ -1,7 +1,8 @@
 // Workload 10 (in each of N pages of one context): requests the server gets when every tab
 // showing one key revalidates it at once (a focus), cachebus with `coordinateTabs` against each tab
-// fetching alone (the default, and every other library's behaviour). The server counts the
-// requests (`/api/balance` on the benchmark's server).
+// fetching alone (the default, and every other library's behaviour); and a new tab opened beside a
+// live one: its `createCache` to its first `fetch` of the key the live tab holds. The server
+// counts the requests (`/api/balance` on the benchmark's server).
 import { createCache } from "cachebus";
 
 /** The subjects: `createCache` options of each. */
@@ -25,4 +26,18 @@ export async function setup([subject, run]) {
 export async function focus(n) {
   dispatchEvent(new Event("focus"));
   while (!(window.tabCache.get("balance")?.n > n)) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/**
+ * A new tab: ms from `createCache` to its first `fetch` of "balance" answering, in all (`total`)
+ * and after `createCache` resolved (`after`).
+ */
+export async function open([subject, run]) {
+  const begin = performance.now();
+  const cache = await createCache({ namespace: `bench-tabs-${run}`, user: "u", ...subjects[subject] });
+  const created = performance.now();
+  const answer = await cache.fetch("balance", async () => (await fetch(`/api/balance?run=${run}`)).json());
+  const end = performance.now();
+  if (typeof answer?.n !== "number") throw new Error("wrong result: no balance");
+  return { total: end - begin, after: end - created };
 }
