@@ -6,6 +6,7 @@
 // fresh), then plan again: served, or fetched here after all. A tab never runs a fetcher for
 // another tab: each waits with its own, and runs it when the answer does not do.
 import type { WasmCache } from "../wasm/cachebus.js";
+import { tabPlatform, type TabPlatform } from "./tab-platform.js";
 
 /**
  * How long a tab granted the key's lock waits for the holder's answer it has not heard yet: the
@@ -36,16 +37,11 @@ export class SharedFetches {
    * BroadcastChannel (or refuses them, in a sandboxed frame): each tab then fetches alone.
    */
   static open(inner: WasmCache, namespace: string): SharedFetches | undefined {
-    const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
-    if (!locks || typeof BroadcastChannel === "undefined") return undefined;
-    try {
-      return new SharedFetches(inner, namespace, locks, new BroadcastChannel(`cachebus:${namespace}:fetches`));
-    } catch {
-      return undefined;
-    }
+    const platform = tabPlatform(namespace, "fetches");
+    return platform && new SharedFetches(inner, namespace, platform);
   }
 
-  private constructor(inner: WasmCache, namespace: string, locks: LockManager, channel: BroadcastChannel) {
+  private constructor(inner: WasmCache, namespace: string, { locks, channel }: TabPlatform) {
     this.#inner = inner;
     this.#namespace = namespace;
     this.#locks = locks;

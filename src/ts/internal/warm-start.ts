@@ -4,6 +4,7 @@
 // judges each as any: newer wins, the user must match) and starts as a cold tab when none comes
 // within a few milliseconds. A tab alone waits for nothing.
 import type { WasmCache } from "../wasm/cachebus.js";
+import { tabPlatform, type TabPlatform } from "./tab-platform.js";
 
 /** How long a new tab waits for a live tab's entries before it starts cold. */
 const ANSWER_WAIT_MS = 50;
@@ -32,16 +33,11 @@ export class WarmStart {
 
   /** The warm start for `inner`'s namespace, or `undefined` without Web Locks or BroadcastChannel. */
   static open(inner: WasmCache, namespace: string): WarmStart | undefined {
-    const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
-    if (!locks || typeof BroadcastChannel === "undefined") return undefined;
-    try {
-      return new WarmStart(inner, namespace, locks, new BroadcastChannel(`cachebus:${namespace}:warm`));
-    } catch {
-      return undefined;
-    }
+    const platform = tabPlatform(namespace, "warm");
+    return platform && new WarmStart(inner, namespace, platform);
   }
 
-  private constructor(inner: WasmCache, namespace: string, locks: LockManager, channel: BroadcastChannel) {
+  private constructor(inner: WasmCache, namespace: string, { locks, channel }: TabPlatform) {
     this.#inner = inner;
     this.#locks = locks;
     this.#channel = channel;
