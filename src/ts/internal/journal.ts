@@ -11,9 +11,6 @@
 // (every key starting with `prefix` deleted; `""` clears the user). A snapshot (`s`) replaces
 // everything before it. The metadata objects are the core's (src/web/envelope.rs): opaque here.
 
-/** One change: `metadata` (written or rewritten), `null` (deleted), `true` (deleted by prefix). */
-export type Change = object | null | true;
-
 /** A flat `[target, change, ...]` list of ops. */
 export type Ops = unknown[];
 
