@@ -77,6 +77,14 @@ const targets = [
     const after = find(rows, "tabs: that first fetch, after createCache resolved", "cachebus (coordinateTabs)");
     return requests && after && { met: requests.value === 0 && after.value <= 5, measured: `${requests.value} requests, ${format(after.value)} ms after createCache resolved` };
   }],
+  ["one push costs one request whatever the number of tabs; failover ≤ 1 s (issue 15)", (rows) => {
+    const counts = rows.filter((r) => r.metric.startsWith("push: requests for one push") && r.subject === "cachebus (coordinateTabs)");
+    const failover = find(rows, "push: failover, holding tab closed → another tab connected", "cachebus (coordinateTabs)");
+    return counts.length > 0 && failover && {
+      met: counts.every((r) => r.value === 1) && failover.value <= 1_000,
+      measured: `${counts.map((r) => `${r.metric.split(", ")[1]}: ${r.value}`).join(", ")}; failover ${format(failover.value)} ms`,
+    };
+  }],
   ["total shipped size ≤ 30 KB gzipped", (rows) => {
     const r = find(rows, "size: gzip", "cachebus");
     return r && { met: r.value <= 30_000, measured: `${format(r.value)} B gzipped` };

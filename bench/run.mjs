@@ -9,6 +9,7 @@ import { cpus, loadavg } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { WebSocketServer } from "ws";
 import { build } from "vite";
 import { launchBrowser } from "../tests/e2e/harness.mjs";
 import { median } from "./lib.js";
@@ -320,6 +321,61 @@ for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
     return rows;
   });
 }
+
+// ── 11. tabs and one push: server requests per push for N tabs, and the failover ─────────
+const pushServer = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+await new Promise((resolve) => pushServer.once("listening", resolve));
+const pushPort = pushServer.address().port;
+/** Every push connection, with when it opened. */
+const pushSockets = [];
+pushServer.on("connection", (socket) => pushSockets.push({ socket, at: Date.now() }));
+const openSockets = (since) => pushSockets.slice(since).filter(({ socket }) => socket.readyState === 1);
+const until = async (ok) => {
+  const deadline = Date.now() + 5_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error("wrong result: timed out");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
+  await subject("11 push", name, async () => {
+    const rows = [];
+    for (const count of TAB_COUNTS) {
+      const run = `push-${name}-${count}`.replace(/\W+/g, "-");
+      const since = pushSockets.length;
+      const context = await browser.newContext();
+      try {
+        const pages = [];
+        for (let i = 0; i < count; i++) {
+          const tab = await context.newPage();
+          await load(tab, i === 0);
+          await inPage((args) => window.bench.tabs.setupPush(args), [name, run, pushPort], tab);
+          pages.push(tab);
+        }
+        await until(() => openSockets(since).length >= 1);
+        await pages[0].waitForTimeout(200);
+        const connections = openSockets(since).length;
+        const before = balanceRequests.get(run) ?? 0;
+        openSockets(since)[0].socket.send(JSON.stringify({ key: "balance", push: 1 }));
+        await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.answered(n), before, tab)));
+        await pages[0].waitForTimeout(200); // a late request would have arrived by now
+        const tabs = `${count} tab${count > 1 ? "s" : ""}`;
+        rows.push(sampled(`push: requests for one push, ${tabs}`, name, [(balanceRequests.get(run) ?? 0) - before], "requests", undefined, `${connections} connection(s)`));
+        if (count === 3 && connections === 1) {
+          // The tab holding the shared connection (the first to ask for it) closes: how soon another tab connects.
+          const closed = Date.now();
+          await pages[0].close();
+          await until(() => pushSockets.length - since >= 2 && openSockets(since).length === 1);
+          rows.push(sampled("push: failover, holding tab closed → another tab connected", name, [openSockets(since)[0].at - closed], "ms"));
+        }
+      } finally {
+        await context.close();
+      }
+    }
+    return rows;
+  });
+}
+pushServer.close();
 
 // ── report ────────────────────────────────────────────────────────────────────────────────
 const chromium = browser.version();

@@ -41,3 +41,24 @@ export async function open([subject, run]) {
   if (typeof answer?.n !== "number") throw new Error("wrong result: no balance");
   return { total: end - begin, after: end - created };
 }
+
+/**
+ * Readies this tab for pushes: a cache of `run`'s namespace whose "balance" is refetched when it
+ * turns stale (as a hook does), and a connection to the push server on `port` (shared by name
+ * when the subject coordinates, else this tab's own).
+ */
+export async function setupPush([subject, run, port]) {
+  const cache = await createCache({ namespace: `bench-push-${run}`, user: "u", ...subjects[subject] });
+  const fetcher = async () => (await fetch(`/api/balance?run=${run}`)).json();
+  cache.subscribe("balance", () => {
+    if (cache.peek("balance")?.state === "stale") void cache.fetch("balance", fetcher).catch(() => {});
+  });
+  await cache.fetch("balance", fetcher);
+  cache.connect(() => new WebSocket(`ws://127.0.0.1:${port}`), (data) => data.key, { shared: "prices" });
+  window.tabCache = cache;
+}
+
+/** Resolves once this tab holds a "balance" newer than `n`. */
+export async function answered(n) {
+  while (!(window.tabCache.get("balance")?.n > n)) await new Promise((resolve) => setTimeout(resolve, 5));
+}
