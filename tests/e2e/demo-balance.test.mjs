@@ -65,3 +65,21 @@ test("a balance spent in one tab updates every tab; switching user never shows t
   assert.deepEqual([...a.problems, ...b.problems], []);
   await context.close();
 });
+
+test("three tabs showing the balance cost one request per push: one tab holds the socket and fetches for all", async () => {
+  const context = await env.browser.newContext();
+  const tabs = [];
+  for (let i = 0; i < 3; i++) tabs.push(await tab(context));
+  for (const { page } of tabs) await page.getByTestId("balance").filter({ hasText: /^alice: \d+ tokens$/ }).waitFor();
+  const served = async () => Number((await tabs[0].page.getByTestId("requests").textContent()).match(/\d+/)[0]);
+  await tabs[0].page.waitForTimeout(1_200); // past the balance's dedup window
+  const before = await served();
+  const shown = Number((await tabs[0].page.getByTestId("balance").textContent()).match(/(\d+) tokens/)[1]);
+  await tabs[2].page.getByTestId("spend").click();
+  for (const { page } of tabs) await page.getByTestId("balance").filter({ hasText: `alice: ${shown - 10} tokens` }).waitFor({ timeout: 3_000 });
+  await tabs[0].page.waitForTimeout(300); // a second request, if any, would have arrived by now
+  await tabs[0].page.getByTestId("requests").filter({ hasText: `served: ${before + 1}` }).waitFor({ timeout: 3_000 });
+  assert.equal(await served(), before + 1, "one request for the push, not one per tab");
+  for (const { problems } of tabs) assert.deepEqual(problems, []);
+  await context.close();
+});

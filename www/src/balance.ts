@@ -31,7 +31,8 @@ function App() {
     ),
     h(
       CacheProvider,
-      { namespace: "seed-balance", user, fallback: h("p", { "data-testid": "loading" }, "loading…") },
+      // Coordinated tabs: one tab holds the push socket and refetches for all (one request per push).
+      { namespace: "seed-balance", user, coordinateTabs: true, fallback: h("p", { "data-testid": "loading" }, "loading…") },
       h(Push),
       h(BalanceCard),
       h(ServerCounter),
@@ -40,21 +41,28 @@ function App() {
   );
 }
 
-/** Server push: the WebSocket's balance updates become `token-balance-updated` events. */
+/**
+ * Server push: the WebSocket's balance updates become `token-balance-updated` events. One tab of
+ * the namespace opens the socket (`shared`) and its pushes reach the other tabs; when it closes,
+ * another tab opens its own.
+ */
 function Push() {
   const cache = useCache();
   useEffect(() => {
     const removeRules = cache.rules({ "token-balance-updated": { tags: ["balance"] } });
-    const socket = new WebSocket(`ws://${location.host}/ws`);
-    const disconnect = cache.connect(socket, (message) => {
-      const update = message as { type?: string; user?: string };
-      return update.type === "token-balance-updated" && update.user === cache.user
-        ? { event: "token-balance-updated", detail: update }
-        : undefined;
-    });
+    const open = () => new WebSocket(`ws://${location.host}/ws`);
+    const disconnect = cache.connect(
+      open,
+      (message) => {
+        const update = message as { type?: string; user?: string };
+        return update.type === "token-balance-updated" && update.user === cache.user
+          ? { event: "token-balance-updated", detail: update }
+          : undefined;
+      },
+      { shared: "balance-updates" },
+    );
     return () => {
       disconnect();
-      socket.close();
       removeRules();
     };
   }, [cache]);
