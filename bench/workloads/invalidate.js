@@ -25,6 +25,7 @@ const cachebus = (tier) => async (keys, values, n) => {
       if (tier === "memory") return cachebusStates(cache, keys);
       const reloaded = await createCache({ namespace });
       const states = cachebusStates(reloaded, keys);
+      await reloaded.flush(); // its load's compaction: not to overlap the next timed operation
       reloaded.close();
       return states;
     },

@@ -199,18 +199,23 @@ export class IdbTier {
 
   /** Tracks `batch`'s transaction until it settles; an abort reports its keys to the core. */
   #watch(batch: Batch): void {
-    const settled = new Promise<void>((resolve) => {
-      batch.tx.oncomplete = () => resolve();
-      batch.tx.onabort = () => {
-        resolve();
-        if (batch.keys.length) this.#reports?.idbAborted(batch.keys, classify(batch.tx.error));
-      };
+    batch.tx.addEventListener("abort", () => {
+      if (batch.keys.length) this.#reports?.idbAborted(batch.keys, classify(batch.tx.error));
     });
-    this.#pending.add(settled);
-    void settled.then(() => {
-      this.#pending.delete(settled);
+    void this.#track(batch.tx).then(() => {
       if (this.#batch === batch) this.#batch = undefined;
     });
+  }
+
+  /** Counts `tx` among the pending writes until it commits or aborts; resolves then. */
+  #track(tx: IDBTransaction): Promise<void> {
+    const settled = new Promise<void>((resolve) => {
+      tx.addEventListener("complete", () => resolve());
+      tx.addEventListener("abort", () => resolve());
+    });
+    this.#pending.add(settled);
+    void settled.then(() => this.#pending.delete(settled));
+    return settled;
   }
 
   /** The pending ops of `user`, appended to the journal in a microtask of this tick. */
@@ -254,6 +259,7 @@ export class IdbTier {
       // Read-write over both stores: no other tab writes between the replay and the compaction,
       // so a value and the journal record written with it are seen together or not at all.
       const tx = this.#transaction("readwrite");
+      this.#track(tx); // the compaction is a write: `flush()` waits for it
       const journal = tx.objectStore(JOURNAL);
       const values = tx.objectStore(VALUES);
       const [keys, records, valueKeys] = await Promise.all([
