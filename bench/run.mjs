@@ -285,6 +285,18 @@ for (const [folder, name] of Object.entries(SIZE_SUBJECTS)) {
 
 // ── 10. tabs sharing fetches: server requests for one focus, N tabs ──────────────────────
 const TAB_COUNTS = [1, 2, 3, 5];
+
+/** `count` pages of `context`, each readied by workload 10's `step(args)`, one after the other. */
+async function openTabs(context, count, step, args) {
+  const pages = [];
+  for (let i = 0; i < count; i++) {
+    const tab = await context.newPage();
+    await load(tab, i === 0); // the first clears the origin's storage
+    await inPage(([s, a]) => window.bench.tabs[s](a), [step, args], tab);
+    pages.push(tab);
+  }
+  return pages;
+}
 for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
   await subject("10 tabs", name, async () => {
     const rows = [];
@@ -292,13 +304,7 @@ for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
       const run = `${name}-${count}`.replace(/\W+/g, "-");
       const context = await browser.newContext();
       try {
-        const pages = [];
-        for (let i = 0; i < count; i++) {
-          const tab = await context.newPage();
-          await load(tab, i === 0);
-          await inPage((args) => window.bench.tabs.setup(args), [name, run], tab);
-          pages.push(tab);
-        }
+        const pages = await openTabs(context, count, "setup", [name, run]);
         await pages[0].waitForTimeout(100); // past the first fetch's dedup window
         const before = balanceRequests.get(run) ?? 0;
         await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.focus(n), before, tab)));
@@ -345,13 +351,7 @@ for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
       const since = pushSockets.length;
       const context = await browser.newContext();
       try {
-        const pages = [];
-        for (let i = 0; i < count; i++) {
-          const tab = await context.newPage();
-          await load(tab, i === 0);
-          await inPage((args) => window.bench.tabs.setupPush(args), [name, run, pushPort], tab);
-          pages.push(tab);
-        }
+        const pages = await openTabs(context, count, "setupPush", [name, run, pushPort]);
         await until(() => openSockets(since).length >= 1);
         await pages[0].waitForTimeout(200);
         const connections = openSockets(since).length;
