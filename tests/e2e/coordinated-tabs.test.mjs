@@ -244,3 +244,33 @@ test("one tab holds a shared push connection; its pushes reach every tab, and wh
   for (const { problems } of tabs) assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("while a coordinated call waits for its key's lock, a write wins and a user switch ends it: its fetcher never runs for the next user", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems } = await tab(context, "lock-wait", "alice");
+  const result = await page.evaluate(async () => {
+    const runs = [];
+    const fetcher = (answer) => async () => {
+      runs.push(cache.user);
+      return answer;
+    };
+    // A write in the same tick as the call, before the lock is this tab's: the call is served it.
+    const written = cache.fetch("k", fetcher("late"));
+    cache.set("k", "written");
+    const wrote = { answer: await written, held: cache.get("k") };
+    // A switch before the lock is this tab's: alice's fetcher must not run, for bob or anyone.
+    const switched = cache.fetch("j", fetcher("alice's")).catch((error) => error.code);
+    const switching = cache.switchUser("bob");
+    const outcome = await switched;
+    await switching;
+    return { wrote, outcome, runs, bobHolds: cache.get("j") ?? null };
+  });
+  assert.deepEqual(result, {
+    wrote: { answer: "written", held: "written" },
+    outcome: "SCOPE_CHANGED",
+    runs: [],
+    bobHolds: null,
+  });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
