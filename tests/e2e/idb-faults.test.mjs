@@ -319,6 +319,32 @@ test("a fresh idb entry that cannot be read back is fetched once: value lost, or
   await context.close();
 });
 
+test("a write made while a read of an idb value is in flight survives the value coming back missing", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems, open, reload } = await tab(context);
+  await open({ namespace: "idb-read-race", user: "alice" });
+  await page.evaluate(async () => {
+    cache.set("k", "persisted", { tier: "idb" });
+    await cache.flush();
+  });
+  await reload();
+  await open({ namespace: "idb-read-race", user: "alice" });
+  await raw(page, "cachebus:idb-read-race", (db) => new Promise((resolve) => {
+    const tx = db.transaction("values", "readwrite");
+    tx.objectStore("values").delete(["alice", "k"]); // the cache still indexes it, its value unloaded
+    tx.oncomplete = resolve;
+  }));
+  const result = await page.evaluate(async () => {
+    const reading = cache.read("k"); // asks IndexedDB, which will say: no such value
+    cache.set("k", "written meanwhile");
+    return { read: await reading, held: cache.get("k") };
+  });
+  // The missing value concerned the entry as it was: the write since is not dropped with it.
+  assert.deepEqual(result, { read: "written meanwhile", held: "written meanwhile" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("read finds an entry another tab wrote to IndexedDB after this tab loaded", async () => {
   const context = await env.browser.newContext();
   const { page, problems, open } = await tab(context);
