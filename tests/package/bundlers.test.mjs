@@ -6,15 +6,16 @@
 // pre-bundling must leave the hooks one module for the devtools and the app.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { dirname, extname, join, normalize } from "node:path";
+import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { launchBrowser } from "../e2e/harness.mjs";
+import { installApp } from "./fresh-app.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -62,16 +63,7 @@ await waitForFetches(cache);
 };
 
 before(async () => {
-  const tarball = execFileSync("npm", ["pack", "--pack-destination", app, "--ignore-scripts", "--silent"], { cwd: root, encoding: "utf8" }).trim();
-  writeFileSync(
-    join(app, "package.json"),
-    JSON.stringify({ name: "bundlers", private: true, type: "module", dependencies: { cachebus: `file:./${tarball}`, ...dependencies }, devDependencies }),
-  );
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(app, name)), { recursive: true });
-    writeFileSync(join(app, name), text);
-  }
-  execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: app, stdio: "inherit" });
+  installApp(app, "bundlers", files, { dependencies, devDependencies });
   browser = await launchBrowser();
 });
 
