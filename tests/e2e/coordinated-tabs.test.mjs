@@ -28,13 +28,15 @@ const ws = useWebSocketServer();
 /**
  * A tab of `context` with `window.cache` (`coordinateTabs: true`, no focus throttle) for
  * `namespace` and `user`, `window.balance(ms)` (a fetcher of the API for the cache's user now) and
- * `window.sleep`. `withoutLocks`: the page has no `navigator.locks`.
+ * `window.sleep`. `withoutLocks`, `withoutChannel`: the page has no `navigator.locks`, no
+ * `BroadcastChannel`.
  */
-async function tab(context, namespace, user, { withoutLocks = false, coordinateTabs = true } = {}) {
+async function tab(context, namespace, user, { withoutLocks = false, withoutChannel = false, coordinateTabs = true } = {}) {
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (error) => problems.push(error.message));
   if (withoutLocks) await page.addInitScript(() => Object.defineProperty(Navigator.prototype, "locks", { get: () => undefined }));
+  if (withoutChannel) await page.addInitScript(() => delete window.BroadcastChannel);
   await page.goto(env.server.url);
   await page.evaluate(async ({ namespace, user, coordinateTabs }) => {
     const cachebus = await import("/pkg/index.js");
@@ -272,5 +274,21 @@ test("while a coordinated call waits for its key's lock, a write wins and a user
     bobHolds: null,
   });
   assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("tabs of another namespace, or without BroadcastChannel, share nothing: each fetches and starts on its own", async () => {
+  const context = await env.browser.newContext();
+  const a = await tab(context, "ns-a", "alice");
+  await a.page.evaluate(() => cache.set("draft", "in ns-a"));
+  const b = await tab(context, "ns-b", "alice");
+  const lone = await tab(context, "ns-a", "alice", { withoutChannel: true });
+  assert.equal(await b.page.evaluate(() => cache.get("draft")), undefined, "no warm start across namespaces");
+  assert.equal(await lone.page.evaluate(() => cache.get("draft")), undefined, "no warm start without a channel");
+  api.requests = 0;
+  const answers = await Promise.all([a, b, lone].map(({ page }) => page.evaluate(() => cache.fetch("balance", balance(150)))));
+  assert.equal(api.requests, 3, "one request per namespace, and one for the tab without a channel");
+  assert.deepEqual(answers.map((answer) => answer.user), ["alice", "alice", "alice"]);
+  for (const { problems } of [a, b, lone]) assert.deepEqual(problems, []);
   await context.close();
 });
