@@ -255,7 +255,15 @@ fn receive(core: &Rc<CacheState>, data: &JsValue, versioning: &Versioning) {
     if let Some((tab, fingerprint)) = &message.push {
         let source = PushSource::Tab(*tab);
         if !core.bus.pushes.borrow_mut().hear(source, fingerprint, now()) {
-            return; // a push this tab applied already, from its own connection or another tab
+            // A push this tab applied already, from its own connection or another tab: only its
+            // instant may move, back to the other tab's hearing of it.
+            if let (Request::Invalidate(target), Some(at)) = (&message.request, message.at) {
+                let _ = with_engine(core, |engine| {
+                    engine.backdate_invalidation(target, at);
+                    Ok(())
+                });
+            }
+            return;
         }
     }
     let at = message.at;

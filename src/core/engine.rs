@@ -951,6 +951,17 @@ impl<V, C: Clock> Engine<V, C> {
         Some(slot)
     }
 
+    /// A push whose invalidation of `target` this tab made already (from its own connection) was
+    /// heard by another tab at `at`, earlier: the invalidation is dated back to then, the push's
+    /// first hearing. An answer another tab fetched after hearing the push reflects it (a server
+    /// pushes once its change is made), so it is taken fresh here although it predates this
+    /// tab's own, later copy of the same push.
+    pub fn backdate_invalidation(&mut self, target: &Target, at: Millis) {
+        if let Some(change) = self.recent_changes.iter_mut().rev().find(|c| !c.removed && c.target == *target) {
+            change.at = change.at.min(at);
+        }
+    }
+
     /// Remembers that `target` changed at `at`, for [`Engine::adopt`]; the oldest of more than
     /// [`RECENT_CHANGES`] are forgotten.
     fn remember_change(&mut self, target: &Target, at: Millis, removed: bool) {

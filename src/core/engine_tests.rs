@@ -756,6 +756,36 @@ fn another_tabs_shared_answer_opens_the_dedup_window_unless_a_change_here_came_a
 }
 
 #[test]
+fn a_push_heard_here_late_is_dated_back_to_when_another_tab_heard_it() {
+    let Harness { mut cache, clock, .. } = harness();
+    let answer_as_of = |at: Millis| {
+        let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
+        freshness.as_of = at;
+        EntryMeta { tier: Tier::Memory, freshness, tags: vec!["balance".into()], etag: None, write_id: at as u32, size: 1 }
+    };
+    let revalidation = FetchOptions { revalidate: true, ..WINDOW };
+    let balance = Target::Tags(vec!["balance".into()]);
+    // This tab hears the push from its own connection at START + 20; another tab heard it at
+    // START + 5 and fetched at START + 10, after it.
+    clock.advance(20);
+    cache.with_origin(Origin::Push, |c| c.invalidate(&balance)).unwrap();
+    cache.backdate_invalidation(&balance, START + 5);
+    assert!(cache.adopt_answer("balance", "after the push".into(), answer_as_of(START + 10)));
+    assert_eq!(state(&mut cache, "balance"), Some(State::Fresh), "its answer reflects the push");
+    assert_eq!(cache.plan_fetch("balance", revalidation).unwrap(), Plan::Serve);
+    // Dated back, never forward: an answer from before the earliest hearing stays stale.
+    cache.invalidate(&balance).unwrap();
+    cache.backdate_invalidation(&balance, START + 30);
+    assert!(cache.adopt_answer("balance", "before".into(), answer_as_of(START + 15)), "taken, but stale");
+    assert_eq!(state(&mut cache, "balance"), Some(State::Stale));
+    // Only the invalidation of that target moves.
+    cache.invalidate(&Target::key("other").unwrap()).unwrap();
+    cache.backdate_invalidation(&balance, START);
+    assert!(cache.adopt_answer("other", "old".into(), answer_as_of(START + 10)));
+    assert_eq!(state(&mut cache, "other"), Some(State::Stale));
+}
+
+#[test]
 fn another_tabs_write_overtakes_only_fetches_that_started_before_it() {
     let Harness { mut cache, clock, .. } = harness();
     let meta_as_of = |at: Millis| {
