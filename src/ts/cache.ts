@@ -8,6 +8,7 @@ import { discardDatabase, openDatabase } from "./internal/database.js";
 import { IdbTier } from "./internal/idb-tier.js";
 import { loadBindings, wasmOption } from "./internal/loader.js";
 import { Persisted } from "./internal/persisted.js";
+import { TabPresence } from "./internal/tab-presence.js";
 import { WarmStart } from "./internal/warm-start.js";
 import { DEFAULT_FOCUS_THROTTLE_MS } from "./internal/revalidator.js";
 import type {
@@ -146,7 +147,11 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   }
   optionOfType(own?.coordinateTabs, "boolean", "coordinateTabs");
   // IndexedDB opens while the wasm loads (it never rejects); the engine validates the options.
-  const opening = openDatabase(namespaceOf(options));
+  const namespace = namespaceOf(options);
+  const opening = openDatabase(namespace);
+  // Which tabs are live is learnt meanwhile too (and forgotten if the engine refuses the namespace).
+  const presence = own?.coordinateTabs === false || typeof namespace !== "string" ? undefined : TabPresence.open(namespace);
+  const meeting = presence?.start();
   try {
     const bindings = await loadBindings(wasmOption(options));
     const { opened, unblocked } = await opening;
@@ -154,9 +159,9 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     const inner = bindings.openCache(options, tier);
     tier.reportTo(inner);
     const persisted = new Persisted(inner, tier);
-    const coordinateTabs = own?.coordinateTabs === true;
-    const warm = coordinateTabs ? WarmStart.open(inner, inner.namespace) : undefined;
-    const cache = new BoundCache(inner, tier, persisted, { focusThrottleMs: throttle, coordinateTabs, warm });
+    await meeting;
+    const warm = presence && WarmStart.open(inner, inner.namespace, presence);
+    const cache = new BoundCache(inner, tier, persisted, { focusThrottleMs: throttle, presence, warm });
     await persisted.loadUser(inner.user);
     // After the persisted entries: a live tab's copies are newer or the same, and win as such.
     await warm?.start();
@@ -164,6 +169,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     void unblocked?.then((late) => late && persisted.attach(late));
     return cache;
   } catch (error) {
+    presence?.close();
     const { opened, unblocked } = await opening;
     void unblocked?.then(discardDatabase);
     await discardDatabase(opened); // a failed wasm load too: no connection left open

@@ -13,8 +13,9 @@
  *
  * It lists the current user's entries per tier with a bar of the lifetime each has left (fresh,
  * then stale, then gone), the recent `cachebus:change` and `cachebus:error` events of the cache's
- * namespace, the errors of failed fetches, and the hit rate and requests saved from
- * `cache.stats()`. A separate entry point: an app that does not import it ships none of it.
+ * namespace, the errors of failed fetches, the hit rate and requests saved from `cache.stats()`,
+ * and this tab's part among the coordinated tabs (how many are live, the fetches it ran for the
+ * others and the answers it took from them, the shared push sources it holds). A separate entry point: an app that does not import it ships none of it.
  */
 import { createElement as h, useEffect, useState, type CSSProperties, type ReactNode } from "react";
 // By the package's names, as an app imports them: one module, so one provider context, whatever
@@ -327,6 +328,7 @@ function Rates({ stats, history }: { stats: CacheStats; history: Sample[] }) {
     h("p", { "data-cachebus-devtools": "hit-rate", style: S.stat }, `hit rate ${Math.round(rate)}% (${found} of ${reads} reads)`),
     h("p", { "data-cachebus-devtools": "saved", style: S.stat }, `requests saved by dedup and cache: ${saved} of ${calls} fetch calls`),
     h("p", { "data-cachebus-devtools": "fetches", style: S.stat }, `fetches: ${started} started · ${joined} joined · ${served} served${shared ? ` · ${shared} from other tabs` : ""}`),
+    h("p", { "data-cachebus-devtools": "tabs", style: S.stat }, tabsLine(stats)),
     h(
       "svg",
       { "data-cachebus-devtools": "chart", viewBox: "0 0 240 50", width: 240, height: 50, role: "img", "aria-label": "hit rate and saved requests over the last minute", style: S.chart },
@@ -335,6 +337,13 @@ function Rates({ stats, history }: { stats: CacheStats; history: Sample[] }) {
     ),
     h("p", { style: S.muted }, h("span", { style: { color: COLORS.hit } }, "■ hit rate"), " ", h("span", { style: { color: COLORS.fresh } }, "■ saved requests"), " (last minute, %)"),
   );
+}
+
+/** This tab's part among the coordinated tabs: how many are live, what it fetched and holds for them. */
+function tabsLine({ tabs: { live, answered, sources } }: CacheStats): string {
+  if (live === 1 && answered === 0 && sources.length === 0) return "tabs: this tab alone";
+  const holds = sources.length ? ` · holds ${sources.map((name) => `"${name}"`).join(", ")} for all` : "";
+  return `tabs: ${live} live · this tab fetched ${answered} for the others${holds}`;
 }
 
 /** An error as one line: its name, code and message. */

@@ -55,13 +55,14 @@ export interface CacheOptions {
   /** Minimum milliseconds between two focus/visibility revalidations (default 5000). */
   focusThrottleMs?: number | undefined;
   /**
-   * Whether the tabs of this namespace and user coordinate (default `false`): when several want a
-   * key at about the same time, one runs its fetcher and the others take its answer, and a new tab
-   * starts with a live tab's fresh memory entries (see "Coordinated tabs" in the README). A shared
-   * fetch calls its fetcher once this tab holds the key's Web Lock, a moment after the call.
-   * Without Web Locks or BroadcastChannel each tab works alone.
+   * Whether the tabs of this namespace and user coordinate (default `true`; `false` opts out):
+   * when several want a key at about the same time, one runs its fetcher and the others take its
+   * answer, and a new tab starts with a live tab's fresh memory entries (see "Coordinated tabs" in
+   * the README). While another coordinated tab is live, a fetch calls its fetcher once this tab
+   * holds the key's Web Lock, a moment after the call; a tab alone calls it at once. Without Web
+   * Locks or BroadcastChannel each tab works alone.
    */
-  coordinateTabs?: boolean;
+  coordinateTabs?: boolean | undefined;
   /**
    * The WebAssembly module, for a setup where the file shipped beside the package cannot be
    * reached (esbuild, a CDN, a test runner): see {@link WasmSource}. By default the module is
@@ -149,9 +150,9 @@ export interface FetchStats {
 /** Options of `cache.connect`. */
 export interface ConnectOptions {
   /**
-   * A name the tabs give the same source (a function opening it is required): with
-   * `coordinateTabs`, one tab of the namespace opens and holds it, the others get its pushes
-   * through the channel; without, each tab opens its own.
+   * A name the tabs give the same source (a function opening it is required): with coordinated
+   * tabs (the default), one tab of the namespace opens and holds it, the others get its pushes
+   * through the channel; with `coordinateTabs: false`, each tab opens its own.
    */
   shared?: string | undefined;
 }
@@ -175,6 +176,18 @@ export interface CacheStats {
   /** `fetch` calls: `joined + served` are the requests that deduplication and the cache saved. */
   fetches: FetchStats;
   tiers: Record<Tier, TierStats>;
+  /** This tab among the coordinated tabs of its namespace (see "Coordinated tabs" in the README). */
+  tabs: TabStats;
+}
+
+/** What `cache.stats().tabs` reports: this tab's part in the coordinated tabs of its namespace. */
+export interface TabStats {
+  /** Coordinated tabs of the namespace live now, this one included: 1 alone or uncoordinated. */
+  live: number;
+  /** Fetches this tab ran for the other live tabs: their answers went to every tab waiting on them. */
+  answered: number;
+  /** The shared push sources (`connect`'s `shared` names) this tab holds open for every tab. */
+  sources: string[];
 }
 
 /** `detail` of a `cachebus:error` event on `window`. */

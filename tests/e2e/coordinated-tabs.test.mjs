@@ -247,9 +247,35 @@ test("one tab holds a shared push connection; its pushes reach every tab, and wh
   await context.close();
 });
 
+test("a tab alone calls its fetcher within the call; while another tab is live it goes through the key's lock; once that tab closes, alone again", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems } = await tab(context, "presence", "alice");
+  // Whether a fetch's fetcher ran before `fetch` returned (no lock round trip first).
+  const runsWithinCall = (key) =>
+    page.evaluate(async (key) => {
+      let ran = false;
+      const call = cache.fetch(key, async () => ((ran = true), "v"));
+      const within = ran;
+      await call;
+      return within;
+    }, key);
+  assert.equal(await runsWithinCall("alone"), true);
+  const other = await tab(context, "presence", "alice");
+  assert.equal(await runsWithinCall("with-other"), false);
+  const otherNamespace = await tab(context, "presence-elsewhere", "alice");
+  await other.page.close();
+  // The browser lets go of the closed tab's presence lock; this tab hears of it a moment later.
+  let within = false;
+  for (let i = 0; i < 50 && !within; i++) within = await runsWithinCall(`after-close-${i}`);
+  assert.equal(within, true, "alone again once the other tab closed (a tab of another namespace is no company)");
+  assert.deepEqual([...problems, ...other.problems, ...otherNamespace.problems], []);
+  await context.close();
+});
+
 test("while a coordinated call waits for its key's lock, a write wins and a user switch ends it: its fetcher never runs for the next user", async () => {
   const context = await env.browser.newContext();
   const { page, problems } = await tab(context, "lock-wait", "alice");
+  await tab(context, "lock-wait", "alice"); // another live tab: this tab's fetches go through their key's lock
   const result = await page.evaluate(async () => {
     const runs = [];
     const fetcher = (answer) => async () => {

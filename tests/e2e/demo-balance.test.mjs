@@ -80,6 +80,11 @@ test("three tabs showing the balance cost one request per push: one tab holds th
   await tabs[0].page.waitForTimeout(300); // a second request, if any, would have arrived by now
   await tabs[0].page.getByTestId("requests").filter({ hasText: `served: ${before + 1}` }).waitFor({ timeout: 3_000 });
   assert.equal(await served(), before + 1, "one request for the push, not one per tab");
+  // Each tab's devtools tell its part: three live, one holds the socket, one fetched for the others.
+  const lines = await Promise.all(tabs.map(({ page }) => page.locator("[data-cachebus-devtools=tabs]").filter({ hasText: /^tabs: 3 live/ }).textContent()));
+  assert.equal(lines.filter((line) => line.endsWith(' · holds "balance-updates" for all')).length, 1, lines.join("\n"));
+  const fetchedForOthers = lines.map((line) => Number(line.match(/fetched (\d+) for the others/)[1]));
+  assert.ok(fetchedForOthers.some((n) => n > 0), lines.join("\n"));
   for (const { problems } of tabs) assert.deepEqual(problems, []);
   await context.close();
 });

@@ -249,6 +249,8 @@ test("corrupt, truncated and foreign entries planted by hand are misses, removed
         tx.onerror = reject;
       };
     });
+    // Closed: the next cache reads what storage holds, not a warm start from this live one.
+    cache.close();
   });
   await open({ namespace: "corrupt", user: "alice" });
   const result = await run(page, async () => ({

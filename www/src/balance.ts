@@ -31,8 +31,8 @@ function App() {
     ),
     h(
       CacheProvider,
-      // Coordinated tabs: one tab holds the push socket and refetches for all (one request per push).
-      { namespace: "seed-balance", user, coordinateTabs: true, fallback: h("p", { "data-testid": "loading" }, "loading…") },
+      // Coordinated tabs (the default): one tab holds the push socket and refetches for all (one request per push).
+      { namespace: "seed-balance", user, fallback: h("p", { "data-testid": "loading" }, "loading…") },
       h(Push),
       h(BalanceCard),
       h(ServerCounter),

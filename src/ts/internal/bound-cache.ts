@@ -10,6 +10,7 @@ import { Mutations } from "./mutations.js";
 import { registerObservable } from "./observe.js";
 import type { Persisted } from "./persisted.js";
 import { SharedFetches } from "./shared-fetches.js";
+import type { TabPresence } from "./tab-presence.js";
 import type { WarmStart } from "./warm-start.js";
 import { connect, connectOpened, connectShared } from "./push.js";
 import { Revalidator } from "./revalidator.js";
@@ -40,7 +41,10 @@ export class BoundCache implements Cache {
   readonly #tier: IdbTier;
   readonly #persisted: Persisted;
   readonly #shared: SharedFetches | undefined;
+  readonly #presence: TabPresence | undefined;
   readonly #warm: WarmStart | undefined;
+  /** The shared push sources this tab holds for every tab. */
+  readonly #sources = new Set<string>();
   readonly #subscriptions = new Subscriptions();
   readonly #flights: Flights;
   readonly #mutations: Mutations;
@@ -49,22 +53,23 @@ export class BoundCache implements Cache {
 
   /**
    * A cache over the engine `inner`, whose `idb` tier is `tier`, read through `persisted`;
-   * `focusThrottleMs` is the revalidator's, `coordinateTabs` whether fetches are shared with the
-   * other tabs when the platform allows; `warm` is the warm start the cache closes with it.
+   * `focusThrottleMs` is the revalidator's; `presence`, this tab among the coordinated ones (none:
+   * the tab works alone), and `warm`, its warm start, are closed with the cache.
    */
   constructor(
     inner: WasmCache,
     tier: IdbTier,
     persisted: Persisted,
-    { focusThrottleMs, coordinateTabs, warm }: { focusThrottleMs: number; coordinateTabs: boolean; warm?: WarmStart | undefined },
+    { focusThrottleMs, presence, warm }: { focusThrottleMs: number; presence?: TabPresence | undefined; warm?: WarmStart | undefined },
   ) {
+    this.#presence = presence;
     this.#warm = warm;
     this.#inner = inner;
     this.#tier = tier;
     this.#persisted = persisted;
     registerObservable(this, inner);
     const loadValue = (key: string) => persisted.loadValue(key);
-    this.#shared = coordinateTabs ? SharedFetches.open(inner, inner.namespace) : undefined;
+    this.#shared = presence && SharedFetches.open(inner, inner.namespace, presence);
     const notify = (key: string) => this.#subscriptions.notify([key]);
     this.#flights = new Flights(inner, loadValue, notify, undefined, this.#shared);
     this.#mutations = new Mutations(inner);
@@ -141,7 +146,7 @@ export class BoundCache implements Cache {
       throw new CacheError("INVALID_OPTIONS", "shared must be a string, given with a function that opens the source");
     }
     if (typeof source !== "function") return connect(this.#inner, source, map);
-    if (shared !== undefined && this.#shared) return connectShared(this.#inner, shared, source, map);
+    if (shared !== undefined && this.#shared) return connectShared(this.#inner, shared, source, map, this.#sources);
     return connectOpened(this.#inner, source, map);
   }
 
@@ -201,7 +206,8 @@ export class BoundCache implements Cache {
   }
 
   stats(): CacheStats {
-    return { ...(this.#inner.stats() as Omit<CacheStats, "fetches">), fetches: this.#flights.counts() };
+    const tabs = { live: this.#presence?.live ?? 1, answered: this.#shared?.answered ?? 0, sources: [...this.#sources] };
+    return { ...(this.#inner.stats() as Omit<CacheStats, "fetches" | "tabs">), fetches: this.#flights.counts(), tabs };
   }
 
   close(): void {
@@ -210,6 +216,7 @@ export class BoundCache implements Cache {
     this.#flights.close();
     this.#shared?.close();
     this.#warm?.close();
+    this.#presence?.close();
     this.#inner.close();
     this.#tier.close();
   }

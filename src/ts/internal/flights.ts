@@ -142,7 +142,7 @@ export class Flights {
       return flight.promise as Promise<T>;
     }
     // A forced fetch wants the network's answer from now, not another tab's from before.
-    if (this.#shared && overtakes === 0 && !options.force) return this.#fetchShared(key, fetcher, options, revalidate);
+    if (this.#shared?.withOthers && overtakes === 0 && !options.force) return this.#fetchShared(key, fetcher, options, revalidate);
     return this.#start(key, fetcher, options, overtakes);
   }
 

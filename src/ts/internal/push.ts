@@ -104,9 +104,16 @@ export function connectOpened(inner: WasmCache, open: () => EventTarget, map: (d
  * Web Lock opens it (`open`) and keeps it until it disconnects or closes; its pushes reach the
  * other tabs through the channel, as every push does. When the holding tab goes, the browser lets
  * go of its lock and the next tab waiting opens its own. A source that fails to open is reported
- * (`SOURCE_ERROR`) and the lock let go, for another tab to try.
+ * (`SOURCE_ERROR`) and the lock let go, for another tab to try. `holding` has `name` while this
+ * tab holds the source.
  */
-export function connectShared(inner: WasmCache, name: string, open: () => EventTarget, map: (data: unknown) => PushResult): () => void {
+export function connectShared(
+  inner: WasmCache,
+  name: string,
+  open: () => EventTarget,
+  map: (data: unknown) => PushResult,
+  holding: Set<string>,
+): () => void {
   const stop = new AbortController();
   let release = () => {};
   const held = (): Promise<void> => {
@@ -118,8 +125,10 @@ export function connectShared(inner: WasmCache, name: string, open: () => EventT
       reportTo(inner, "SOURCE_ERROR", "open", error);
       return Promise.resolve();
     }
+    holding.add(name);
     return new Promise<void>((resolve) => {
       release = () => {
+        holding.delete(name);
         disconnect();
         resolve();
       };

@@ -7,6 +7,7 @@
 // another tab: each waits with its own, and runs it when the answer does not do.
 import type { WasmCache } from "../wasm/cachebus.js";
 import { tabPlatform, type TabPlatform } from "./tab-platform.js";
+import type { TabPresence } from "./tab-presence.js";
 
 /**
  * How long a tab granted the key's lock waits for the holder's answer it has not heard yet: the
@@ -29,6 +30,9 @@ export class SharedFetches {
   readonly #namespace: string;
   readonly #channel: BroadcastChannel;
   readonly #locks: LockManager;
+  readonly #presence: TabPresence;
+  /** Fetches run here whose answer was posted to the other tabs. */
+  #answered = 0;
   /** Per user and key, the tabs' waits for another tab's answer: called when it comes or the fetch ends. */
   readonly #waiting = new Map<string, Set<() => void>>();
 
@@ -36,17 +40,26 @@ export class SharedFetches {
    * Shared fetches for `inner`'s namespace, or `undefined` where the platform lacks Web Locks or
    * BroadcastChannel (or refuses them, in a sandboxed frame): each tab then fetches alone.
    */
-  static open(inner: WasmCache, namespace: string): SharedFetches | undefined {
+  static open(inner: WasmCache, namespace: string, presence: TabPresence): SharedFetches | undefined {
     const platform = tabPlatform(namespace, "fetches");
-    return platform && new SharedFetches(inner, namespace, platform);
+    return platform && new SharedFetches(inner, namespace, presence, platform);
   }
 
-  private constructor(inner: WasmCache, namespace: string, { locks, channel }: TabPlatform) {
+  private constructor(inner: WasmCache, namespace: string, presence: TabPresence, { locks, channel }: TabPlatform) {
     this.#inner = inner;
     this.#namespace = namespace;
+    this.#presence = presence;
     this.#locks = locks;
     this.#channel = channel;
     channel.onmessage = (event) => this.#receive(event.data);
+  }
+
+  /**
+   * Whether a fetch should go through `run`: another tab is live that may want the same key. A
+   * tab alone fetches as if uncoordinated, with no lock round trip before its fetcher runs.
+   */
+  get withOthers(): boolean {
+    return !this.#presence.alone;
   }
 
   /**
@@ -69,6 +82,11 @@ export class SharedFetches {
     return ran;
   }
 
+  /** How many fetches this tab ran for the others: their answers posted on the channel. */
+  get answered(): number {
+    return this.#answered;
+  }
+
   /** Closes the channel; waits in progress end at once. */
   close(): void {
     this.#channel.close();
@@ -88,6 +106,7 @@ export class SharedFetches {
       const answer = stored && (this.#inner.user ?? "") === user ? this.#inner.shareable(key) : undefined;
       if (answer) message.answer = answer as FetchMessage["answer"];
       this.#channel.postMessage(message);
+      if (answer) this.#answered += 1;
     } catch {
       // Closed, or a value structured clone refuses: the others learn the fetch ended, and fetch.
       delete message.answer;

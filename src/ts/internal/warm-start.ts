@@ -1,10 +1,11 @@
-// Internal: a new tab starts warm from a live one. Each coordinated tab holds a presence lock for
-// as long as it lives; a new tab that finds another tab's lock asks, on a BroadcastChannel, for
-// the memory entries of its user, takes in the first answer as other tabs' writes (the engine
-// judges each as any: newer wins, the user must match) and starts as a cold tab when none comes
-// within a few milliseconds. A tab alone waits for nothing.
+// Internal: a new tab starts warm from a live one. A new tab that knows of another live tab
+// (internal/tab-presence.ts) asks, on a BroadcastChannel, for the memory entries of its user,
+// takes in the first answer as other tabs' writes (the engine judges each as any: newer wins, the
+// user must match) and starts as a cold tab when none comes within a few milliseconds. A tab
+// alone waits for nothing.
 import type { WasmCache } from "../wasm/cachebus.js";
 import { tabPlatform, type TabPlatform } from "./tab-platform.js";
+import type { TabPresence } from "./tab-presence.js";
 
 /** How long a new tab waits for a live tab's entries before it starts cold. */
 const ANSWER_WAIT_MS = 50;
@@ -22,49 +23,36 @@ interface WarmMessage {
 export class WarmStart {
   readonly #inner: WasmCache;
   readonly #channel: BroadcastChannel;
-  readonly #locks: LockManager;
-  readonly #presence: string;
-  /** The prefix of every presence lock of the namespace. */
-  readonly #tabs: string;
-  /** Lets go of the presence lock. */
-  #leave = () => {};
+  readonly #presence: TabPresence;
   /** The question this tab waits on an answer to, and who takes the answer. */
   #pending: { ask: string; answered: (entries: unknown[]) => void } | undefined;
 
-  /** The warm start for `inner`'s namespace, or `undefined` without Web Locks or BroadcastChannel. */
-  static open(inner: WasmCache, namespace: string): WarmStart | undefined {
+  /**
+   * The warm start for `inner`'s namespace, among the tabs `presence` knows, or `undefined`
+   * without BroadcastChannel.
+   */
+  static open(inner: WasmCache, namespace: string, presence: TabPresence): WarmStart | undefined {
     const platform = tabPlatform(namespace, "warm");
-    return platform && new WarmStart(inner, namespace, platform);
+    return platform && new WarmStart(inner, presence, platform);
   }
 
-  private constructor(inner: WasmCache, namespace: string, { locks, channel }: TabPlatform) {
+  private constructor(inner: WasmCache, presence: TabPresence, { channel }: TabPlatform) {
     this.#inner = inner;
-    this.#locks = locks;
+    this.#presence = presence;
     this.#channel = channel;
-    this.#tabs = `cachebus:${namespace}:tab:`;
-    this.#presence = this.#tabs + Math.random().toString(36).slice(2);
     channel.onmessage = (event) => this.#receive(event.data);
   }
 
   /**
-   * Takes in the memory entries of a live tab of the current user, if there is one (resolves with
-   * how many it took); then announces this tab as live, for the tabs that open later.
+   * Takes in the memory entries of a live tab of the current user, if there is one; resolves with
+   * how many it took.
    */
   async start(): Promise<number> {
-    let taken = 0;
-    try {
-      const { held = [] } = await this.#locks.query();
-      if (held.some((lock) => lock.name?.startsWith(this.#tabs))) taken = this.#take(await this.#ask());
-    } catch {
-      // A lock manager that refuses (a sandboxed frame): start cold.
-    }
-    void this.#locks.request(this.#presence, () => new Promise<void>((resolve) => (this.#leave = resolve))).catch(() => {});
-    return taken;
+    return this.#presence.alone ? 0 : this.#take(await this.#ask());
   }
 
-  /** Stops answering and lets go of the presence lock. */
+  /** Stops answering the tabs that open later. */
   close(): void {
-    this.#leave();
     this.#pending?.answered([]);
     this.#channel.close();
   }
