@@ -730,14 +730,17 @@ fn another_tabs_late_answer_never_replaces_a_later_change_here_and_is_written_ov
     assert_eq!(local.contents.borrow()["shop:alice:k"].1.as_deref(), Some("ours"), "the newer copy is written back");
 }
 
+/// The metadata of another tab's answer to a fetch of data as of `at`, written as `write_id`.
+fn answer_meta(at: Millis, tags: &[&str], write_id: u32) -> EntryMeta {
+    let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
+    freshness.as_of = at;
+    EntryMeta { tier: Tier::Memory, freshness, tags: tags.iter().map(|t| t.to_string()).collect(), etag: None, write_id, size: 1 }
+}
+
 #[test]
 fn another_tabs_shared_answer_opens_the_dedup_window_unless_a_change_here_came_after_its_data() {
     let Harness { mut cache, clock, .. } = harness();
-    let answer_as_of = |at: Millis| {
-        let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
-        freshness.as_of = at;
-        EntryMeta { tier: Tier::Memory, freshness, tags: vec![], etag: None, write_id: 7, size: 1 }
-    };
+    let answer_as_of = |at: Millis| answer_meta(at, &[], 7);
     let revalidation = FetchOptions { revalidate: true, ..WINDOW };
     assert_eq!(cache.plan_fetch("k", revalidation).unwrap(), Plan::Start);
     assert!(cache.with_origin(Origin::Tab, |c| c.adopt_answer("k", "theirs".into(), answer_as_of(START))));
@@ -758,11 +761,7 @@ fn another_tabs_shared_answer_opens_the_dedup_window_unless_a_change_here_came_a
 #[test]
 fn a_push_heard_here_late_is_dated_back_to_when_another_tab_heard_it() {
     let Harness { mut cache, clock, .. } = harness();
-    let answer_as_of = |at: Millis| {
-        let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
-        freshness.as_of = at;
-        EntryMeta { tier: Tier::Memory, freshness, tags: vec!["balance".into()], etag: None, write_id: at as u32, size: 1 }
-    };
+    let answer_as_of = |at: Millis| answer_meta(at, &["balance"], at as u32);
     let revalidation = FetchOptions { revalidate: true, ..WINDOW };
     let balance = Target::Tags(vec!["balance".into()]);
     // This tab hears the push from its own connection at START + 20; another tab heard it at
