@@ -272,6 +272,24 @@ test("a tab alone calls its fetcher within the call; while another tab is live i
   await context.close();
 });
 
+test("a tab that opens while a lone tab's fetch is in flight takes that fetch's answer: one request", async () => {
+  const context = await env.browser.newContext();
+  const first = await tab(context, "mid-fetch", "alice");
+  api.requests = 0;
+  await first.page.evaluate(() => void (window.loading = cache.fetch("balance", balance(600))));
+  const second = await tab(context, "mid-fetch", "alice");
+  const answers = await Promise.all([
+    second.page.evaluate(() => cache.fetch("balance", balance(100))),
+    first.page.evaluate(() => window.loading),
+  ]);
+  assert.equal(api.requests, 1, "the second tab waited for the first tab's fetch");
+  assert.deepEqual(answers, [{ user: "alice", n: 1 }, { user: "alice", n: 1 }]);
+  assert.deepEqual(await second.page.evaluate(() => cache.stats().fetches.shared), 1);
+  assert.deepEqual(await first.page.evaluate(() => cache.stats().tabs), { live: 2, answered: 1, sources: [] });
+  assert.deepEqual([...first.problems, ...second.problems], []);
+  await context.close();
+});
+
 test("while a coordinated call waits for its key's lock, a write wins and a user switch ends it: its fetcher never runs for the next user", async () => {
   const context = await env.browser.newContext();
   const { page, problems } = await tab(context, "lock-wait", "alice");

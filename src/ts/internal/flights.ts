@@ -142,8 +142,11 @@ export class Flights {
       return flight.promise as Promise<T>;
     }
     // A forced fetch wants the network's answer from now, not another tab's from before.
-    if (this.#shared?.withOthers && overtakes === 0 && !options.force) return this.#fetchShared(key, fetcher, options, revalidate);
-    return this.#start(key, fetcher, options, overtakes);
+    const shared = this.#shared;
+    if (shared?.withOthers && overtakes === 0 && !options.force) return this.#fetchShared(key, fetcher, options, revalidate);
+    const started = this.#start(key, fetcher, options, overtakes);
+    shared?.cover(this.#inner.user ?? "", key, started);
+    return started;
   }
 
   /**

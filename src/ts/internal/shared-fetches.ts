@@ -82,6 +82,26 @@ export class SharedFetches {
     return ran;
   }
 
+  /**
+   * Holds the key's lock, when it is free, while `fetching` (a fetch this tab started without the
+   * lock: alone, or forced) runs, and shares its answer if another tab is live by its end: a tab
+   * that opens meanwhile and wants the key waits for this answer instead of fetching too.
+   */
+  cover(user: string, key: string, fetching: Promise<unknown>): void {
+    void this.#locks
+      .request(this.#lockName(user, key), { ifAvailable: true }, async (lock) => {
+        if (!lock) return;
+        const stored = await fetching.then(
+          () => true,
+          () => false,
+        );
+        if (this.withOthers) this.#share(user, key, stored);
+      })
+      .catch(() => {
+        // The lock manager refused: the fetch runs uncovered, as a tab alone.
+      });
+  }
+
   /** How many fetches this tab ran for the others: their answers posted on the channel. */
   get answered(): number {
     return this.#answered;
