@@ -16,6 +16,7 @@ use super::freshness::{Freshness, State, Ttl};
 use super::index::KeyIndex;
 use super::key::{validate_key, Scope};
 use super::mutation::{MutationId, Mutations, Outcome, Show};
+use super::sort::ascending;
 use super::stats::{Diagnostic, Stats, TierUsage};
 use super::store::{Store, StoreError};
 use super::target::Target;
@@ -904,16 +905,16 @@ impl<V, C: Clock> Engine<V, C> {
     /// (announced as `remove`): a memory entry pushed out of memory, or a persisted one whose
     /// value is not loaded.
     fn evict_lru(&mut self, tier: Tier, keep: &str, wanted: usize) -> bool {
-        let mut candidates: Vec<(u64, String)> = self
+        let candidates: Vec<(u64, String)> = self
             .slots
             .iter()
             .filter(|(key, slot)| *key != keep && in_tier(slot, tier))
             .map(|(key, slot)| (slot.last_used, key.clone()))
             .collect();
-        candidates.sort_unstable();
         let evicted = !candidates.is_empty();
         let mut freed = 0;
-        for (_, key) in candidates {
+        // Least recently used first, ordered only as far as they are taken.
+        for (_, key) in ascending(candidates) {
             if freed >= wanted {
                 break;
             }

@@ -8,6 +8,7 @@
 //! the wasm: D-80 in docs/decisions.md.)
 
 use super::hash::{FastMap, FastSet};
+use super::sort::sorted;
 use super::target::Target;
 
 /// Every key, and a tag → keys map.
@@ -51,23 +52,21 @@ impl KeyIndex {
 
     /// The keys `target` applies to, sorted and without duplicates.
     pub fn matching(&self, target: &Target) -> Vec<String> {
-        let mut found: Vec<String> = match target {
+        let found: Vec<String> = match target {
             Target::Key(key) => return self.keys.get(key.as_str()).cloned().into_iter().collect(),
             Target::Prefix(prefix) => {
                 self.keys.iter().filter(|key| key.starts_with(prefix.as_str())).cloned().collect()
             }
             Target::Pattern(pattern) => self.keys.iter().filter(|key| pattern.matches(key)).cloned().collect(),
             Target::Tags(tags) => {
-                let mut found: Vec<String> =
-                    tags.iter().filter_map(|tag| self.tags.get(tag)).flatten().cloned().collect();
-                found.sort_unstable();
+                let found: Vec<String> = tags.iter().filter_map(|tag| self.tags.get(tag)).flatten().cloned().collect();
+                let mut found = sorted(found);
                 found.dedup(); // a key carrying two of the tags, or a tag named twice
                 return found;
             }
             Target::All => self.keys.iter().cloned().collect(),
         };
-        found.sort_unstable();
-        found
+        sorted(found)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod message;
 pub mod mutation;
 pub mod push;
 pub mod rules;
+pub mod sort;
 pub mod stats;
 pub mod store;
 pub mod target;
