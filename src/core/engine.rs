@@ -5,7 +5,7 @@
 //! or when the memory budget pushed it out); [`Engine::unloaded_tier`] tells the caller where to
 //! read it back from, and [`Engine::fill`] puts it back.
 
-use super::hash::FastMap;
+use super::hash::KeyMap;
 
 use super::change::{Change, ChangeKind, ChangeLog, Origin};
 use super::clock::{Clock, Millis};
@@ -153,10 +153,10 @@ pub struct Engine<V, C> {
     options: EngineOptions,
     clock: C,
     stores: Stores<V>,
-    slots: FastMap<String, Slot<V>>,
+    slots: KeyMap<Slot<V>>,
     index: KeyIndex,
     usage: [TierUsage; 3],
-    keys: FastMap<String, KeyRecord<V>>,
+    keys: KeyMap<KeyRecord<V>>,
     /// How many of `keys` hold a failure (none: a removal need not look).
     failures: usize,
     scope_generation: u64,
@@ -187,10 +187,10 @@ impl<V, C: Clock> Engine<V, C> {
             options,
             clock,
             stores,
-            slots: FastMap::default(),
+            slots: KeyMap::default(),
             index: KeyIndex::default(),
             usage: [TierUsage::default(); 3],
-            keys: FastMap::default(),
+            keys: KeyMap::default(),
             failures: 0,
             scope_generation: 0,
             last_generation: 0,
@@ -673,7 +673,7 @@ impl<V, C: Clock> Engine<V, C> {
         let now = self.clock.now();
         self.remember_change(target, seen.at().unwrap_or(now), true);
         if self.failures > 0 {
-            for (key, record) in &mut self.keys {
+            for (key, record) in self.keys.iter_mut() {
                 if record.failure.is_some() && target.covers(key, &[]) {
                     record.failure = None;
                     self.failures -= 1;
@@ -985,7 +985,7 @@ impl<V, C: Clock> Engine<V, C> {
     fn drop_memory(&mut self) {
         self.mutations.clear();
         self.recent_changes.clear();
-        for (key, slot) in &self.slots {
+        for (key, slot) in self.slots.iter() {
             self.changes.record(ChangeKind::Clear, self.origin, self.options.scope.user(), key, &slot.meta.tags);
         }
         self.fetches.end_scope();
@@ -1014,7 +1014,7 @@ impl<V, C: Clock> Engine<V, C> {
 
 /// The record of `key`, made when it has none (copying the key only then). Always `Some`; an
 /// `Option` rather than a second lookup that could panic.
-fn record_of<'a, V>(keys: &'a mut FastMap<String, KeyRecord<V>>, key: &str) -> Option<&'a mut KeyRecord<V>> {
+fn record_of<'a, V>(keys: &'a mut KeyMap<KeyRecord<V>>, key: &str) -> Option<&'a mut KeyRecord<V>> {
     if !keys.contains_key(key) {
         keys.insert(key.to_owned(), KeyRecord { generation: 0, failure: None });
     }

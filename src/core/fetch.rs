@@ -16,7 +16,7 @@
 //! once for the caller to abort ([`FetchTable::take_outdated`]); nobody has to ask after every
 //! change.
 
-use super::hash::FastMap;
+use super::hash::KeyMap;
 
 use super::clock::Millis;
 use super::freshness::State;
@@ -102,7 +102,7 @@ struct KeyFetches {
 /// In-flight fetches and recently finished ones, by key.
 #[derive(Debug, Default)]
 pub struct FetchTable {
-    keys: FastMap<String, KeyFetches>,
+    keys: KeyMap<KeyFetches>,
     /// How many of `keys` have a current fetch (none: a write has nothing to overtake).
     in_flight: usize,
     /// Fetches no longer current that have not finished yet, with why: a few at a time (each
