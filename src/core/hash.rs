@@ -330,6 +330,7 @@ impl Hasher for FxHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::seeded::XorShift;
     use std::collections::HashMap;
 
     #[test]
@@ -352,13 +353,8 @@ mod tests {
     /// `HashMap` after every step.
     #[test]
     fn behaves_as_a_hash_map_over_a_seeded_random_walk() {
-        let mut state: u32 = 0x2545_f491;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state
-        };
+        let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.below(1 << 32) as u32;
         let mut map: KeyMap<u32> = KeyMap::default();
         let mut want: HashMap<String, u32> = HashMap::new();
         for step in 0..20_000 {

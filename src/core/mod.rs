@@ -22,6 +22,8 @@ pub mod tier;
 
 #[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod seeded;
 
 pub use change::{Change, ChangeKind, Origin};
 pub use clock::{Clock, ManualClock, Millis};

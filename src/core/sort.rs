@@ -62,16 +62,12 @@ fn sift_down<T: Ord>(heap: &mut [T], mut root: usize) {
 #[cfg(test)]
 mod tests {
     use super::{ascending, sorted};
+    use crate::core::seeded::XorShift;
 
     #[test]
     fn sorts_like_std_over_a_seeded_random_walk() {
-        let mut state: u32 = 0x9e37_79b9;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state
-        };
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.below(1 << 32) as u32;
         for len in (0..40).chain([100, 257, 1000]) {
             let numbers: Vec<u32> = (0..len).map(|_| next() % 16).collect();
             let keys: Vec<(u64, String)> =
