@@ -3,7 +3,8 @@
 // and sums the function bodies by origin.
 // Usage (after `cargo build --release --target wasm32-unknown-unknown`):
 //   node scripts/wasm-sizes.mjs               the totals by origin (crate, or our module)
-//   node scripts/wasm-sizes.mjs --by-origin   the same, with each origin's largest functions
+//   node scripts/wasm-sizes.mjs --by-origin   the same, with each origin's 5 largest functions
+//                                             (--by-origin-top N: N of them)
 //   node scripts/wasm-sizes.mjs --top 40      the largest functions, whatever their origin
 //   node scripts/wasm-sizes.mjs --grep hashbrown   every function whose name holds the text
 //   node scripts/wasm-sizes.mjs --wasm <file>      another build of the module (see below)
@@ -111,7 +112,9 @@ const origin = (name) => {
   return parts[0] ?? "?";
 };
 
-const functions = bodies.map((size, i) => ({ name: names.get(imported + i) ?? `#${imported + i}`, size }));
+// Legacy-mangled names end in a hash (`::h0123456789abcdef`) that only tells instances apart.
+const readable = (name) => name.replace(/::h[0-9a-f]{16}$/, "");
+const functions = bodies.map((size, i) => ({ name: readable(names.get(imported + i) ?? `#${imported + i}`), size }));
 const total = functions.reduce((sum, f) => sum + f.size, 0);
 const kb = (n) => (n / 1024).toFixed(1).padStart(6);
 console.log(`code ${kb(total)} KB in ${functions.length} functions (${imported} imports), data ${kb(dataBytes)} KB`);
