@@ -38,9 +38,11 @@ test: setup
 measure: build
 	@node scripts/measure.mjs
 
-## size: raw, gzip and brotli bytes of the wasm, the JS glue and the facade
+## size: raw, gzip and brotli bytes of the wasm, the JS glue and the facade; what an app ships;
+## the wasm's code by origin (crate or module) before wasm-opt
 size: build
-	@node scripts/size.mjs
+	@node scripts/size.mjs --shipped
+	@node scripts/wasm-sizes.mjs
 
 ## bench: cachebus against its peers in headless Chromium; prints medians and ratios, writes docs/benchmarks.{json,svg}
 bench: build

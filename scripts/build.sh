@@ -13,7 +13,11 @@ wasm-bindgen --target web --out-dir "$out" --out-name cachebus \
   target/wasm32-unknown-unknown/release/cachebus.wasm
 echo "› wasm-opt -Oz (npm binaryen)"
 # Rust's wasm32 target emits these features by default; wasm-opt must be told it may keep them.
-node_modules/.bin/wasm-opt -Oz \
+# --converge repeats the passes while they still shrink the module; --low-memory-unused lets it
+# fold addresses into loads and stores (Rust's data starts at 1 MiB, its stack below that, so the
+# first KiB is never used); the producers and target-features sections are read by no browser
+# (D-143 in docs/decisions.md).
+node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-mutable-globals --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-reference-types --enable-multivalue \
   "$out/cachebus_bg.wasm" -o "$out/cachebus_bg.wasm"

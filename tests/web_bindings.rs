@@ -24,9 +24,43 @@ fn set_with_ttl(cache: &WasmCache, key: &str, value: JsValue, ttl_ms: Option<f64
     cache.set(key, value, None, ttl_ms, None, JsValue::UNDEFINED, None)
 }
 
+/// `openCache` with the options the facade's `createArgs` (src/ts/internal/args.ts) passes flat:
+/// a namespace and user, defaults and budgets as given, no version, no `migrate`, no `idb` tier.
+fn open(
+    namespace: &str,
+    user: Option<&str>,
+    defaults: Defaults,
+    budgets: [Option<f64>; 3],
+) -> Result<WasmCache, JsValue> {
+    let Defaults { tier, ttl_ms, stale_ms } = defaults;
+    let [memory, local, idb] = budgets;
+    let user = user.map(str::to_owned);
+    open_cache(
+        namespace.into(),
+        user,
+        JsValue::UNDEFINED,
+        None,
+        tier,
+        ttl_ms,
+        stale_ms,
+        memory,
+        local,
+        idb,
+        JsValue::UNDEFINED,
+    )
+}
+
+/// The `defaults` of `createCache`, flat: tier index, TTL and staleness.
+#[derive(Default)]
+struct Defaults {
+    tier: Option<u8>,
+    ttl_ms: Option<f64>,
+    stale_ms: Option<f64>,
+}
+
 /// A cache in its own namespace, so tests sharing the page's storage do not meet.
 async fn cache(namespace: &str) -> WasmCache {
-    open_cache(object(&[("namespace", namespace.into()), ("user", "u_1".into())]), JsValue::UNDEFINED).unwrap()
+    open(namespace, Some("u_1"), Defaults::default(), [None; 3]).unwrap()
 }
 
 fn code_of(error: JsValue) -> String {
@@ -89,21 +123,23 @@ async fn wrong_types_from_js_become_errors_with_codes() {
     assert!(cache.get("k").unwrap().is_undefined(), "nothing was stored by a refused write");
 }
 
+/// The values of creation options the engine judges, as the facade passes them flat (wrong types
+/// — no options object, a namespace or user that is not a string, a `migrate` that is not a
+/// function — are refused by the facade's `createArgs` with the same codes: tests/unit/args.test.mjs
+/// and tests/e2e/arguments.test.mjs).
 #[wasm_bindgen_test]
 async fn bad_creation_options_are_refused_with_codes() {
-    let code = |options: JsValue| async move {
-        code_of(open_cache(options, JsValue::UNDEFINED).err().expect("must be refused"))
-    };
-    assert_eq!(code(JsValue::UNDEFINED).await, "INVALID_OPTIONS");
-    assert_eq!(code(object(&[])).await, "INVALID_NAMESPACE");
-    assert_eq!(code(object(&[("namespace", JsValue::from_f64(1.0))])).await, "INVALID_NAMESPACE");
-    assert_eq!(code(object(&[("namespace", "has space".into())])).await, "INVALID_NAMESPACE");
-    assert_eq!(code(object(&[("namespace", "ok".into()), ("user", JsValue::TRUE)])).await, "INVALID_USER");
-    let defaults = object(&[("ttlMs", JsValue::from_f64(f64::NAN))]);
-    assert_eq!(code(object(&[("namespace", "ok".into()), ("defaults", defaults)])).await, "INVALID_TTL");
-    let budgets = object(&[("localBytes", JsValue::from_f64(-1.0))]);
-    assert_eq!(code(object(&[("namespace", "ok".into()), ("budgets", budgets)])).await, "INVALID_OPTIONS");
-    assert_eq!(code(object(&[("namespace", "ok".into()), ("migrate", "no".into())])).await, "INVALID_OPTIONS");
+    let code = |refused: Result<WasmCache, JsValue>| code_of(refused.err().expect("must be refused"));
+    let none = [None; 3];
+    assert_eq!(code(open("", None, Defaults::default(), none)), "INVALID_NAMESPACE");
+    assert_eq!(code(open("has space", None, Defaults::default(), none)), "INVALID_NAMESPACE");
+    assert_eq!(code(open("ok", Some(""), Defaults::default(), none)), "INVALID_USER");
+    let nan_ttl = Defaults { ttl_ms: Some(f64::NAN), ..Defaults::default() };
+    assert_eq!(code(open("ok", None, nan_ttl, none)), "INVALID_TTL");
+    let bad_tier = Defaults { tier: Some(3), ..Defaults::default() };
+    assert_eq!(code(open("ok", None, bad_tier, none)), "INVALID_TIER");
+    assert_eq!(code(open("ok", None, Defaults::default(), [None, Some(-1.0), None])), "INVALID_OPTIONS");
+    assert_eq!(code(open("ok", None, Defaults::default(), [Some(f64::NAN), None, None])), "INVALID_OPTIONS");
 }
 
 #[wasm_bindgen_test]

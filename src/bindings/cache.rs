@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use super::bus::{self, Reach};
 use super::convert;
 use super::errors::to_js;
-use super::options::{create_options, fetch_options, key, names, target, user, write_options};
+use super::options::{create_options, fetch_options, key, names, target, user, write_options, CreateArgs};
 use super::state::{watch_changes, with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
     CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, State, Store,
@@ -23,13 +23,28 @@ use crate::web::{DateClock, IdbStore, LocalStore, Versioning};
 const UNDEFINED_VALUE: CacheError =
     CacheError::new(ErrorCode::InvalidValue, "undefined cannot be cached; remove the key instead");
 
-/// Opens a cache: validates `options` and loads the current user's localStorage entries. `idb`
-/// is the facade's `IdbTier` (internal/idb-tier.ts), which performs the `idb` tier's writes and
-/// loads its entries (`hydrateIdb`) once this returns; anything else: no `idb` tier, its writes
-/// fall back to memory.
+/// Opens a cache: judges the options (as the facade's `createArgs` passes them, see
+/// [`CreateArgs`]) and loads the current user's localStorage entries. `idb` is the facade's
+/// `IdbTier` (internal/idb-tier.ts), which performs the `idb` tier's writes and loads its entries
+/// (`hydrateIdb`) once this returns; anything else: no `idb` tier, its writes fall back to memory.
 #[wasm_bindgen(js_name = openCache)]
-pub fn open_cache(options: JsValue, idb: JsValue) -> Result<WasmCache, JsValue> {
-    let options = create_options(&options).map_err(to_js)?;
+#[allow(clippy::too_many_arguments)]
+pub fn open_cache(
+    namespace: String,
+    user: Option<String>,
+    version: JsValue,
+    migrate: Option<Function>,
+    tier: Option<u8>,
+    ttl_ms: Option<f64>,
+    stale_ms: Option<f64>,
+    memory_bytes: Option<f64>,
+    local_bytes: Option<f64>,
+    idb_bytes: Option<f64>,
+    idb: JsValue,
+) -> Result<WasmCache, JsValue> {
+    let budgets = [memory_bytes, local_bytes, idb_bytes];
+    let args = CreateArgs { namespace, user, version, migrate, tier, ttl_ms, stale_ms, budgets };
+    let options = create_options(args).map_err(to_js)?;
     let local = LocalStore::open(options.versioning.clone());
     let idb = IdbStore::new(idb, options.versioning.clone());
     let stores = Stores { local: Box::new(local.clone()), idb: Box::new(idb.clone()) };

@@ -10,16 +10,11 @@ use crate::web::Versioning;
 
 const NOT_AN_OBJECT: CacheError = CacheError::new(ErrorCode::InvalidOptions, "options must be an object");
 const UNREADABLE: CacheError = CacheError::new(ErrorCode::InvalidOptions, "an option could not be read");
-const NAMESPACE_NOT_STRING: CacheError =
-    CacheError::new(ErrorCode::InvalidNamespace, "namespace is required and must be a string");
 const USER_NOT_STRING: CacheError = CacheError::new(ErrorCode::InvalidUser, "user must be a string when given");
 const KEY_NOT_STRING: CacheError = CacheError::new(ErrorCode::InvalidKey, "key must be a string");
-const TTL_NOT_NUMBER: CacheError = CacheError::new(ErrorCode::InvalidTtl, "ttlMs and staleMs must be numbers");
 const TIER_NOT_STRING: CacheError =
     CacheError::new(ErrorCode::InvalidTier, "tier must be \"memory\", \"local\" or \"idb\"");
 const BAD_TAGS: CacheError = CacheError::new(ErrorCode::InvalidOptions, "tags must be an array of non-empty strings");
-const BAD_VERSION: CacheError = CacheError::new(ErrorCode::InvalidOptions, "version must be a string or a number");
-const BAD_MIGRATE: CacheError = CacheError::new(ErrorCode::InvalidOptions, "migrate must be a function");
 const BAD_BUDGET: CacheError = CacheError::new(ErrorCode::InvalidOptions, "budgets must be byte counts >= 0");
 const BAD_TARGET: CacheError = CacheError::new(
     ErrorCode::InvalidTarget,
@@ -42,30 +37,6 @@ extern "C" {
     /// back as an `Err`, never as an exception through wasm.
     type Props;
 
-    #[wasm_bindgen(method, getter, catch)]
-    fn namespace(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn user(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn version(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn migrate(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn defaults(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn budgets(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch, js_name = memoryBytes)]
-    fn memory_bytes(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch, js_name = localBytes)]
-    fn local_bytes(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch, js_name = idbBytes)]
-    fn idb_bytes(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch)]
-    fn tier(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch, js_name = ttlMs)]
-    fn ttl_ms(this: &Props) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, getter, catch, js_name = staleMs)]
-    fn stale_ms(this: &Props) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch)]
     fn tags(this: &Props) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, getter, catch)]
@@ -120,44 +91,47 @@ pub(crate) struct CreateOptions {
     pub estimate_sizes: bool,
 }
 
-/// `createCache({ namespace, user?, version?, migrate?, defaults?, budgets? })`.
-pub(crate) fn create_options(options: &JsValue) -> Result<CreateOptions, CacheError> {
-    if !options.is_object() {
-        return Err(NOT_AN_OBJECT);
-    }
-    let namespace = read(options, Props::namespace)?.as_string().ok_or(NAMESPACE_NOT_STRING)?;
-    let user = user(&read(options, Props::user)?)?;
-    let mut engine = EngineOptions::new(Scope::new(&namespace, user.as_deref())?);
+/// The options of `createCache`, as the facade's `createArgs` (src/ts/internal/args.ts) passes
+/// them: read from the caller's object and type-checked there, their values judged here (the
+/// scope's form, the defaults' TTLs, the budgets). `version` is a string or a number, or
+/// `undefined`; `tier` a [`Tier::ALL`] index; `budgets` by [`Tier::index`]; `None` is "not
+/// given" throughout (D-142 in docs/decisions.md).
+pub(crate) struct CreateArgs {
+    pub namespace: String,
+    pub user: Option<String>,
+    pub version: JsValue,
+    pub migrate: Option<Function>,
+    pub tier: Option<u8>,
+    pub ttl_ms: Option<f64>,
+    pub stale_ms: Option<f64>,
+    pub budgets: [Option<f64>; 3],
+}
+
+/// Judges the options of `createCache`, in the order the engine always judged them.
+pub(crate) fn create_options(args: CreateArgs) -> Result<CreateOptions, CacheError> {
+    let mut engine = EngineOptions::new(Scope::new(&args.namespace, args.user.as_deref())?);
     // Each tab's write ids start somewhere else (see `EntryMeta::write_id`).
     engine.write_seed = (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
-    if let Some(defaults) = optional_object(options, Props::defaults)? {
-        let d = Defaults::default();
-        engine.defaults = Defaults {
-            tier: tier(&defaults)?.unwrap_or(d.tier),
-            ttl: duration(&defaults, Props::ttl_ms)?.unwrap_or(d.ttl),
-            stale: duration(&defaults, Props::stale_ms)?.unwrap_or(d.stale),
-        };
-    }
-    if let Some(budgets) = optional_object(options, Props::budgets)? {
-        let getters: [(Tier, Getter); 3] =
-            [(Tier::Memory, Props::memory_bytes), (Tier::Local, Props::local_bytes), (Tier::Idb, Props::idb_bytes)];
-        for (tier, getter) in getters {
-            engine.budgets[tier.index()] = optional(read(&budgets, getter)?)
-                .map(|b| b.as_f64().filter(|b| *b >= 0.0 && !b.is_nan()).ok_or(BAD_BUDGET))
-                .transpose()?
-                .map(|b| b.min(usize::MAX as f64) as usize);
-        }
-    }
-    let version = match optional(read(options, Props::version)?) {
-        Some(v) if v.as_string().is_some() || v.as_f64().is_some() => v,
-        Some(_) => return Err(BAD_VERSION),
-        None => JsValue::NULL,
+    let d = Defaults::default();
+    engine.defaults = Defaults {
+        tier: args.tier.map(tier_of).transpose()?.unwrap_or(d.tier),
+        ttl: args.ttl_ms.map(Ttl::from_ms).transpose()?.unwrap_or(d.ttl),
+        stale: args.stale_ms.map(Ttl::from_ms).transpose()?.unwrap_or(d.stale),
     };
-    let migrate = optional(read(options, Props::migrate)?)
-        .map(|m| m.dyn_into::<Function>().map_err(|_| BAD_MIGRATE))
-        .transpose()?;
+    for (budget, bytes) in engine.budgets.iter_mut().zip(args.budgets) {
+        *budget = bytes
+            .map(|b| Some(b).filter(|b| *b >= 0.0 && !b.is_nan()).ok_or(BAD_BUDGET))
+            .transpose()?
+            .map(|b| b.min(usize::MAX as f64) as usize);
+    }
+    let version = if args.version.is_undefined() { JsValue::NULL } else { args.version };
     let estimate_sizes = engine.budgets[Tier::Memory.index()].is_some() || engine.budgets[Tier::Idb.index()].is_some();
-    Ok(CreateOptions { engine, versioning: Versioning { version, migrate }, estimate_sizes })
+    Ok(CreateOptions { engine, versioning: Versioning { version, migrate: args.migrate }, estimate_sizes })
+}
+
+/// The tier of a [`Tier::ALL`] index.
+fn tier_of(code: u8) -> Result<Tier, CacheError> {
+    Tier::ALL.get(usize::from(code)).copied().ok_or(TIER_NOT_STRING)
 }
 
 /// The options of a write (`set`, a fetch's answer, a mutation), as the facade's `writeArgs`
@@ -178,7 +152,7 @@ pub(crate) fn write_options(
     }
     .ok_or(BAD_TAGS)?;
     Ok(SetOptions {
-        tier: tier.map(|code| Tier::ALL.get(usize::from(code)).copied().ok_or(TIER_NOT_STRING)).transpose()?,
+        tier: tier.map(tier_of).transpose()?,
         ttl: ttl_ms.map(Ttl::from_ms).transpose()?,
         stale: stale_ms.map(Ttl::from_ms).transpose()?,
         tags,
@@ -303,16 +277,6 @@ pub(crate) fn items(value: &JsValue, unreadable: CacheError) -> Result<Option<Ve
     (0..length as u32).map(|i| Reflect::get_u32(value, i).map_err(|_| unreadable)).collect::<Result<_, _>>().map(Some)
 }
 
-fn tier(options: &JsValue) -> Result<Option<Tier>, CacheError> {
-    optional(read(options, Props::tier)?)
-        .map(|t| t.as_string().ok_or(TIER_NOT_STRING).and_then(|t| Tier::parse(&t)))
-        .transpose()
-}
-
-fn duration(options: &JsValue, getter: Getter) -> Result<Option<Ttl>, CacheError> {
-    optional(read(options, getter)?).map(|ms| ms.as_f64().ok_or(TTL_NOT_NUMBER).and_then(Ttl::from_ms)).transpose()
-}
-
 /// An array of strings (`None`: not one); `unreadable` as in [`items`], lone surrogates refused.
 fn strings(value: &JsValue, unreadable: CacheError) -> Result<Option<Vec<String>>, CacheError> {
     let Some(items) = items(value, unreadable)? else { return Ok(None) };
@@ -324,14 +288,6 @@ fn strings(value: &JsValue, unreadable: CacheError) -> Result<Option<Vec<String>
         }
     }
     Ok(Some(strings))
-}
-
-fn optional_object(obj: &JsValue, getter: Getter) -> Result<Option<JsValue>, CacheError> {
-    match optional(read(obj, getter)?) {
-        Some(value) if value.is_object() => Ok(Some(value)),
-        Some(_) => Err(NOT_AN_OBJECT),
-        None => Ok(None),
-    }
 }
 
 /// `None` for `undefined` and `null`, the two ways JS says "not given".

@@ -4,7 +4,7 @@
 //! once: ten thousand writes in a loop are one `set` change. A change of another kind or user
 //! starts a new record, so the order of different kinds is kept.
 
-use super::hash::FastSet;
+use super::hash::KeySet;
 
 /// The kind of a change, as announced in `cachebus:change` events.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,8 +81,8 @@ pub struct Change {
 pub struct ChangeLog {
     changes: Vec<Change>,
     /// The keys and the tags of the last change, to add each once without scanning its lists.
-    last_keys: FastSet<String>,
-    last_tags: FastSet<String>,
+    last_keys: KeySet,
+    last_tags: KeySet,
 }
 
 impl ChangeLog {
@@ -114,16 +114,15 @@ impl ChangeLog {
     pub fn take(&mut self) -> Vec<Change> {
         // New sets, not `clear()`: clearing keeps a burst's capacity, and every later clear
         // would scan all of it.
-        self.last_keys = FastSet::default();
-        self.last_tags = FastSet::default();
+        self.last_keys = KeySet::default();
+        self.last_tags = KeySet::default();
         std::mem::take(&mut self.changes)
     }
 }
 
 /// Appends `item` to `list` unless `seen` (the items of `list`) holds it already.
-fn add_once(seen: &mut FastSet<String>, list: &mut Vec<String>, item: &str) {
-    if !seen.contains(item) {
-        seen.insert(item.to_owned());
+fn add_once(seen: &mut KeySet, list: &mut Vec<String>, item: &str) {
+    if seen.add(item) {
         list.push(item.to_owned());
     }
 }

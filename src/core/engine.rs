@@ -5,7 +5,7 @@
 //! or when the memory budget pushed it out); [`Engine::unloaded_tier`] tells the caller where to
 //! read it back from, and [`Engine::fill`] puts it back.
 
-use super::hash::FastMap;
+use super::hash::KeyMap;
 
 use super::change::{Change, ChangeKind, ChangeLog, Origin};
 use super::clock::{Clock, Millis};
@@ -16,6 +16,7 @@ use super::freshness::{Freshness, State, Ttl};
 use super::index::KeyIndex;
 use super::key::{validate_key, Scope};
 use super::mutation::{MutationId, Mutations, Outcome, Show};
+use super::sort::ascending;
 use super::stats::{Diagnostic, Stats, TierUsage};
 use super::store::{Store, StoreError};
 use super::target::Target;
@@ -136,15 +137,28 @@ pub struct Peeked<'a, V> {
     pub error: Option<&'a (V, Millis)>,
 }
 
+/// What the engine remembers of a key besides its entry, in one map (each map type is ~1.4 KB of
+/// hashbrown code in the wasm, D-140 in docs/decisions.md): kept after the entry goes, until the
+/// scope ends.
+#[derive(Debug)]
+struct KeyRecord<V> {
+    /// See [`Engine::generation`]; 0: never written, invalidated or removed in this scope.
+    generation: u64,
+    /// The last failed fetch of a key that holds no entry (a failed first load), for `peek`.
+    failure: Option<(V, Millis)>,
+}
+
 /// A cache of values `V` for one scope, timed by clock `C`.
 pub struct Engine<V, C> {
     options: EngineOptions,
     clock: C,
     stores: Stores<V>,
-    slots: FastMap<String, Slot<V>>,
+    slots: KeyMap<Slot<V>>,
     index: KeyIndex,
     usage: [TierUsage; 3],
-    generations: FastMap<String, u64>,
+    keys: KeyMap<KeyRecord<V>>,
+    /// How many of `keys` hold a failure (none: a removal need not look).
+    failures: usize,
     scope_generation: u64,
     last_generation: u64,
     tick: u64,
@@ -152,8 +166,6 @@ pub struct Engine<V, C> {
     diagnostics: Vec<Diagnostic>,
     changes: ChangeLog,
     fetches: FetchTable,
-    /// The last failed fetch of keys that hold no entry (a failed first load), for `peek`.
-    failures: FastMap<String, (V, Millis)>,
     /// The latest invalidations, removals and clears of this scope with their instants, newest
     /// last: another tab's write of data from before one of them is not adopted, even where no
     /// entry is left to compare it with.
@@ -175,10 +187,11 @@ impl<V, C: Clock> Engine<V, C> {
             options,
             clock,
             stores,
-            slots: FastMap::default(),
+            slots: KeyMap::default(),
             index: KeyIndex::default(),
             usage: [TierUsage::default(); 3],
-            generations: FastMap::default(),
+            keys: KeyMap::default(),
+            failures: 0,
             scope_generation: 0,
             last_generation: 0,
             tick: 0,
@@ -186,7 +199,6 @@ impl<V, C: Clock> Engine<V, C> {
             diagnostics: Vec::new(),
             changes: ChangeLog::default(),
             fetches: FetchTable::default(),
-            failures: FastMap::default(),
             recent_changes: Vec::new(),
             last_write_id,
             mutations: Mutations::default(),
@@ -261,9 +273,6 @@ impl<V, C: Clock> Engine<V, C> {
         let tier = meta.tier;
         self.changes.record(ChangeKind::Set, self.origin, self.options.scope.user(), key, &meta.tags);
         let slot = Slot { value, meta, last_used: self.next_tick(), error: None };
-        if !self.failures.is_empty() {
-            self.failures.remove(key);
-        }
         match self.slots.get_mut(key) {
             // Same key, same tags: the index already holds it; swap the slot in place.
             Some(held) if held.meta.tags == slot.meta.tags => {
@@ -283,7 +292,11 @@ impl<V, C: Clock> Engine<V, C> {
                 self.attach(key, slot);
             }
         }
-        self.bump_generation(key);
+        if let Some(record) = self.bump_generation(key) {
+            if record.failure.take().is_some() {
+                self.failures -= 1;
+            }
+        }
     }
 
     /// The value under `key` from memory: `None` when missing, expired, or persisted but not
@@ -402,7 +415,11 @@ impl<V, C: Clock> Engine<V, C> {
             match self.slots.get_mut(key) {
                 Some(slot) => slot.error = Some((error, now)),
                 None => {
-                    self.failures.insert(key.to_owned(), (error, now));
+                    if let Some(record) = record_of(&mut self.keys, key) {
+                        if record.failure.replace((error, now)).is_none() {
+                            self.failures += 1;
+                        }
+                    }
                 }
             }
         }
@@ -412,7 +429,7 @@ impl<V, C: Clock> Engine<V, C> {
     /// The error and instant of the last failed fetch of `key` when it holds no entry (a failed
     /// first load): cleared by the next value, a removal of the key or a change of scope.
     pub fn failure(&self, key: &str) -> Option<&(V, Millis)> {
-        self.failures.get(key)
+        self.keys.get(key).and_then(|record| record.failure.as_ref())
     }
 
     /// The live keys `target` matches.
@@ -655,8 +672,13 @@ impl<V, C: Clock> Engine<V, C> {
         self.fetches.overtake_matching(target, seen.at());
         let now = self.clock.now();
         self.remember_change(target, seen.at().unwrap_or(now), true);
-        if !self.failures.is_empty() {
-            self.failures.retain(|key, _| !target.covers(key, &[]));
+        if self.failures > 0 {
+            for (key, record) in self.keys.iter_mut() {
+                if record.failure.is_some() && target.covers(key, &[]) {
+                    record.failure = None;
+                    self.failures -= 1;
+                }
+            }
         }
         let mut count = 0;
         // A prefix is deleted from each persistent tier in one call (a key range in IndexedDB).
@@ -754,7 +776,7 @@ impl<V, C: Clock> Engine<V, C> {
     /// callers only while this is still `g`. (Fetches in flight are outdated by matching each
     /// change against them, see [`FetchTable`].)
     pub fn generation(&self, key: &str) -> u64 {
-        self.generations.get(key).copied().unwrap_or(0).max(self.scope_generation)
+        self.keys.get(key).map_or(0, |record| record.generation).max(self.scope_generation)
     }
 
     /// The counters and per-tier usage.
@@ -904,16 +926,16 @@ impl<V, C: Clock> Engine<V, C> {
     /// (announced as `remove`): a memory entry pushed out of memory, or a persisted one whose
     /// value is not loaded.
     fn evict_lru(&mut self, tier: Tier, keep: &str, wanted: usize) -> bool {
-        let mut candidates: Vec<(u64, String)> = self
+        let candidates: Vec<(u64, String)> = self
             .slots
             .iter()
             .filter(|(key, slot)| *key != keep && in_tier(slot, tier))
             .map(|(key, slot)| (slot.last_used, key.clone()))
             .collect();
-        candidates.sort_unstable();
         let evicted = !candidates.is_empty();
         let mut freed = 0;
-        for (_, key) in candidates {
+        // Least recently used first, ordered only as far as they are taken.
+        for (_, key) in ascending(candidates) {
             if freed >= wanted {
                 break;
             }
@@ -974,15 +996,15 @@ impl<V, C: Clock> Engine<V, C> {
     fn drop_memory(&mut self) {
         self.mutations.clear();
         self.recent_changes.clear();
-        for (key, slot) in &self.slots {
+        for (key, slot) in self.slots.iter() {
             self.changes.record(ChangeKind::Clear, self.origin, self.options.scope.user(), key, &slot.meta.tags);
         }
         self.fetches.end_scope();
-        self.failures.clear();
         self.slots.clear();
         self.index.clear();
         self.usage = [TierUsage::default(); 3];
-        self.generations.clear();
+        self.keys.clear();
+        self.failures = 0;
         self.last_generation += 1;
         self.scope_generation = self.last_generation;
     }
@@ -993,15 +1015,21 @@ impl<V, C: Clock> Engine<V, C> {
         self.tick
     }
 
-    fn bump_generation(&mut self, key: &str) {
+    fn bump_generation(&mut self, key: &str) -> Option<&mut KeyRecord<V>> {
         self.last_generation += 1;
-        match self.generations.get_mut(key) {
-            Some(generation) => *generation = self.last_generation,
-            None => {
-                self.generations.insert(key.to_owned(), self.last_generation);
-            }
-        }
+        let record = record_of(&mut self.keys, key)?;
+        record.generation = self.last_generation;
+        Some(record)
     }
+}
+
+/// The record of `key`, made when it has none (copying the key only then). Always `Some`; an
+/// `Option` rather than a second lookup that could panic.
+fn record_of<'a, V>(keys: &'a mut KeyMap<KeyRecord<V>>, key: &str) -> Option<&'a mut KeyRecord<V>> {
+    if !keys.contains_key(key) {
+        keys.insert(key.to_owned(), KeyRecord { generation: 0, failure: None });
+    }
+    keys.get_mut(key)
 }
 
 impl<V: Clone, C: Clock> Engine<V, C> {

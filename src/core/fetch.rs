@@ -16,7 +16,7 @@
 //! once for the caller to abort ([`FetchTable::take_outdated`]); nobody has to ask after every
 //! change.
 
-use super::hash::FastMap;
+use super::hash::KeyMap;
 
 use super::clock::Millis;
 use super::freshness::State;
@@ -88,17 +88,28 @@ struct Finished {
     generation: u64,
 }
 
+/// What the table holds of one key: one map of these, not a map of current fetches beside a map
+/// of dedup windows (each map type is ~1.4 KB of hashbrown code in the wasm, D-140 in
+/// docs/decisions.md).
+#[derive(Clone, Debug, Default)]
+struct KeyFetches {
+    /// The current fetch: the one calls join and whose answer may be stored.
+    current: Option<InFlight>,
+    /// The last fetch that stored or confirmed an answer: its dedup window.
+    finished: Option<Finished>,
+}
+
 /// In-flight fetches and recently finished ones, by key.
 #[derive(Debug, Default)]
 pub struct FetchTable {
-    /// Per key, the current fetch: the one calls join and whose answer may be stored.
-    current: FastMap<String, InFlight>,
+    keys: KeyMap<KeyFetches>,
+    /// How many of `keys` have a current fetch (none: a write has nothing to overtake).
+    in_flight: usize,
     /// Fetches no longer current that have not finished yet, with why: a few at a time (each
     /// is aborted), so a `Vec`, not one more map type in the wasm.
     outdated: Vec<(FetchId, Fate)>,
     /// Fetches outdated since the last [`FetchTable::take_outdated`]: to abort.
     to_abort: Vec<FetchId>,
-    finished: FastMap<String, Finished>,
     last_id: FetchId,
 }
 
@@ -108,7 +119,7 @@ impl FetchTable {
         if options.force {
             return Plan::Start;
         }
-        if let Some(flight) = self.current.get(key) {
+        if let Some(flight) = self.current(key) {
             return Plan::Join(flight.id);
         }
         let within_window = || self.within_window(key, generation, now, options.dedup_ms);
@@ -124,15 +135,20 @@ impl FetchTable {
     pub fn start(&mut self, key: &str, now: Millis, tags: Vec<String>) -> FetchId {
         self.last_id += 1;
         let flight = InFlight { id: self.last_id, started_at: now, tags };
-        if let Some(replaced) = self.current.insert(key.to_owned(), flight) {
-            self.outdate(replaced.id, Fate::Overtaken);
+        if !self.keys.contains_key(key) {
+            self.keys.insert(key.to_owned(), KeyFetches::default());
+        }
+        let replaced = self.keys.get_mut(key).and_then(|fetches| fetches.current.replace(flight));
+        match replaced {
+            Some(replaced) => self.outdate(replaced.id, Fate::Overtaken),
+            None => self.in_flight += 1,
         }
         self.last_id
     }
 
     /// What fetch `id` of `key` may do with its answer now.
     pub fn fate(&self, key: &str, id: FetchId) -> Fate {
-        if self.current.get(key).is_some_and(|f| f.id == id) {
+        if self.current(key).is_some_and(|f| f.id == id) {
             return Fate::Current;
         }
         self.outdated.iter().find(|(outdated, _)| *outdated == id).map_or(Fate::Overtaken, |(_, fate)| *fate)
@@ -140,13 +156,13 @@ impl FetchTable {
 
     /// When fetch `id` of `key` started, while it is current.
     pub fn started_at(&self, key: &str, id: FetchId) -> Option<Millis> {
-        self.current.get(key).filter(|f| f.id == id).map(|f| f.started_at)
+        self.current(key).filter(|f| f.id == id).map(|f| f.started_at)
     }
 
     /// Fetch `id` of `key` is over (stored, failed or dropped).
     pub fn finish(&mut self, key: &str, id: FetchId) {
-        if self.current.get(key).is_some_and(|f| f.id == id) {
-            self.current.remove(key);
+        if self.current(key).is_some_and(|f| f.id == id) {
+            self.take_current(key);
         }
         self.outdated.retain(|(outdated, _)| *outdated != id);
     }
@@ -154,15 +170,21 @@ impl FetchTable {
     /// A fetch of `key` stored its answer (or confirmed it, not modified) at `now`, leaving the
     /// key at `generation`: callers are served for `dedup_ms` while the key stays there.
     pub fn open_window(&mut self, key: &str, now: Millis, generation: u64) {
-        self.finished.insert(key.to_owned(), Finished { at: now, generation });
+        let window = Some(Finished { at: now, generation });
+        match self.keys.get_mut(key) {
+            Some(fetches) => fetches.finished = window,
+            None => {
+                self.keys.insert(key.to_owned(), KeyFetches { current: None, finished: window });
+            }
+        }
     }
 
     /// `key` was written: its current fetch is overtaken.
     pub fn overtake_key(&mut self, key: &str) {
-        if self.current.is_empty() {
+        if self.in_flight == 0 {
             return; // the common case of a write: nothing in flight, no key to hash
         }
-        if let Some(flight) = self.current.remove(key) {
+        if let Some(flight) = self.take_current(key) {
             self.outdate(flight.id, Fate::Overtaken);
         }
     }
@@ -170,7 +192,7 @@ impl FetchTable {
     /// `key` took a write another tab made of data known at `as_of`: the current fetch is
     /// overtaken when it started no later than that (a later one may bring newer data still).
     pub fn overtake_key_started_by(&mut self, key: &str, as_of: Millis) {
-        if self.current.get(key).is_some_and(|f| f.started_at <= as_of) {
+        if self.current(key).is_some_and(|f| f.started_at <= as_of) {
             self.overtake_key(key);
         }
     }
@@ -178,13 +200,18 @@ impl FetchTable {
     /// An invalidation or removal of `target`: every current fetch whose key or tags it covers
     /// is overtaken (with `before`, only those that started no later than that instant).
     pub fn overtake_matching(&mut self, target: &Target, before: Option<Millis>) {
-        if self.current.is_empty() {
+        if self.in_flight == 0 {
             return;
         }
         let covered: Vec<String> = self
-            .current
+            .keys
             .iter()
-            .filter(|(key, f)| before.is_none_or(|at| f.started_at <= at) && target.covers(key, &f.tags))
+            .filter(|(key, fetches)| {
+                fetches
+                    .current
+                    .as_ref()
+                    .is_some_and(|f| before.is_none_or(|at| f.started_at <= at) && target.covers(key, &f.tags))
+            })
             .map(|(key, _)| key.clone())
             .collect();
         for key in covered {
@@ -198,11 +225,13 @@ impl FetchTable {
         for (_, fate) in &mut self.outdated {
             *fate = Fate::ScopeEnded;
         }
-        for (_, flight) in self.current.drain() {
-            self.outdated.push((flight.id, Fate::ScopeEnded));
-            self.to_abort.push(flight.id);
+        for (_, fetches) in self.keys.drain() {
+            if let Some(flight) = fetches.current {
+                self.outdated.push((flight.id, Fate::ScopeEnded));
+                self.to_abort.push(flight.id);
+            }
         }
-        self.finished.clear();
+        self.in_flight = 0;
     }
 
     /// Takes the fetches outdated since the last call: their signals are to abort.
@@ -221,7 +250,24 @@ impl FetchTable {
     }
 
     fn within_window(&self, key: &str, generation: u64, now: Millis, dedup_ms: Millis) -> bool {
-        self.finished.get(key).is_some_and(|f| f.generation == generation && now < f.at.saturating_add(dedup_ms))
+        let window = self.keys.get(key).and_then(|fetches| fetches.finished.as_ref());
+        window.is_some_and(|f| f.generation == generation && now < f.at.saturating_add(dedup_ms))
+    }
+
+    /// The current fetch of `key`.
+    fn current(&self, key: &str) -> Option<&InFlight> {
+        self.keys.get(key).and_then(|fetches| fetches.current.as_ref())
+    }
+
+    /// Takes the current fetch of `key` out of the table (and the key, when it has no window).
+    fn take_current(&mut self, key: &str) -> Option<InFlight> {
+        let fetches = self.keys.get_mut(key)?;
+        let flight = fetches.current.take()?;
+        self.in_flight -= 1;
+        if fetches.finished.is_none() {
+            self.keys.remove(key);
+        }
+        Some(flight)
     }
 }
 

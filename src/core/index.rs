@@ -7,25 +7,24 @@
 //! (A sorted `Vec` made every new key move the keys after it, a `BTreeSet` weighed 14.8 KB of
 //! the wasm: D-80 in docs/decisions.md.)
 
-use super::hash::{FastMap, FastSet};
+use super::hash::{KeyMap, KeySet};
+use super::sort::sorted;
 use super::target::Target;
 
 /// Every key, and a tag → keys map.
 #[derive(Debug, Default)]
 pub struct KeyIndex {
-    keys: FastSet<String>,
-    tags: FastMap<String, FastSet<String>>,
+    keys: KeySet,
+    tags: KeyMap<KeySet>,
 }
 
 impl KeyIndex {
     /// Records `key` with its `tags`.
     pub fn insert(&mut self, key: &str, tags: &[String]) {
-        insert(&mut self.keys, key);
+        self.keys.add(key);
         for tag in tags {
-            // Look up before `entry`, which would copy the tag even when it is already known.
-            match self.tags.get_mut(tag) {
-                Some(keys) => insert(keys, key),
-                None => insert(self.tags.entry(tag.clone()).or_default(), key),
+            if let Some(keys) = self.tags.get_or_insert_with(tag, KeySet::default) {
+                keys.add(key);
             }
         }
     }
@@ -51,30 +50,22 @@ impl KeyIndex {
 
     /// The keys `target` applies to, sorted and without duplicates.
     pub fn matching(&self, target: &Target) -> Vec<String> {
-        let mut found: Vec<String> = match target {
-            Target::Key(key) => return self.keys.get(key.as_str()).cloned().into_iter().collect(),
+        let found: Vec<String> = match target {
+            Target::Key(key) => return self.keys.get_key(key).cloned().into_iter().collect(),
             Target::Prefix(prefix) => {
-                self.keys.iter().filter(|key| key.starts_with(prefix.as_str())).cloned().collect()
+                self.keys.keys().filter(|key| key.starts_with(prefix.as_str())).cloned().collect()
             }
-            Target::Pattern(pattern) => self.keys.iter().filter(|key| pattern.matches(key)).cloned().collect(),
+            Target::Pattern(pattern) => self.keys.keys().filter(|key| pattern.matches(key)).cloned().collect(),
             Target::Tags(tags) => {
-                let mut found: Vec<String> =
-                    tags.iter().filter_map(|tag| self.tags.get(tag)).flatten().cloned().collect();
-                found.sort_unstable();
+                let found: Vec<String> =
+                    tags.iter().filter_map(|tag| self.tags.get(tag)).flat_map(KeySet::keys).cloned().collect();
+                let mut found = sorted(found);
                 found.dedup(); // a key carrying two of the tags, or a tag named twice
                 return found;
             }
-            Target::All => self.keys.iter().cloned().collect(),
+            Target::All => self.keys.keys().cloned().collect(),
         };
-        found.sort_unstable();
-        found
-    }
-}
-
-/// Adds `key` to `set`, copying it only when it is new.
-fn insert(set: &mut FastSet<String>, key: &str) {
-    if !set.contains(key) {
-        set.insert(key.to_owned());
+        sorted(found)
     }
 }
 

@@ -14,6 +14,7 @@ pub mod message;
 pub mod mutation;
 pub mod push;
 pub mod rules;
+pub mod sort;
 pub mod stats;
 pub mod store;
 pub mod target;
@@ -21,6 +22,8 @@ pub mod tier;
 
 #[cfg(test)]
 mod engine_tests;
+#[cfg(test)]
+mod seeded;
 
 pub use change::{Change, ChangeKind, Origin};
 pub use clock::{Clock, ManualClock, Millis};

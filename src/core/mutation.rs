@@ -7,8 +7,6 @@
 //! value (the last success, or the value before them all when every commit failed and asked to
 //! roll back).
 
-use super::hash::FastMap;
-
 /// Identifies one mutation.
 pub type MutationId = u64;
 
@@ -41,16 +39,17 @@ struct Pending<V> {
     queue: Vec<MutationId>,
 }
 
-/// Pending mutations by key.
+/// Pending mutations by key: a `Vec` scanned linearly, as an app has a few keys mutating at once
+/// and a map type costs ~1.4 KB of hashbrown code in the wasm (D-81, D-140).
 #[derive(Debug)]
 pub struct Mutations<V> {
-    pending: FastMap<String, Pending<V>>,
+    pending: Vec<(String, Pending<V>)>,
     last_id: MutationId,
 }
 
 impl<V> Default for Mutations<V> {
     fn default() -> Self {
-        Mutations { pending: FastMap::default(), last_id: 0 }
+        Mutations { pending: Vec::new(), last_id: 0 }
     }
 }
 
@@ -58,15 +57,17 @@ impl<V: Clone> Mutations<V> {
     /// A mutation of `key` starts; `current` is what the key holds before its optimistic value.
     pub fn begin(&mut self, key: &str, current: Option<V>) -> MutationId {
         self.last_id += 1;
-        let pending =
-            self.pending.entry(key.to_owned()).or_insert_with(|| Pending { confirmed: current, queue: Vec::new() });
-        pending.queue.push(self.last_id);
+        match self.pending.iter_mut().find(|(held, _)| held == key) {
+            Some((_, pending)) => pending.queue.push(self.last_id),
+            None => self.pending.push((key.to_owned(), Pending { confirmed: current, queue: vec![self.last_id] })),
+        }
         self.last_id
     }
 
     /// Mutation `id` of `key` settled with `outcome` (mutations settle in the order they began).
     pub fn settle(&mut self, key: &str, id: MutationId, outcome: Outcome<V>) -> Show<V> {
-        let Some(pending) = self.pending.get_mut(key) else { return Show::Keep };
+        let Some(at) = self.pending.iter().position(|(held, _)| held == key) else { return Show::Keep };
+        let Some((_, pending)) = self.pending.get_mut(at) else { return Show::Keep };
         let Some(position) = pending.queue.iter().position(|&p| p == id) else { return Show::Keep };
         pending.queue.remove(position);
         let rollback = match outcome {
@@ -79,7 +80,7 @@ impl<V: Clone> Mutations<V> {
         if !pending.queue.is_empty() {
             return Show::Keep;
         }
-        let confirmed = self.pending.remove(key).and_then(|p| p.confirmed);
+        let (_, Pending { confirmed, .. }) = self.pending.swap_remove(at);
         if rollback {
             Show::Value(confirmed)
         } else {
@@ -159,5 +160,19 @@ mod tests {
             Show::Keep,
             "after a user switch nothing is restored"
         );
+    }
+
+    #[test]
+    fn settling_one_key_leaves_the_others_pending_in_any_order() {
+        let mut m = Mutations::default();
+        let ids: Vec<_> = ["a", "b", "c", "d"].iter().map(|key| (*key, m.begin(key, v(key)))).collect();
+        let later_b = m.begin("b", v("b optimistic"));
+        for (key, id) in [ids[0], ids[3], ids[1]] {
+            let want = if key == "b" { Show::Keep } else { Show::Value(v(&format!("{key}1"))) };
+            assert_eq!(m.settle(key, id, Outcome::Committed(format!("{key}1"))), want, "{key}");
+        }
+        assert_eq!(m.settle("b", later_b, Outcome::Failed { rollback: true }), Show::Value(v("b1")));
+        assert_eq!(m.settle("c", ids[2].1, Outcome::Failed { rollback: true }), Show::Value(v("c")));
+        assert_eq!(m.settle("a", ids[0].1, Outcome::Committed("again".into())), Show::Keep, "settled already");
     }
 }

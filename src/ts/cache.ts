@@ -2,7 +2,7 @@
 // the namespace's IndexedDB database beside it and wires the engine, its `idb` tier and the
 // facade (internal/bound-cache.ts).
 import type { Fetcher, FetchOptions } from "./http.js";
-import { optionOfType, plainOptions } from "./internal/args.js";
+import { createArgs, optionOfType, plainOptions } from "./internal/args.js";
 import { BoundCache } from "./internal/bound-cache.js";
 import { discardDatabase, openDatabase } from "./internal/database.js";
 import { IdbTier } from "./internal/idb-tier.js";
@@ -156,7 +156,7 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
     const bindings = await loadBindings(wasmOption(options));
     const { opened, unblocked } = await opening;
     const tier = new IdbTier(opened);
-    const inner = bindings.openCache(options, tier);
+    const inner = bindings.openCache(...createArgs(options), tier);
     tier.reportTo(inner);
     const persisted = new Persisted(inner, tier);
     await meeting;

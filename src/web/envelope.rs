@@ -2,8 +2,8 @@
 //!
 //! The envelope is `{"cb":1,"v":version,"u":updated,"a":asOf,"s":stale,"x":expires,"t":[tags],"e":etag,"w":writeId,"z":size,"d":value}`
 //! (`a` and `w` may be missing in entries written before they existed: `a` is then `u`, `w` 0).
-//! It is built and read through structural setters and getters (the property access happens in
-//! the JS glue; no property name crosses the boundary) and serialised by the platform's `JSON`;
+//! It is built and read by two JS functions (`envelope.js`: every field in one call each way, no
+//! property name crosses the boundary) and serialised by the platform's `JSON`;
 //! the user's value rides along inside `d` untouched by Rust. Anything without exactly this shape
 //! is corrupt. IndexedDB's journal holds the same object without `d` (see [`super::journal`]).
 
@@ -15,56 +15,32 @@ use crate::core::{EntryMeta, Freshness, Millis, StoreError, Tier};
 /// The envelope format version written in `cb`.
 const FORMAT: f64 = 1.0;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/web/envelope.js")]
 extern "C" {
-    /// A metadata record or envelope. Getters catch (a foreign object may have throwing ones).
+    /// A metadata record or envelope.
     #[wasm_bindgen(extends = Object)]
     pub type Envelope;
 
-    #[wasm_bindgen(method, getter, catch)]
-    fn cb(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_cb(this: &Envelope, value: f64);
-    #[wasm_bindgen(method, getter, catch)]
-    fn v(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_v(this: &Envelope, value: &JsValue);
-    #[wasm_bindgen(method, getter, catch)]
-    fn u(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_u(this: &Envelope, value: f64);
-    #[wasm_bindgen(method, getter, catch)]
-    fn a(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_a(this: &Envelope, value: f64);
-    #[wasm_bindgen(method, getter, catch)]
-    fn s(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_s(this: &Envelope, value: &JsValue);
-    #[wasm_bindgen(method, getter, catch)]
-    fn x(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_x(this: &Envelope, value: &JsValue);
-    #[wasm_bindgen(method, getter, catch)]
-    fn t(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_t(this: &Envelope, value: &Array);
-    #[wasm_bindgen(method, getter, catch)]
-    fn e(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_e(this: &Envelope, value: &JsValue);
-    #[wasm_bindgen(method, getter, catch)]
-    fn w(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_w(this: &Envelope, value: f64);
-    #[wasm_bindgen(method, getter, catch)]
-    fn z(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_z(this: &Envelope, value: f64);
-    #[wasm_bindgen(method, getter, catch)]
-    fn d(this: &Envelope) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(method, setter)]
-    fn set_d(this: &Envelope, value: &JsValue);
+    /// The envelope with these fields (`d` left out when undefined).
+    #[allow(clippy::too_many_arguments)]
+    fn envelope(
+        cb: f64,
+        v: &JsValue,
+        u: f64,
+        a: f64,
+        s: &JsValue,
+        x: &JsValue,
+        t: &Array,
+        e: &JsValue,
+        w: f64,
+        z: f64,
+        d: &JsValue,
+    ) -> Envelope;
+
+    /// `[cb, v, u, a, s, x, t, e, w, z, d]` of an object; `Err` when a getter throws (a foreign
+    /// object may have throwing ones).
+    #[wasm_bindgen(catch)]
+    fn fields(object: &JsValue) -> Result<Array, JsValue>;
 }
 
 /// A decoded entry: metadata, the app version it was written under, and (in JSON) the value.
@@ -80,21 +56,20 @@ pub struct Decoded {
 /// The entry's metadata (and `value`, unless undefined) as a plain object.
 pub fn to_object(meta: &EntryMeta, version: &JsValue, value: &JsValue) -> Envelope {
     let time = |t: Option<Millis>| t.map_or(JsValue::NULL, |t| JsValue::from_f64(t as f64));
-    let envelope: Envelope = Object::new().unchecked_into();
-    envelope.set_cb(FORMAT);
-    envelope.set_v(version);
-    envelope.set_u(meta.freshness.updated_at as f64);
-    envelope.set_a(meta.freshness.as_of as f64);
-    envelope.set_s(&time(meta.freshness.stale_at));
-    envelope.set_x(&time(meta.freshness.expires_at));
-    envelope.set_t(&meta.tags.iter().map(|t| JsValue::from_str(t)).collect());
-    envelope.set_e(&meta.etag.as_deref().map_or(JsValue::NULL, JsValue::from_str));
-    envelope.set_w(f64::from(meta.write_id));
-    envelope.set_z(meta.size as f64);
-    if !value.is_undefined() {
-        envelope.set_d(value);
-    }
-    envelope
+    let freshness = &meta.freshness;
+    envelope(
+        FORMAT,
+        version,
+        freshness.updated_at as f64,
+        freshness.as_of as f64,
+        &time(freshness.stale_at),
+        &time(freshness.expires_at),
+        &meta.tags.iter().map(|t| JsValue::from_str(t)).collect(),
+        &meta.etag.as_deref().map_or(JsValue::NULL, JsValue::from_str),
+        f64::from(meta.write_id),
+        meta.size as f64,
+        value,
+    )
 }
 
 #[wasm_bindgen]
@@ -133,8 +108,9 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
     if !obj.is_object() || Array::is_array(obj) {
         return None;
     }
-    let envelope: &Envelope = obj.unchecked_ref();
-    if envelope.cb().ok()?.as_f64() != Some(FORMAT) {
+    let fields = fields(obj).ok()?;
+    let field = |index: u32| fields.get(index);
+    if field(0).as_f64() != Some(FORMAT) {
         return None;
     }
     let time = |v: JsValue| -> Option<Option<Millis>> {
@@ -144,21 +120,20 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
         let t = v.as_f64().filter(|t| t.is_finite() && *t >= 0.0)?;
         Some(Some(t as Millis))
     };
-    let updated_at = time(envelope.u().ok()?)??;
-    let as_of = match envelope.a().ok()? {
+    let updated_at = time(field(2))??;
+    let as_of = match field(3) {
         a if a.is_undefined() => updated_at,
         a => time(a)??,
     };
-    let stale_at = time(envelope.s().ok()?)?;
-    let expires_at = time(envelope.x().ok()?)?;
-    let tags =
-        envelope.t().ok()?.dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<Vec<_>>>()?;
-    let etag = match envelope.e().ok()? {
+    let stale_at = time(field(4))?;
+    let expires_at = time(field(5))?;
+    let tags = field(6).dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<Vec<_>>>()?;
+    let etag = match field(7) {
         e if e.is_null() => None,
         e => Some(e.as_string()?),
     };
-    let size = envelope.z().ok()?.as_f64().filter(|z| z.is_finite() && *z >= 0.0)? as usize;
-    let write_id = match envelope.w().ok()? {
+    let size = field(9).as_f64().filter(|z| z.is_finite() && *z >= 0.0)? as usize;
+    let write_id = match field(8) {
         w if w.is_undefined() => 0,
         w => w.as_f64().filter(|w| w.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(w))? as u32,
     };
@@ -171,7 +146,7 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
             write_id,
             size,
         },
-        version: envelope.v().ok()?,
-        value: envelope.d().ok()?,
+        version: field(1),
+        value: field(10),
     })
 }

@@ -4,7 +4,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { CacheError } from "../../pkg/errors.js";
-import { checkedKey, fetchOptions, mutateOptions, optionOfType, plainOptions, wellFormed, writeArgs } from "../../pkg/internal/args.js";
+import {
+  checkedKey,
+  createArgs,
+  fetchOptions,
+  mutateOptions,
+  optionOfType,
+  plainOptions,
+  wellFormed,
+  writeArgs,
+} from "../../pkg/internal/args.js";
 
 const code = (expected) => (error) => error instanceof CacheError && error.code === expected;
 
@@ -195,4 +204,52 @@ test("writeArgs reads each option once and copies the tags: throwing getters and
   const { proxy, revoke } = Proxy.revocable([], {});
   revoke();
   assert.throws(() => writeArgs({ tags: proxy }), code("INVALID_OPTIONS"));
+});
+
+test("createArgs passes createCache's options to openCache in its order, the tier as its index, not-given as undefined", () => {
+  const none = [undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+  assert.deepEqual(createArgs({ namespace: "ns" }), ["ns", ...none]);
+  assert.deepEqual(createArgs({ namespace: "ns", user: null, version: null, defaults: null, budgets: {} }), ["ns", ...none]);
+  const migrate = () => undefined;
+  assert.deepEqual(
+    createArgs({
+      namespace: "ns",
+      user: "u",
+      version: 2,
+      migrate,
+      defaults: { tier: "idb", ttlMs: 10, staleMs: Infinity },
+      budgets: { memoryBytes: 1, localBytes: 2, idbBytes: 3 },
+      other: 1,
+    }),
+    ["ns", "u", 2, migrate, 2, 10, Infinity, 1, 2, 3],
+  );
+  // Values are the engine's to judge: an empty namespace, a negative TTL or budget cross as given.
+  assert.deepEqual(createArgs({ namespace: "", defaults: { ttlMs: -1 }, budgets: { localBytes: -5 } }), [
+    "", undefined, undefined, undefined, undefined, -1, undefined, undefined, -5, undefined,
+  ]);
+});
+
+test("createArgs refuses wrong types with the engine's codes and messages", () => {
+  const refuses = (options, wanted, message) =>
+    assert.throws(() => createArgs(options), (error) => error instanceof CacheError && error.code === wanted && error.message === message);
+  refuses(undefined, "INVALID_OPTIONS", "options must be an object");
+  refuses(42, "INVALID_OPTIONS", "options must be an object");
+  refuses({}, "INVALID_NAMESPACE", "namespace is required and must be a string");
+  refuses({ namespace: 1 }, "INVALID_NAMESPACE", "namespace is required and must be a string");
+  refuses({ namespace: "ns", user: 1 }, "INVALID_USER", "user must be a string when given");
+  refuses({ namespace: "ns", user: true }, "INVALID_USER", "user must be a string when given");
+  refuses({ namespace: "ns", user: `u${HIGH}` }, "INVALID_USER", "user must be well-formed UTF-16 (no lone surrogates)");
+  refuses({ namespace: "ns", defaults: 1 }, "INVALID_OPTIONS", "options must be an object");
+  refuses({ namespace: "ns", defaults: { tier: "session" } }, "INVALID_TIER", 'tier must be "memory", "local" or "idb"');
+  refuses({ namespace: "ns", defaults: { ttlMs: "1" } }, "INVALID_TTL", "ttlMs and staleMs must be numbers");
+  refuses({ namespace: "ns", budgets: 42 }, "INVALID_OPTIONS", "options must be an object");
+  refuses({ namespace: "ns", budgets: { idbBytes: "1" } }, "INVALID_OPTIONS", "budgets must be byte counts >= 0");
+  refuses({ namespace: "ns", version: {} }, "INVALID_OPTIONS", "version must be a string or a number");
+  refuses({ namespace: "ns", migrate: {} }, "INVALID_OPTIONS", "migrate must be a function");
+  refuses({ namespace: "ns", migrate: "no" }, "INVALID_OPTIONS", "migrate must be a function");
+  refuses({ get namespace() { throw new Error("getter"); } }, "INVALID_OPTIONS", "an option could not be read");
+  refuses({ namespace: "ns", defaults: new Proxy({}, { get: () => { throw new Error("trap"); } }) }, "INVALID_OPTIONS", "an option could not be read");
+  // Two wrong options: the first in the engine's order wins.
+  refuses({ namespace: 1, version: {} }, "INVALID_NAMESPACE", "namespace is required and must be a string");
+  refuses({ namespace: "ns", defaults: { tier: "session" }, migrate: 1 }, "INVALID_TIER", 'tier must be "memory", "local" or "idb"');
 });

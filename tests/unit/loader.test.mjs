@@ -8,6 +8,7 @@ import { createServer } from "node:http";
 import { after, before, test } from "node:test";
 import { runInNewContext } from "node:vm";
 import { CacheError } from "../../pkg/errors.js";
+import { createArgs } from "../../pkg/internal/args.js";
 import { compileWasm, loadBindings, wasmOption } from "../../pkg/internal/loader.js";
 
 const wasmFile = new URL("../../pkg/wasm/cachebus_bg.wasm", import.meta.url);
@@ -155,5 +156,7 @@ test("one module per process: a failed load is retried with the next call's wasm
 
 test("the errors the loaded module raises are the facade's CacheError", async () => {
   const bindings = await loadBindings(bytes);
-  assert.throws(() => bindings.openCache({ namespace: "not a namespace" }, undefined), (error) => error instanceof CacheError && error.code === "INVALID_NAMESPACE");
+  // The options as createCache passes them (flat, see createArgs).
+  const options = createArgs({ namespace: "not a namespace" });
+  assert.throws(() => bindings.openCache(...options, undefined), (error) => error instanceof CacheError && error.code === "INVALID_NAMESPACE");
 });

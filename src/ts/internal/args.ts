@@ -139,6 +139,79 @@ function etagText(etag: unknown): string | undefined {
   return etag;
 }
 
+/**
+ * `createCache` options as the engine's `openCache` takes them (these ten, in this order, then
+ * the IndexedDB tier); `undefined` is "not given", the tier is its index in the engine's
+ * `Tier::ALL`. Each property is read once, in the order the engine read them when it took the
+ * object, and its type checked here with the engine's codes and messages; the engine still judges
+ * the values: the namespace's and user's form, a TTL's sign, a budget's (D-142).
+ */
+export type CreateArgs = [
+  namespace: string,
+  user: string | undefined,
+  version: string | number | undefined,
+  migrate: Function | undefined,
+  tier: number | undefined,
+  ttlMs: number | undefined,
+  staleMs: number | undefined,
+  memoryBytes: number | undefined,
+  localBytes: number | undefined,
+  idbBytes: number | undefined,
+];
+
+/** {@link CreateArgs} of `createCache` options. */
+export function createArgs(options: unknown): CreateArgs {
+  if (typeof options !== "object" || options === null) throw notAnObject();
+  const namespace = property(options, "namespace");
+  if (typeof namespace !== "string") throw new CacheError("INVALID_NAMESPACE", "namespace is required and must be a string");
+  const user = given(property(options, "user"));
+  if (user !== undefined && typeof user !== "string") throw new CacheError("INVALID_USER", "user must be a string when given");
+  if (user !== undefined && !wellFormed(user)) {
+    throw new CacheError("INVALID_USER", "user must be well-formed UTF-16 (no lone surrogates)");
+  }
+  const defaults = optionalObject(property(options, "defaults"));
+  const tier = defaults && tierIndex(property(defaults, "tier"));
+  const ttlMs = defaults && duration(property(defaults, "ttlMs"));
+  const staleMs = defaults && duration(property(defaults, "staleMs"));
+  const budgets = optionalObject(property(options, "budgets"));
+  const budget = (name: string): number | undefined => {
+    const bytes = budgets && given(property(budgets, name));
+    if (bytes !== undefined && typeof bytes !== "number") throw new CacheError("INVALID_OPTIONS", "budgets must be byte counts >= 0");
+    return bytes;
+  };
+  const [memoryBytes, localBytes, idbBytes] = [budget("memoryBytes"), budget("localBytes"), budget("idbBytes")];
+  const version = given(property(options, "version"));
+  if (version !== undefined && typeof version !== "string" && typeof version !== "number") {
+    throw new CacheError("INVALID_OPTIONS", "version must be a string or a number");
+  }
+  const migrate = given(property(options, "migrate"));
+  if (migrate !== undefined && typeof migrate !== "function") throw new CacheError("INVALID_OPTIONS", "migrate must be a function");
+  return [namespace, user, version, migrate, tier, ttlMs, staleMs, memoryBytes, localBytes, idbBytes];
+}
+
+const notAnObject = (): CacheError => new CacheError("INVALID_OPTIONS", "options must be an object");
+
+/** `from[name]`; a throwing getter or proxy trap is `INVALID_OPTIONS`. */
+function property(from: object, name: string): unknown {
+  try {
+    return (from as Record<string, unknown>)[name];
+  } catch {
+    throw new CacheError("INVALID_OPTIONS", "an option could not be read");
+  }
+}
+
+/** `value`, with `null` taken as `undefined`: the two ways JS says "not given". */
+function given<T>(value: T): T | undefined {
+  return value === null ? undefined : value;
+}
+
+/** A nested options object, when given; anything else given is `INVALID_OPTIONS`. */
+function optionalObject(value: unknown): object | undefined {
+  const object = given(value);
+  if (object !== undefined && typeof object !== "object") throw notAnObject();
+  return object as object | undefined;
+}
+
 /** `fetch` options as a plain copy (see {@link plainOptions}); `retry` copied too. */
 export function fetchOptions(options: unknown): FetchOptions | undefined {
   const copy = plainOptions<FetchOptions>(options, [
