@@ -23,6 +23,7 @@ const writers = {
       },
       count: async () => {
         const reloaded = await createCache({ namespace: "bench-batch" });
+        await reloaded.flush(); // its idb entries load behind createCache
         const count = reloaded.keys().length;
         reloaded.close();
         return count;

@@ -24,8 +24,8 @@ const cachebus = (tier) => async (keys, values, n) => {
     states: async () => {
       if (tier === "memory") return cachebusStates(cache, keys);
       const reloaded = await createCache({ namespace });
+      await reloaded.flush(); // its idb entries load behind createCache, and its load compacts
       const states = cachebusStates(reloaded, keys);
-      await reloaded.flush(); // its load's compaction: not to overlap the next timed operation
       reloaded.close();
       return states;
     },

@@ -88,6 +88,7 @@ const subjects = {
         get: (key) => cache.read(key),
         verify: async (keys) => {
           const reloaded = await createCache({ namespace: "bench-idb" });
+          await reloaded.flush(); // its idb entries load behind createCache
           check(reloaded.keys().length === keys.length && (await reloaded.read(keys[7])).id === 7, "idb entries after a reload");
           reloaded.close();
         },

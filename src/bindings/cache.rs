@@ -446,7 +446,8 @@ impl WasmCache {
     }
 
     /// Loads `user`'s IndexedDB `entries` (a flat `[key, record, ...]` from the facade's replay;
-    /// values stay on disk until read), unless the user switched meanwhile. Records of no known
+    /// values stay on disk until read), unless the user switched meanwhile, as the changes made
+    /// since `openCache` or the switch leave them (the load runs behind both). Records of no known
     /// shape are deleted and counted as corrupt. Returns the entries of another data version, in
     /// the same shape, for the facade to read and hand to `migrateIdb`.
     #[wasm_bindgen(js_name = hydrateIdb)]
@@ -474,6 +475,7 @@ impl WasmCache {
                     }
                 }
             }
+            engine.loaded();
             Ok(())
         })?;
         Ok(outdated)

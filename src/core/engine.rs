@@ -170,6 +170,10 @@ pub struct Engine<V, C> {
     /// last: another tab's write of data from before one of them is not adopted, even where no
     /// entry is left to compare it with.
     recent_changes: Vec<RecentChange>,
+    /// Whether the scope's IndexedDB entries are still loading (behind `createCache`, or after a
+    /// switch): until they are in, every change is remembered (see [`RECENT_CHANGES_LOADING`]),
+    /// since each may cover entries the load brings.
+    loading: bool,
     /// The state of the write-id sequence (xorshift32, never 0).
     last_write_id: u32,
     /// Pending mutations; the value from before them carries its metadata, restored on rollback.
@@ -200,6 +204,7 @@ impl<V, C: Clock> Engine<V, C> {
             changes: ChangeLog::default(),
             fetches: FetchTable::default(),
             recent_changes: Vec::new(),
+            loading: true,
             last_write_id,
             mutations: Mutations::default(),
             origin: Origin::Local,
@@ -470,8 +475,11 @@ impl<V, C: Clock> Engine<V, C> {
         self.enforce_budget(Tier::Memory, key);
     }
 
-    /// Adds an entry found in a persistent tier (at start-up or after a user switch). Expired
-    /// entries are deleted from their store instead; an entry already held is kept.
+    /// Adds an entry found in a persistent tier (at start-up or after a user switch, IndexedDB's
+    /// once it has loaded behind them, or read on demand). Expired entries are deleted from their
+    /// store instead; an entry already held is kept. The changes made here before it came are
+    /// applied to it as to another tab's write (see `after_recent_changes`): a removal deletes it
+    /// from its store, an invalidation takes it in stale and rewrites it so.
     pub fn hydrate(&mut self, key: &str, value: Option<V>, meta: EntryMeta) -> bool {
         if self.closed || validate_key(key).is_err() || self.slots.contains_key(key) {
             return false;
@@ -480,7 +488,15 @@ impl<V, C: Clock> Engine<V, C> {
             self.store_delete(meta.tier, key);
             return false;
         }
+        let Some((meta, invalidated)) = self.after_recent_changes(key, meta) else {
+            return false;
+        };
         self.attach(key, Slot { value, meta, last_used: 0, error: None });
+        if invalidated {
+            if let Some(slot) = self.slots.get(key) {
+                self.stores.rewrite_meta(&self.options.scope, key, slot);
+            }
+        }
         true
     }
 
@@ -643,35 +659,39 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Deletes every entry `target` matches from every tier; returns how many live ones went.
     pub fn remove(&mut self, target: &Target) -> Result<usize, CacheError> {
-        self.remove_in(target, Seen::Here)
+        self.remove_in(target, Seen::Here, true)
     }
 
     /// Another tab removed `target` at instant `at` (`None`: not said) from the shared persistent
     /// tiers: see `Seen::Elsewhere`.
     pub fn remove_seen(&mut self, target: &Target, at: Option<Millis>) -> Result<usize, CacheError> {
-        self.remove_in(target, Seen::Elsewhere(at))
+        self.remove_in(target, Seen::Elsewhere(at), true)
     }
 
     /// Drops the matching entries of `tier`: another tab deleted them from that shared tier at
     /// instant `at` (entries held in another tier are not its business; see `Seen::Elsewhere`).
-    /// Returns how many went.
+    /// Returns how many went. Not remembered as a change (see `recent_changes`): a copy leaving
+    /// the tier says nothing of the data, which may be newer there (a write too big to announce
+    /// is announced so); a removal is relayed as one, and remembered then.
     pub fn remove_tier_seen(&mut self, target: &Target, tier: Tier, at: Option<Millis>) -> Result<usize, CacheError> {
         self.ensure_open()?;
         let mut count = 0;
         for key in self.index.matching(target) {
             if self.slots.get(&key).is_some_and(|slot| slot.meta.tier == tier) {
-                count += self.remove_in(&Target::Key(key), Seen::Elsewhere(at))?;
+                count += self.remove_in(&Target::Key(key), Seen::Elsewhere(at), false)?;
             }
         }
         Ok(count)
     }
 
-    fn remove_in(&mut self, target: &Target, seen: Seen) -> Result<usize, CacheError> {
+    fn remove_in(&mut self, target: &Target, seen: Seen, remembered: bool) -> Result<usize, CacheError> {
         self.ensure_open()?;
         let persist = seen == Seen::Here;
         self.fetches.overtake_matching(target, seen.at());
         let now = self.clock.now();
-        self.remember_change(target, seen.at().unwrap_or(now), true);
+        if remembered {
+            self.remember_change(target, seen.at().unwrap_or(now), true);
+        }
         if self.failures > 0 {
             for (key, record) in self.keys.iter_mut() {
                 if record.failure.is_some() && target.covers(key, &[]) {
@@ -724,7 +744,16 @@ impl<V, C: Clock> Engine<V, C> {
         self.ensure_open()?;
         self.drop_memory();
         self.options.scope = scope;
+        self.loading = true;
         Ok(())
+    }
+
+    /// The current scope's persisted entries are all loaded: from now on only the latest
+    /// [`RECENT_CHANGES`] changes are remembered, for other tabs' late writes.
+    pub fn loaded(&mut self) {
+        self.loading = false;
+        let forget = self.recent_changes.len().saturating_sub(RECENT_CHANGES);
+        self.recent_changes.drain(..forget);
     }
 
     /// Another tab cleared `scope` at instant `at` (`None`: not said) from the shared persistent
@@ -984,10 +1013,12 @@ impl<V, C: Clock> Engine<V, C> {
         }
     }
 
-    /// Remembers that `target` changed at `at`, for [`Engine::adopt`]; the oldest of more than
-    /// [`RECENT_CHANGES`] are forgotten.
+    /// Remembers that `target` changed at `at`, for [`Engine::adopt`] and [`Engine::hydrate`];
+    /// the oldest of more than [`RECENT_CHANGES`] are forgotten (of [`RECENT_CHANGES_LOADING`]
+    /// while the scope is loading).
     fn remember_change(&mut self, target: &Target, at: Millis, removed: bool) {
-        if self.recent_changes.len() >= RECENT_CHANGES {
+        let kept = if self.loading { RECENT_CHANGES_LOADING } else { RECENT_CHANGES };
+        if self.recent_changes.len() >= kept {
             self.recent_changes.remove(0);
         }
         self.recent_changes.push(RecentChange { target: target.clone(), at, removed });
@@ -1105,6 +1136,11 @@ struct RecentChange {
 /// How many invalidations, removals and clears [`Engine::adopt`] compares other tabs' writes
 /// with: a late answer lands within seconds, in which few changes happen.
 const RECENT_CHANGES: usize = 32;
+
+/// How many changes are remembered while the scope's IndexedDB entries are loading: all of them
+/// in the few milliseconds a load takes; a bound for a load that waits long (an upgrade another
+/// connection blocks), past which the oldest changes no longer reach the entries it brings.
+const RECENT_CHANGES_LOADING: usize = 4096;
 
 /// Where a change was made: in this tab, or in another one, which applied it to the shared
 /// persistent tiers already and said when.

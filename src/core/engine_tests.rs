@@ -1100,3 +1100,59 @@ fn another_tabs_idb_write_overtakes_a_fetch_here_that_started_before_it() {
     assert_eq!(cache.store_fetched("k", id, "older".into(), opts(Tier::Idb)).unwrap(), Fate::Overtaken);
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Load, "its callers read the written value");
 }
+
+#[test]
+fn a_late_hydration_is_taken_as_the_changes_made_before_it_leave_it() {
+    // IndexedDB loads behind createCache: what the load brings predates the changes made here
+    // meanwhile, on keys this tab did not know yet.
+    let Harness { mut cache, clock, idb, .. } = harness();
+    for key in ["gone", "assets:a", "list", "later"] {
+        idb.contents.borrow_mut().insert(QuotaStore::<String>::storage_key(cache.scope(), key), (1, Some("disk".into())));
+    }
+    let on_disk = |as_of: Millis| {
+        let mut freshness = Freshness::starting(as_of, Ttl::Forever, Ttl::Forever);
+        freshness.as_of = as_of;
+        EntryMeta { tier: Tier::Idb, freshness, tags: vec!["lists".into()], etag: None, write_id: 0, size: 1 }
+    };
+    clock.advance(10);
+    cache.remove(&Target::key("gone").unwrap()).unwrap();
+    cache.remove(&Target::prefix("assets:").unwrap()).unwrap();
+    cache.invalidate(&Target::Tags(vec!["lists".into()])).unwrap();
+    clock.advance(10);
+    assert!(!cache.hydrate("gone", None, on_disk(START)), "removed before the load: not taken");
+    assert!(!cache.hydrate("assets:a", None, on_disk(START)), "removed by prefix before the load");
+    assert_eq!(
+        stored(&idb),
+        ["shop:alice:later", "shop:alice:list"],
+        "and deleted from the tier, which no other call would reach"
+    );
+    assert!(cache.hydrate("list", None, on_disk(START)), "invalidated before the load");
+    assert_eq!(state(&mut cache, "list"), Some(State::Stale), "taken stale");
+    assert!(cache.hydrate("later", None, on_disk(START + 15)), "written (by another tab) after the changes");
+    assert_eq!(state(&mut cache, "later"), Some(State::Fresh));
+}
+
+#[test]
+fn every_change_made_before_the_load_lands_reaches_it_then_only_the_latest_are_kept() {
+    let Harness { mut cache, clock, .. } = harness();
+    let on_disk = || {
+        let mut freshness = Freshness::starting(START, Ttl::Forever, Ttl::Forever);
+        freshness.as_of = START;
+        EntryMeta { tier: Tier::Idb, freshness, tags: Vec::new(), etag: None, write_id: 0, size: 1 }
+    };
+    clock.advance(10);
+    let keys: Vec<String> = (0..80).map(|i| ["k", &i.to_string()].concat()).collect();
+    for key in &keys[..40] {
+        cache.invalidate(&Target::key(key).unwrap()).unwrap();
+    }
+    assert!(cache.hydrate(&keys[0], None, on_disk()));
+    assert_eq!(state(&mut cache, &keys[0]), Some(State::Stale), "the first of 40 changes still counts");
+    cache.loaded();
+    for key in &keys[40..] {
+        cache.invalidate(&Target::key(key).unwrap()).unwrap();
+    }
+    assert!(cache.adopt(&keys[79], "late".into(), on_disk()));
+    assert_eq!(state(&mut cache, &keys[79]), Some(State::Stale));
+    assert!(cache.adopt(&keys[40], "late".into(), on_disk()));
+    assert_eq!(state(&mut cache, &keys[40]), Some(State::Fresh), "once loaded, the bound of 32 is back");
+}

@@ -135,8 +135,10 @@ export interface Cache {
 }
 
 /**
- * Creates a cache and loads the user's persisted entries. The wasm module is loaded on the first
- * call and shared by every later one. Rejects with a {@link CacheError} when options are invalid.
+ * Creates a cache once the wasm is ready and the user's localStorage entries are loaded; the
+ * IndexedDB database opens and its entries load behind it (`read`, `fetch` and `flush` wait for
+ * them; `get` sees them once loaded). The wasm module is loaded on the first call and shared by
+ * every later one. Rejects with a {@link CacheError} when options are invalid.
  */
 export async function createCache(options: CacheOptions): Promise<Cache> {
   // The facade's own options; the engine reads (and checks) the others.
@@ -154,19 +156,19 @@ export async function createCache(options: CacheOptions): Promise<Cache> {
   const meeting = presence?.start();
   try {
     const bindings = await loadBindings(wasmOption(options));
-    const { opened, unblocked } = await opening;
-    const tier = new IdbTier(opened);
+    const tier = new IdbTier();
     const inner = bindings.openCache(...createArgs(options), tier);
     tier.reportTo(inner);
     const persisted = new Persisted(inner, tier);
+    // The database and the user's IndexedDB entries come behind: the engine applies the changes
+    // made before they land to them, and an entry already held (written here, or a live tab's
+    // copy from the warm start, newer or the same) wins over the older copy on disk. A blocked
+    // upgrade: the cache runs without IndexedDB until the other connection lets go.
+    persisted.open(opening);
     await meeting;
     const warm = presence && WarmStart.open(inner, inner.namespace, presence);
     const cache = new BoundCache(inner, tier, persisted, { focusThrottleMs: throttle, presence, warm });
-    await persisted.loadUser(inner.user);
-    // After the persisted entries: a live tab's copies are newer or the same, and win as such.
     await warm?.start();
-    // A blocked upgrade: the cache runs without IndexedDB until the other connection lets go.
-    void unblocked?.then((late) => late && persisted.attach(late));
     return cache;
   } catch (error) {
     presence?.close();

@@ -10,8 +10,9 @@ const api = createApi();
 const env = useBrowser(() => startPackageServer({ api }));
 
 /**
- * A page of `context` on the package page. `open(options)` (re)loads the package and creates
- * `window.cache`, recording `cachebus:error` details in `window.diagnostics` and
+ * A page of `context` on the package page. `open(options)` (re)loads the package, creates
+ * `window.cache` and waits for its IndexedDB entries to load (`flush`: they load behind
+ * `createCache`, D-130), recording `cachebus:error` details in `window.diagnostics` and
  * `cachebus:change` events as `"origin kind keys"` in `window.changes`; `reload()` reloads.
  */
 async function tab(context) {
@@ -30,6 +31,7 @@ async function tab(context) {
         window.settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
       }
       window.cache = await window.cachebus.createCache(options);
+      await cache.flush();
     }, options);
   const reload = async () => {
     await page.reload();

@@ -9,8 +9,9 @@ const env = useBrowser(startPackageServer);
 
 /**
  * A fresh browser context (empty storage) on the package page. `open(options)` (re)loads the
- * package in the page and creates `window.cache`; it records `cachebus:error` details in
- * `window.diagnostics`.
+ * package in the page, creates `window.cache` and waits for its IndexedDB entries to load
+ * (`flush`: they load behind `createCache`, D-130; the window before the load is tested at the
+ * end, with `race`); it records `cachebus:error` details in `window.diagnostics`.
  */
 async function freshPage() {
   const context = await env.browser.newContext();
@@ -27,6 +28,7 @@ async function freshPage() {
         addEventListener("cachebus:error", (event) => window.diagnostics.push(event.detail));
       }
       window.cache = await cachebus.createCache(options);
+      await cache.flush();
     }, options);
   const reload = async () => {
     await page.reload();
@@ -912,6 +914,160 @@ test("a wasm that fails to load rejects createCache, leaves no database open or 
   assert.notEqual(failed.error, "created");
   assert.deepEqual(failed.names, [], "the database the failed call created is deleted");
   assert.deepEqual(retried, ["cachebus:no-wasm"]);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// IndexedDB behind `createCache`: it resolves before the database has opened and the user's
+// entries have loaded, and every call made in that window keeps the library's promise once the
+// load lands. A cache made in a page whose wasm is loaded resolves within microtasks, before
+// IndexedDB's open (a task) can succeed: each test below creates it and makes its calls in one
+// evaluation (`race`), and checks that they ran before the load (`peek` of an entry on disk is
+// still `undefined`).
+
+/**
+ * `seed(options, entries)` writes `[key, value, tags]` entries to IndexedDB with a cache of its
+ * own and closes it (the wasm is loaded then).
+ */
+const seeding = (page) => (options, entries) =>
+  run(page, async ([options, entries]) => {
+    window.cachebus = await import("/pkg/index.js");
+    const seeded = await cachebus.createCache(options);
+    for (const [key, value, tags = []] of entries) seeded.set(key, value, { tier: "idb", tags });
+    await seeded.flush();
+    seeded.close();
+  }, [options, entries]);
+
+/**
+ * `race(options, fn)` creates `window.cache` and runs `fn` (a function of the page) at once; with
+ * `coordinateTabs: false`, so that no wait for other tabs (a Web Locks query) lets the load land
+ * before `fn` runs.
+ */
+const racing = (page) => (options, fn) =>
+  run(page, async ([options, fn]) => {
+    window.cache = await cachebus.createCache({ coordinateTabs: false, ...options });
+    return await eval(fn)();
+  }, [options, `(${fn})`]);
+
+test("a write made before IndexedDB has opened is persisted as it was, and the older copy on disk does not replace it", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  const [seed, race] = [seeding(page), racing(page)];
+  const options = { namespace: "lazy-set", user: "alice" };
+  await seed(options, [["k", "old"], ["other", "on disk"]]);
+  const result = await race(options, async () => {
+    const before = cache.peek("other") ?? "not loaded yet";
+    cache.set("k", "new", { tier: "idb" });
+    const object = { n: 1 };
+    cache.set("object", object, { tier: "idb" });
+    object.n = 2; // after the set: IndexedDB keeps the value as it was when set
+    let refused;
+    try {
+      cache.set("function", () => 1, { tier: "idb" });
+    } catch (error) {
+      refused = error.code;
+    }
+    await cache.flush(); // waits for the database and the load too
+    return { before, k: [cache.get("k"), cache.peek("k").tier], other: cache.peek("other")?.state, refused };
+  });
+  assert.deepEqual(result, { before: "not loaded yet", k: ["new", "idb"], other: "fresh", refused: "INVALID_VALUE" });
+  await reload();
+  await open(options);
+  const reloaded = await page.evaluate(async () => ({
+    k: await cache.read("k"),
+    object: await cache.read("object"),
+    function: (await cache.read("function")) ?? "none",
+    diagnostics,
+  }));
+  assert.deepEqual(reloaded, { k: "new", object: { n: 1 }, function: "none", diagnostics: [] });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("invalidations and removals made before the load reach the entries it brings, on disk too", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  const [seed, race] = [seeding(page), racing(page)];
+  const options = { namespace: "lazy-changes", user: "alice" };
+  const keys = ["inv:key", "inv:tag", "rm:key", "rm:pre:a", "rm:pre:b", "rm:tag", "keep"];
+  await seed(options, [
+    ["inv:key", 1],
+    ["inv:tag", 2, ["lists"]],
+    ["rm:key", 3],
+    ["rm:pre:a", 4],
+    ["rm:pre:b", 5],
+    ["rm:tag", 6, ["gone"]],
+    ["keep", 7],
+  ]);
+  const states = (keys) =>
+    page.evaluate(async (keys) => {
+      await cache.flush();
+      return Object.fromEntries(keys.map((key) => [key, cache.peek(key)?.state ?? "absent"]));
+    }, keys);
+  const counts = await race(options, async () => {
+    const before = cache.peek("keep") ?? "not loaded yet";
+    const changed = [
+      cache.invalidate("inv:key"),
+      cache.invalidate({ tags: ["lists"] }),
+      await Promise.all([cache.remove("rm:key"), cache.remove({ prefix: "rm:pre:" }), cache.remove({ tags: ["gone"] })]),
+    ];
+    return { before, changed };
+  });
+  // Counted: the live entries held when the call ran; the load had not brought these yet.
+  assert.deepEqual(counts, { before: "not loaded yet", changed: [0, 0, [0, 0, 0]] });
+  const expected = {
+    "inv:key": "stale",
+    "inv:tag": "stale",
+    "rm:key": "absent",
+    "rm:pre:a": "absent",
+    "rm:pre:b": "absent",
+    "rm:tag": "absent",
+    keep: "fresh",
+  };
+  assert.deepEqual(await states(keys), expected, "as the load lands");
+  await reload();
+  await open(options);
+  assert.deepEqual(await states(keys), expected, "after a reload: the changes reached IndexedDB");
+  assert.equal(await page.evaluate(() => cache.read("rm:key")), undefined);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("read and fetch of an idb key before the load find it on disk; a subscriber hears when the load brings its key", async () => {
+  const { page, context, problems } = await freshPage();
+  const [seed, race] = [seeding(page), racing(page)];
+  const options = { namespace: "lazy-read", user: "alice" };
+  await seed(options, [["r", "disk r"], ["f", "disk f"], ["s", "disk s"]]);
+  const result = await race(options, async () => {
+    const before = cache.peek("s") ?? "not loaded yet";
+    let heard = 0;
+    cache.subscribe("s", () => heard++);
+    const got = cache.get("s") ?? "undefined"; // get never touches IndexedDB
+    let calls = 0;
+    const [r, f] = await Promise.all([cache.read("r"), cache.fetch("f", async () => (calls++, "network"))]);
+    await cache.flush();
+    return { before, got, r, f, calls, heard: heard > 0, s: cache.peek("s")?.state };
+  });
+  assert.deepEqual(result, { before: "not loaded yet", got: "undefined", r: "disk r", f: "disk f", calls: 0, heard: true, s: "fresh" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a user switch before the first load lands never shows the previous user's entries", async () => {
+  const { page, context, problems } = await freshPage();
+  const [seed, race] = [seeding(page), racing(page)];
+  await seed({ namespace: "lazy-switch", user: "alice" }, [["secret", "alice's"], ["shared", "alice's"]]);
+  await seed({ namespace: "lazy-switch", user: "bob" }, [["shared", "bob's"]]);
+  const result = await race({ namespace: "lazy-switch", user: "alice" }, async () => {
+    const before = cache.peek("secret") ?? "not loaded yet";
+    await cache.switchUser("bob");
+    await cache.flush();
+    return {
+      before,
+      keys: cache.keys(),
+      secret: (await cache.read("secret")) ?? "none",
+      shared: await cache.read("shared"),
+    };
+  });
+  assert.deepEqual(result, { before: "not loaded yet", keys: ["shared"], secret: "none", shared: "bob's" });
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -569,3 +569,32 @@ test("retryDelay doubles the base delay for each earlier retry, up to 30 s", () 
   assert.equal(retryDelay(3, 0), 0);
   assert.equal(retryDelay(1, Infinity), 30_000);
 });
+
+// ── IndexedDB loading behind createCache ───────────────────────────────────────────────────────
+
+test("a fetch that would start while the load that may bring its key is pending waits for it, then plans again", async () => {
+  const core = fakeCore({ planFetch: [START, SERVE], get: "from disk" });
+  const loading = deferred();
+  const pending = (key) => (key === "k" ? loading.promise : undefined);
+  const flights = new Flights(core, () => Promise.resolve(), () => {}, () => 0, undefined, pending);
+  const fetcher = fetcherOf(() => "network");
+  const answer = flights.fetch("k", fetcher, {});
+  await settle();
+  assert.equal(core.callsOf("planFetch").length, 1, "no second plan before the load lands");
+  loading.resolve();
+  assert.equal(await answer, "from disk");
+  assert.equal(fetcher.runs(), 0);
+  assert.deepEqual(flights.counts(), { started: 0, joined: 0, served: 1, shared: 0 }, "one call, counted once");
+});
+
+test("a forced fetch does not wait for the load; a switch while waiting ends the call", async () => {
+  const core = fakeCore({ planFetch: START, storeFetched: CURRENT, get: "forced" });
+  const loading = deferred();
+  const flights = new Flights(core, () => Promise.resolve(), () => {}, () => 0, undefined, () => loading.promise);
+  const forced = fetcherOf(() => "forced");
+  assert.equal(await flights.fetch("k", forced, { force: true }), "forced", "fetched without waiting");
+  const waiting = flights.fetch("j", fetcherOf(() => "never"), {});
+  core.user = "bob";
+  loading.resolve();
+  await rejectsWithCode(waiting, "SCOPE_CHANGED");
+});

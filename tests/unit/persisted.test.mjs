@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Persisted } from "../../pkg/internal/persisted.js";
-import { deferred, fakeCore } from "./fake-core.mjs";
+import { deferred, fakeCore, settle } from "./fake-core.mjs";
 
 const LOOKUP = 0;
 const NOTHING = 1;
@@ -105,4 +105,88 @@ test("loading a user hands the replayed entries to the core and migrates what it
     ["alice", "old", { r: "old" }, "v1"],
     ["alice", "gone", { r: "gone" }, undefined],
   ], "an unreadable value is left on disk, not migrated or dropped");
+});
+
+// ── IndexedDB loading behind createCache ───────────────────────────────────────────────────────
+
+test("the database's open attaches it and loads the current user; a read of an unknown key waits for that load", async () => {
+  const opening = deferred();
+  const core = fakeCore({ planRead: [IDB_ENTRY, IDB_VALUE], hydrateIdb: () => [], fillValue: LOOKUP, get: "loaded", peek: undefined });
+  const tier = fakeTier({ loaded: ["k", { r: 1 }], values: { k: "on disk" } });
+  const persisted = new Persisted(core, tier);
+  persisted.open(opening.promise);
+  const read = persisted.read("k");
+  let flushed = false;
+  const loaded = persisted.loaded().then(() => (flushed = true));
+  await settle();
+  assert.deepEqual(tier.calls, [], "nothing asked of IndexedDB before it opened");
+  assert.equal(flushed, false);
+  opening.resolve({ opened: { db: "db", created: false } });
+  assert.equal(await read, "loaded");
+  await loaded;
+  assert.deepEqual(tier.calls, [["load", "alice"], ["read", "alice", "k"]], "the load, then the read it made known");
+  assert.deepEqual(core.callsOf("planRead"), [["k"], ["k"]], "planned again once loaded");
+});
+
+test("a read that waited for the load answers nothing once the user switched meanwhile", async () => {
+  const opening = deferred();
+  const core = fakeCore({ planRead: IDB_ENTRY, hydrateIdb: () => [] });
+  const persisted = new Persisted(core, fakeTier());
+  persisted.open(opening.promise);
+  const read = persisted.read("k");
+  core.user = "bob";
+  opening.resolve({ opened: { db: "db", created: false } });
+  assert.equal(await read, undefined);
+  assert.equal(core.callsOf("adoptRead").length, 0, "bob's IndexedDB is not asked for alice's read");
+});
+
+test("without a database nothing is loaded; a late one is attached and loaded then", async () => {
+  const opening = deferred();
+  const late = deferred();
+  const core = fakeCore({ hydrateIdb: () => [] });
+  const tier = fakeTier({ loaded: [] });
+  tier.load = (user) => (tier.calls.push(["load", user]), Promise.resolve(tier.attached ? [] : undefined));
+  tier.attach = (opened) => ((tier.attached = opened !== undefined), true);
+  const persisted = new Persisted(core, tier);
+  persisted.open(opening.promise);
+  opening.resolve({ opened: undefined, unblocked: late.promise });
+  await persisted.loaded();
+  assert.deepEqual(core.callsOf("hydrateIdb"), [], "no database: the engine is not told a load landed");
+  late.resolve({ db: "late", created: false });
+  await settle();
+  await persisted.loaded();
+  assert.deepEqual(core.callsOf("hydrateIdb"), [["alice", []]]);
+});
+
+test("pending is the database's load, for keys the core does not know; a switch's load is not", async () => {
+  const opening = deferred();
+  const core = fakeCore({ hydrateIdb: () => [], peek: (key) => (key === "known" ? { state: "fresh" } : undefined) });
+  const persisted = new Persisted(core, fakeTier());
+  persisted.open(opening.promise);
+  assert.equal(persisted.pending("known"), undefined);
+  const waiting = persisted.pending("k");
+  assert.ok(waiting instanceof Promise);
+  opening.resolve({ opened: { db: "db", created: false } });
+  await waiting;
+  assert.equal(persisted.pending("k"), undefined, "landed: nothing to wait for");
+  const switching = persisted.loadUser("bob");
+  assert.equal(persisted.pending("k"), undefined);
+  await switching;
+});
+
+test("a load tells the subscribed keys it brought, not those already known or not subscribed", async () => {
+  const known = new Set(["held"]);
+  const core = fakeCore({
+    peek: (key) => (known.has(key) ? {} : undefined),
+    hydrateIdb: (user, entries) => {
+      for (let i = 0; i < entries.length; i += 2) known.add(entries[i]);
+      return [];
+    },
+  });
+  const tier = fakeTier({ loaded: ["held", {}, "brought", {}, "unwatched", {}] });
+  const persisted = new Persisted(core, tier);
+  const told = [];
+  persisted.onLoaded((key) => key !== "unwatched", (keys) => told.push(keys));
+  await persisted.loadUser("alice");
+  assert.deepEqual(told, [["brought"]]);
 });

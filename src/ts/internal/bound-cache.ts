@@ -71,10 +71,17 @@ export class BoundCache implements Cache {
     const loadValue = (key: string) => persisted.loadValue(key);
     this.#shared = presence && SharedFetches.open(inner, inner.namespace, presence);
     const notify = (key: string) => this.#subscriptions.notify([key]);
-    this.#flights = new Flights(inner, loadValue, notify, undefined, this.#shared);
+    const pending = (key: string) => persisted.pending(key);
+    this.#flights = new Flights(inner, loadValue, notify, undefined, this.#shared, pending);
     this.#mutations = new Mutations(inner);
     this.#revalidator = new Revalidator(this.#flights, this.#subscriptions, focusThrottleMs);
     this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
+    // A load of IndexedDB entries is no change (no `cachebus:change`), but what a subscriber reads
+    // of those keys may be new: tell them.
+    persisted.onLoaded((key) => this.#subscriptions.has(key), (keys) => {
+      this.#subscriptions.notify(keys);
+      this.#transitions.syncAll(keys);
+    });
     const namespace = inner.namespace;
     inner.onChange((kind: ChangeKind, keysText: string, tags: string[], origin: ChangeEventDetail["origin"], user: string | null) => {
       const keys = keysText.split("\0");
@@ -179,7 +186,7 @@ export class BoundCache implements Cache {
 
   async remove(target: Target): Promise<number> {
     const removed = this.#inner.remove(target);
-    await this.#tier.flush();
+    await this.flush(); // a load landing later deletes what it brings of the target too
     return removed;
   }
 
@@ -194,15 +201,16 @@ export class BoundCache implements Cache {
     const current = user === undefined || user === this.#inner.user;
     this.#inner.clearUser(user);
     if (current) this.#flights.forgetFetchers();
-    await this.#tier.flush();
+    await this.flush();
   }
 
   cleanLegacy(keysOrPrefixes: string | string[]): number {
     return this.#inner.cleanLegacy(keysOrPrefixes);
   }
 
-  flush(): Promise<void> {
-    return this.#tier.flush();
+  async flush(): Promise<void> {
+    await this.#persisted.loaded(); // the database, and what loading wrote (migrations, removals)
+    await this.#tier.flush();
   }
 
   stats(): CacheStats {

@@ -24,7 +24,8 @@ const MAX_OVERTAKES = 3;
  */
 const CURRENT = 0;
 const SCOPE_ENDED = 2;
-/** The engine's plan "load the value from its persistent tier, then plan again". */
+/** The engine's plans "start a fetch" and "load the value from its persistent tier, then plan again". */
+const START = -1;
 const LOAD = -2;
 
 /**
@@ -48,11 +49,15 @@ export class Flights {
   readonly #counts: FetchStats = { started: 0, joined: 0, served: 0, shared: 0 };
   /** Fetches shared with the other tabs; `undefined`: this tab fetches alone. */
   readonly #shared: SharedFetches | undefined;
+  /** A load that may yet bring `key` from a persistent tier, if any (internal/persisted.ts). */
+  readonly #pending: (key: string) => Promise<void> | undefined;
   #closed = false;
 
   /**
    * `notify(key)` is told what the change feed does not announce: a fetch of `key` failed (`peek`
-   * shows the error), or a "not modified" made a stale entry fresh again.
+   * shows the error), or a "not modified" made a stale entry fresh again. `pending(key)` is the
+   * load that may yet bring `key` (IndexedDB loading behind `createCache`): a fetch that would
+   * start waits for it first.
    */
   constructor(
     inner: WasmCache,
@@ -60,7 +65,9 @@ export class Flights {
     notify: (key: string) => void,
     delayOfRetry: (attempt: number, baseDelayMs: number) => number = retryDelay,
     shared?: SharedFetches,
+    pending: (key: string) => Promise<void> | undefined = () => undefined,
   ) {
+    this.#pending = pending;
     this.#inner = inner;
     this.#shared = shared;
     this.#loadValue = loadValue;
@@ -135,6 +142,16 @@ export class Flights {
     if (plan === 0) {
       if (call) this.#counts.served += 1;
       return Promise.resolve(this.#inner.get(key) as T);
+    }
+    // Unknown here while IndexedDB loads: it may be on disk, fresh. A forced fetch wants the
+    // network's answer anyway. The fetcher is the caller's user's: a switch meanwhile ends this call.
+    const loading = plan === START && !options.force ? this.#pending(key) : undefined;
+    if (loading) {
+      const user = this.#inner.user;
+      return loading.then(() => {
+        if (this.#inner.user !== user) throw this.#outlived();
+        return this.#fetch(key, fetcher, options, overtakes, revalidate, load);
+      });
     }
     const flight = plan > 0 ? this.#flights.get(plan) : undefined;
     if (flight) {

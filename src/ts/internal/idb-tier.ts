@@ -10,6 +10,12 @@
 // transaction. A transaction that aborts later (quota) is reported to the core; each tick's new
 // values and deletions are handed to it for the other tabs; what replays find corrupt is deleted
 // and reported.
+//
+// The database opens behind `createCache`: until it is attached, writes are queued in order (a
+// value as structured clone copies it now, so a value it refuses still fails its `set`) and made
+// in one transaction when it arrives, before any load or read, which wait for it. When it does
+// not come (no IndexedDB, or an upgrade another connection blocks), the queued writes are reported
+// to the core as failed, and later ones fail at once, until a late database is attached.
 import { JOURNAL, VALUES, type OpenedDatabase } from "./database.js";
 import { journalRecord, PendingOps, replayJournal, type Ops, type Replayed } from "./journal.js";
 
@@ -49,10 +55,21 @@ interface Batch {
   keys: string[];
 }
 
+/** A write issued before the database was attached: `key` as `#write` takes it. */
+interface Queued {
+  key: string | undefined;
+  write: (batch: Batch) => void;
+}
+
 /** The `idb` tier of one cache. Every method the core calls is total: it never throws. */
 export class IdbTier {
-  /** `undefined` while the database is missing, refused, or held back by another connection. */
+  /** `undefined` while the database is opening, missing, refused, or held back by another connection. */
   #db: IDBDatabase | undefined;
+  /** The writes issued while the database is opening, in order; `undefined` once it is attached. */
+  #queue: Queued[] | undefined = [];
+  /** Resolves once the database is attached (or known to be missing, for now). */
+  readonly #attached: Promise<void>;
+  #markAttached!: () => void;
   #closed = false;
   /** Whether the journal is known to be empty (a database just created, not yet written). */
   #empty: boolean;
@@ -66,10 +83,13 @@ export class IdbTier {
   #appended = 0;
   #compactAfter = COMPACT_AFTER;
 
-  /** A tier over the namespace's database (see internal/database.ts), or over none. */
-  constructor(opened: OpenedDatabase | undefined) {
-    this.#db = opened?.db;
-    this.#empty = opened?.created ?? false;
+  /**
+   * A tier waiting for the namespace's database (see internal/database.ts), which opens behind
+   * `createCache` and is handed over by {@link IdbTier.attach}.
+   */
+  constructor() {
+    this.#empty = false;
+    this.#attached = new Promise((resolve) => (this.#markAttached = resolve));
   }
 
   /** Sets who hears of aborted transactions, announcements and corrupt records: the core. */
@@ -78,32 +98,50 @@ export class IdbTier {
   }
 
   /**
-   * Takes the namespace's database after all, once an upgrade another connection blocked could
-   * run. Returns whether it was taken: a closed tier, or one that has a database, closes it.
+   * Takes the namespace's database once it opened (`undefined`: there is none for now), or later,
+   * once an upgrade another connection blocked could run. The writes queued meanwhile are made
+   * in it, in one transaction, or reported as failed without one. Returns whether the database
+   * was taken: a closed tier, or one that has a database, closes it.
    */
-  attach(opened: OpenedDatabase): boolean {
-    if (this.#closed || this.#db) {
-      opened.db.close();
-      return false;
+  attach(opened: OpenedDatabase | undefined): boolean {
+    const taken = opened !== undefined && !this.#closed && !this.#db;
+    if (opened && !taken) opened.db.close();
+    if (taken) {
+      this.#empty = opened.created;
+      this.#db = opened.db;
     }
-    this.#empty = opened.created;
-    this.#db = opened.db;
-    return true;
+    const queue = this.#queue;
+    this.#queue = undefined;
+    if (queue) this.#drain(queue);
+    this.#markAttached();
+    return taken;
   }
 
-  /** Closes the database connection (and any attached later). */
+  /** Closes the database connection (and any attached later); what was queued is dropped. */
   close(): void {
     this.#closed = true;
+    this.#queue = undefined;
+    this.#markAttached();
     this.#db?.close();
   }
 
-  /** Resolves when every write issued so far has committed (or failed and been reported). */
+  /**
+   * Resolves when every write issued so far has committed (or failed and been reported): those
+   * queued before the database arrived too.
+   */
   async flush(): Promise<void> {
+    await this.#attached;
     await Promise.all(this.#pending);
   }
 
   /** Writes `user`'s `value` under `key`, with its metadata `record`. */
   put(user: string, key: string, value: unknown, record: object): WriteResult {
+    if (this.#queue) {
+      // The value as it is now, as a put would clone it; refused now, as a put would refuse it.
+      const copied = snapshot(value);
+      if (!copied) return WriteResult.Unencodable;
+      value = copied.value;
+    }
     const written = this.#write(key, (batch) => batch.values.put(value, [user, key]));
     if (written === WriteResult.Written) this.#log(user).written(key, record);
     return written;
@@ -136,13 +174,16 @@ export class IdbTier {
    * journal, which is compacted into one snapshot on the way (values stay until read). Empty when
    * there is no database. The core judges the records; it deletes what it cannot use.
    */
-  async load(user: string): Promise<Ops> {
+  async load(user: string): Promise<Ops | undefined> {
+    await this.#attached;
+    if (!this.#db) return undefined;
     if (this.#empty) return [];
-    return (await this.#replay(user))?.entries ?? [];
+    return (await this.#replay(user))?.entries;
   }
 
   /** The value of `user`'s entry under `key` (`undefined`: none); rejects when unreadable. */
   async read(user: string, key: string): Promise<unknown> {
+    await this.#attached;
     const values = this.#transaction("readonly").objectStore(VALUES);
     return await result(values.get([user, key]));
   }
@@ -153,6 +194,7 @@ export class IdbTier {
    * there is no value or no record for it. Rejects when IndexedDB cannot be read.
    */
   async readEntry(user: string, key: string): Promise<[unknown, unknown] | undefined> {
+    await this.#attached;
     const tx = this.#transaction("readonly");
     const journal = tx.objectStore(JOURNAL);
     const value = await result(tx.objectStore(VALUES).get([user, key]));
@@ -175,6 +217,10 @@ export class IdbTier {
    * the core demotes to memory if the transaction aborts (`undefined`: nothing to demote).
    */
   #write(key: string | undefined, write: (batch: Batch) => void): WriteResult {
+    if (this.#queue) {
+      this.#queue.push({ key, write });
+      return WriteResult.Written;
+    }
     // A transaction of an earlier tick may be inactive but not yet settled: then open another.
     for (let attempt = 0; ; attempt++) {
       try {
@@ -238,6 +284,9 @@ export class IdbTier {
    */
   #appendOps(): void {
     this.#appendScheduled = false;
+    // Queued: appended (and announced) with the writes once the database is attached, so that
+    // no other tab looks for a value before it is in a transaction.
+    if (this.#queue) return;
     const ops = this.#ops;
     this.#ops = [];
     for (const pending of ops) {
@@ -247,6 +296,25 @@ export class IdbTier {
       if (pending.announced.length) this.#reports?.announceIdb(pending.user, pending.announced);
       if (++this.#appended >= this.#compactAfter) void this.#replay(pending.user);
     }
+  }
+
+  /**
+   * Makes the writes queued before the database was attached, in order, in one transaction (all
+   * of them fail without a database), with the metadata changes of their ticks; reports to the
+   * core the keys of those that failed, as a transaction that aborted.
+   */
+  #drain(queue: Queued[]): void {
+    const failed: string[] = [];
+    let error: WriteResult = WriteResult.Written;
+    for (const { key, write } of queue) {
+      const written = this.#write(key, write);
+      if (written !== WriteResult.Written && key !== undefined) {
+        failed.push(key);
+        error = written;
+      }
+    }
+    this.#appendOps();
+    if (failed.length) this.#reports?.idbAborted(failed, error);
   }
 
   /**
@@ -293,6 +361,19 @@ function compact(journal: IDBObjectStore, values: IDBObjectStore, replayed: Repl
   for (const key of keys.slice(0, -1)) journal.delete(key);
   if (replayed.entries.length === 0) journal.delete(last);
   else journal.put(replayed.snapshot, last);
+}
+
+/**
+ * `value` as structured clone copies it (what a put stores), or `undefined` when it refuses it.
+ * Without `structuredClone` (older platforms), the value itself, cloned when the put is made.
+ */
+function snapshot(value: unknown): { value: unknown } | undefined {
+  if (typeof structuredClone !== "function") return { value };
+  try {
+    return { value: structuredClone(value) };
+  } catch (error) {
+    return classify(error) === WriteResult.Unencodable ? undefined : { value };
+  }
 }
 
 /** A request's result, once it succeeded. */
