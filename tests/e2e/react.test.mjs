@@ -326,7 +326,8 @@ test("a wasm that cannot load: CacheProvider throws WASM_LOAD_FAILED to the erro
     );
     const withoutFallback = await show(
       h(CacheProvider, { ...provider, onError: (error) => handled.push(error) }, h(Ready)),
-      () => handled.length === 2,
+      // onError runs before the render that replaces the fallback: wait for that render too.
+      (t) => handled.length === 2 && t !== "loading",
     );
     const throwingHandler = await show(
       h(Boundary, null, h(CacheProvider, { ...provider, onError: (error) => { thrown.push(error.code); throw new Error("handler failed"); } }, h(Ready))),
