@@ -45,24 +45,26 @@ export class TabPresence {
   }
 
   /**
-   * Takes this tab's presence lock, says hello, and learns which tabs are live already; resolves
-   * once it knows. A lock manager that refuses (a sandboxed frame) leaves the tab alone.
+   * Asks for this tab's presence lock (it says hello once granted) and learns which tabs are live
+   * already; resolves once it knows, without waiting for the grant: the lock manager answers the
+   * two in one round trip. A lock manager that refuses (a sandboxed frame) leaves the tab alone.
    */
   async start(): Promise<void> {
-    try {
-      await new Promise<void>((granted, refused) => {
-        this.#locks
-          .request(this.#lock, () => {
-            granted();
-            this.#channel.postMessage({ cb: "tab", lock: this.#lock } satisfies HelloMessage);
-            return new Promise<void>((resolve) => (this.#leave = resolve));
-          })
-          .catch(refused);
+    const stop = this.#stop.signal;
+    this.#locks
+      .request(this.#lock, { signal: stop }, () => {
+        if (stop.aborted) return undefined;
+        this.#channel.postMessage({ cb: "tab", lock: this.#lock } satisfies HelloMessage);
+        return new Promise<void>((resolve) => (this.#leave = resolve));
+      })
+      .catch(() => {
+        // Closed before the grant, or refused: the others never count this tab.
       });
+    try {
       const { held = [] } = await this.#locks.query();
-      for (const { name } of held) if (name?.startsWith(this.#prefix) && name !== this.#lock) this.#meet(name);
+      for (const { name } of held) if (name?.startsWith(this.#prefix)) this.#meet(name);
     } catch {
-      // Refused, or the channel closed meanwhile: this tab counts itself alone.
+      // Refused: this tab counts itself alone.
     }
   }
 
