@@ -2,7 +2,7 @@
 // for it for as long as it lives, and says hello on the namespace's channel once it holds it; a
 // tab learns of the live ones from the lock manager when it starts and of later ones from their
 // hello, and waits on each one's lock, which the browser grants when that tab closes or crashes.
-// A tab that knows of no other fetches and starts as a tab alone (internal/shared-fetches.ts,
+// A tab that knows of no other one fetches and starts as a tab alone does (internal/shared-fetches.ts,
 // internal/warm-start.ts): it pays no lock round trip for company it does not have.
 import { tabPlatform, type TabPlatform } from "./tab-platform.js";
 
