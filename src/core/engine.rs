@@ -1054,13 +1054,11 @@ impl<V, C: Clock> Engine<V, C> {
     }
 }
 
-/// The record of `key`, made when it has none (copying the key only then). Always `Some`; an
-/// `Option` rather than a second lookup that could panic.
+/// The record of `key`, made when it has none (copying the key only then; one lookup either
+/// way, as every write passes here). Always `Some`; an `Option` rather than a second lookup
+/// that could panic.
 fn record_of<'a, V>(keys: &'a mut KeyMap<KeyRecord<V>>, key: &str) -> Option<&'a mut KeyRecord<V>> {
-    if !keys.contains_key(key) {
-        keys.insert(key.to_owned(), KeyRecord { generation: 0, failure: None });
-    }
-    keys.get_mut(key)
+    keys.get_or_insert_with(key, || KeyRecord { generation: 0, failure: None })
 }
 
 impl<V: Clone, C: Clock> Engine<V, C> {
