@@ -276,12 +276,17 @@ test("a tab that opens while a lone tab's fetch is in flight takes that fetch's 
   const context = await env.browser.newContext();
   const first = await tab(context, "mid-fetch", "alice");
   api.requests = 0;
-  await first.page.evaluate(() => void (window.loading = cache.fetch("balance", balance(600))));
+  // The first tab's fetcher waits until the second tab has asked (a fixed delay would end first
+  // on a slow machine, and the second tab would find the answer stored instead).
+  await first.page.evaluate(() => {
+    const released = new Promise((resolve) => (window.release = resolve));
+    const fetcher = balance(0);
+    window.loading = cache.fetch("balance", async () => (await released, fetcher()));
+  });
   const second = await tab(context, "mid-fetch", "alice");
-  const answers = await Promise.all([
-    second.page.evaluate(() => cache.fetch("balance", balance(100))),
-    first.page.evaluate(() => window.loading),
-  ]);
+  await second.page.evaluate(() => void (window.asking = cache.fetch("balance", balance(100))));
+  await first.page.evaluate(() => window.release());
+  const answers = await Promise.all([second.page.evaluate(() => window.asking), first.page.evaluate(() => window.loading)]);
   assert.equal(api.requests, 1, "the second tab waited for the first tab's fetch");
   assert.deepEqual(answers, [{ user: "alice", n: 1 }, { user: "alice", n: 1 }]);
   assert.deepEqual(await second.page.evaluate(() => cache.stats().fetches.shared), 1);
