@@ -1055,8 +1055,8 @@ impl<V, C: Clock> Engine<V, C> {
 }
 
 /// The record of `key`, made when it has none (copying the key only then; one lookup either
-/// way, as every write passes here). Always `Some`; an `Option` rather than a second lookup
-/// that could panic.
+/// way, as every write passes here). Always `Some`: the `Option` is the map's, which never
+/// indexes out of bounds.
 fn record_of<'a, V>(keys: &'a mut KeyMap<KeyRecord<V>>, key: &str) -> Option<&'a mut KeyRecord<V>> {
     keys.get_or_insert_with(key, || KeyRecord { generation: 0, failure: None })
 }
