@@ -223,15 +223,17 @@ impl<V, C: Clock> Engine<V, C> {
     pub fn set(&mut self, key: &str, value: V, options: SetOptions) -> Result<(), CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
-        let meta = self.new_meta(options, self.clock.now());
+        let now = self.clock.now();
+        let meta = self.new_meta(options, now, now);
         self.write(key, value, meta)
     }
 
-    /// The metadata of a value written now with `options`, reflecting what was known at `as_of`.
-    fn new_meta(&mut self, options: SetOptions, as_of: Millis) -> EntryMeta {
+    /// The metadata of a value written at `now` with `options`, reflecting what was known at
+    /// `as_of`.
+    fn new_meta(&mut self, options: SetOptions, now: Millis, as_of: Millis) -> EntryMeta {
         let defaults = self.options.defaults;
         let mut freshness = Freshness::starting(
-            self.clock.now(),
+            now,
             options.ttl.unwrap_or(defaults.ttl),
             options.stale.unwrap_or(defaults.stale),
         );
@@ -316,12 +318,24 @@ impl<V, C: Clock> Engine<V, C> {
         self.lookup(key, false)
     }
 
+    /// The hot path of every read: the key is found once, and checked only when it is not held
+    /// (every held key was checked when it was written).
     fn lookup(&mut self, key: &str, count: bool) -> Result<Option<&V>, CacheError> {
         self.ensure_open()?;
-        validate_key(key)?;
-        let state = self.live_state(key);
+        let Some(index) = self.slots.index_of(key) else {
+            validate_key(key)?;
+            self.stats.misses += u64::from(count);
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let state = self.slots.at_mut(index).map(|slot| slot.meta.freshness.state(now));
+        if state == Some(State::Expired) {
+            self.live_state(key); // deletes it everywhere (and moves another slot to `index`)
+            self.stats.misses += u64::from(count);
+            return Ok(None);
+        }
         let tick = self.next_tick();
-        let slot = self.slots.get_mut(key).filter(|slot| state.is_some() && slot.value.is_some());
+        let slot = self.slots.at_mut(index).filter(|slot| slot.value.is_some());
         if count {
             match (&slot, state) {
                 (None, _) => self.stats.misses += 1,
@@ -380,7 +394,7 @@ impl<V, C: Clock> Engine<V, C> {
         if fate != Fate::Current {
             return Ok(fate);
         }
-        let meta = self.new_meta(options, started_at);
+        let meta = self.new_meta(options, now, started_at);
         self.write(key, value, meta)?;
         self.fetches.open_window(key, now, self.generation(key));
         Ok(Fate::Current)

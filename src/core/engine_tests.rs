@@ -116,6 +116,17 @@ fn observing_a_value_counts_no_read() {
 }
 
 #[test]
+fn reads_of_an_invalid_key_are_refused_and_count_no_miss() {
+    let Harness { mut cache, .. } = harness();
+    cache.set("k", "v".into(), SetOptions::default()).unwrap();
+    for key in ["", "k\u{7}", &"k".repeat(crate::core::key::MAX_KEY_LEN + 1)] {
+        assert_eq!(cache.get(key).unwrap_err().code, ErrorCode::InvalidKey, "{key:?}");
+    }
+    assert_eq!(cache.stats().misses, 0);
+    assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
+}
+
+#[test]
 fn peek_reports_metadata_without_counting() {
     let Harness { mut cache, .. } = harness();
     let options = SetOptions { etag: Some("\"v1\"".into()), tier: Some(Tier::Idb), ..tagged(&["balance"]) };

@@ -194,6 +194,16 @@ impl<V> KeyMap<V> {
         self.values.get_mut(index)
     }
 
+    /// Where `key`'s value is, for [`KeyMap::at_mut`]: valid until the map next changes.
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        Some(self.table.find(key)?.1)
+    }
+
+    /// The value at `index` (from [`KeyMap::index_of`]), to change.
+    pub fn at_mut(&mut self, index: usize) -> Option<&mut V> {
+        self.values.get_mut(index)
+    }
+
     /// The held key equal to `key`.
     pub fn get_key(&self, key: &str) -> Option<&String> {
         self.table.keys.get(self.table.find(key)?.1)
