@@ -79,8 +79,10 @@ pub struct Change {
 /// Collects changes until they are taken.
 #[derive(Debug, Default)]
 pub struct ChangeLog {
+    /// The changes so far; the last one's `keys` and `tags` are still in the two sets below.
     changes: Vec<Change>,
-    /// The keys and the tags of the last change, to add each once without scanning its lists.
+    /// The keys and the tags of the last change, each once, in the order first touched: each key
+    /// is copied once, into its set, which becomes the change's list when the change is done.
     last_keys: KeySet,
     last_tags: KeySet,
 }
@@ -93,15 +95,13 @@ impl ChangeLog {
             .last()
             .is_some_and(|last| last.kind == kind && last.origin == origin && last.user.as_deref() == user);
         if !continues {
-            self.last_keys.clear();
-            self.last_tags.clear();
+            self.seal_last();
             let user = user.map(str::to_owned);
             self.changes.push(Change { kind, origin, user, keys: Vec::new(), tags: Vec::new() });
         }
-        let Some(change) = self.changes.last_mut() else { return };
-        add_once(&mut self.last_keys, &mut change.keys, key);
+        self.last_keys.add(key);
         for tag in tags {
-            add_once(&mut self.last_tags, &mut change.tags, tag);
+            self.last_tags.add(tag);
         }
     }
 
@@ -112,18 +112,18 @@ impl ChangeLog {
 
     /// Takes what was recorded since the last call.
     pub fn take(&mut self) -> Vec<Change> {
-        // New sets, not `clear()`: clearing keeps a burst's capacity, and every later clear
-        // would scan all of it.
-        self.last_keys = KeySet::default();
-        self.last_tags = KeySet::default();
+        self.seal_last();
         std::mem::take(&mut self.changes)
     }
-}
 
-/// Appends `item` to `list` unless `seen` (the items of `list`) holds it already.
-fn add_once(seen: &mut KeySet, list: &mut Vec<String>, item: &str) {
-    if seen.add(item) {
-        list.push(item.to_owned());
+    /// Moves the last change's keys and tags into it; the sets start empty (new sets, not
+    /// `clear()`: clearing keeps a burst's capacity, and every later clear would scan all of it).
+    fn seal_last(&mut self) {
+        let Some(last) = self.changes.last_mut() else { return };
+        if !self.last_keys.is_empty() {
+            last.keys = std::mem::take(&mut self.last_keys).into_keys();
+            last.tags = std::mem::take(&mut self.last_tags).into_keys();
+        }
     }
 }
 

@@ -275,6 +275,11 @@ impl<V> KeyMap<V> {
         keys.into_iter().zip(std::mem::take(&mut self.values))
     }
 
+    /// Its keys, in insertion order (as [`KeyMap::drain`] gives them, without the values).
+    pub fn into_keys(self) -> Vec<String> {
+        self.table.keys
+    }
+
     /// Forgets every entry.
     pub fn clear(&mut self) {
         self.table.clear();
@@ -290,11 +295,9 @@ impl KeySet {
 
     /// Adds `key`, copying it only when it is new; returns whether it was.
     pub fn add(&mut self, key: &str) -> bool {
-        if self.contains_key(key) {
-            return false;
-        }
-        self.insert(key.to_owned(), ());
-        true
+        let mut added = false;
+        self.get_or_insert_with(key, || added = true);
+        added
     }
 }
 
