@@ -16,6 +16,9 @@ import { median } from "./lib.js";
 import { markdown, svg, table, verdicts, withRatios } from "./report.mjs";
 
 const LIMIT_MS = 5 * 60_000;
+// `--only=1,3`: only those workloads (numbered as below; 4 runs 5a and 5b), printed, not written to docs/.
+const only = process.argv.find((arg) => arg.startsWith("--only="))?.slice("--only=".length).split(",");
+const selected = (workload) => !only || only.includes(workload);
 const root = fileURLToPath(new URL("..", import.meta.url));
 const here = (path) => join(root, "bench", path);
 const SIZE_SUBJECTS = { cachebus: "cachebus", tanstack: "TanStack", swr: "SWR", "idb-keyval": "idb-keyval", localforage: "localForage" };
@@ -122,168 +125,184 @@ async function perTier(workload, module, partsOf) {
 }
 
 // ── 1. set, get hit, get miss per tier ────────────────────────────────────────────────────
-// A tier's subjects take turns in one page, but localStorage holds one subject's 4,000 entries only.
-await perTier("1 tiers", "tiers", (tier, names) => (tier === "local" ? names.map((name) => [name]) : [names]));
+if (selected("1")) {
+  // A tier's subjects take turns in one page, but localStorage holds one subject's 4,000 entries only.
+  await perTier("1 tiers", "tiers", (tier, names) => (tier === "local" ? names.map((name) => [name]) : [names]));
+}
 
 // ── 2. idb: 10,000 writes in one tick, cold reads after a reload ──────────────────────────
-await load();
-const idbSubjects = await inPage(() => ({ write: window.bench.idb.writeSubjects, read: window.bench.idb.readSubjects }));
-for (const name of idbSubjects.write) {
-  await subject("2 idb batch", name, async () => {
-    await load();
-    const written = await inPage((n) => window.bench.idb.write(n), name);
-    if (!idbSubjects.read.includes(name)) return written;
-    await load(page, false); // the reload: nothing in memory, everything in IndexedDB
-    return [...written, ...(await inPage((n) => window.bench.idb.coldRead(n), name))];
-  });
+if (selected("2")) {
+  await load();
+  const idbSubjects = await inPage(() => ({ write: window.bench.idb.writeSubjects, read: window.bench.idb.readSubjects }));
+  for (const name of idbSubjects.write) {
+    await subject("2 idb batch", name, async () => {
+      await load();
+      const written = await inPage((n) => window.bench.idb.write(n), name);
+      if (!idbSubjects.read.includes(name)) return written;
+      await load(page, false); // the reload: nothing in memory, everything in IndexedDB
+      return [...written, ...(await inPage((n) => window.bench.idb.coldRead(n), name))];
+    });
+  }
 }
 
 // ── 3. invalidate / remove one prefix per tier ────────────────────────────────────────────
-await perTier("3 invalidate", "invalidate", (_, names) => names);
+if (selected("3")) {
+  await perTier("3 invalidate", "invalidate", (_, names) => names);
+}
 
 // ── 4. dedup, 5a. cached-hit fetch, 5b. React re-render ───────────────────────────────────
-await load();
-const fetchSubjects = await inPage(() => [window.bench.fetch.subjects4, window.bench.fetch.subjects5]);
-for (const name of fetchSubjects[0]) {
-  await subject("4 dedup", name, async () => (await load(), inPage((n) => window.bench.fetch.dedup(n), name)));
-}
-for (const name of fetchSubjects[1]) {
-  await subject("5 fetch hit", name, async () => (await load(), inPage((n) => window.bench.fetch.cachedHit(n), name)));
-}
-for (const name of await inPage(() => window.bench.react.subjectsOf())) {
-  await subject("5 react", name, async () => (await load(), inPage((n) => window.bench.react.run(n), name)));
+if (selected("4")) {
+  await load();
+  const fetchSubjects = await inPage(() => [window.bench.fetch.subjects4, window.bench.fetch.subjects5]);
+  for (const name of fetchSubjects[0]) {
+    await subject("4 dedup", name, async () => (await load(), inPage((n) => window.bench.fetch.dedup(n), name)));
+  }
+  for (const name of fetchSubjects[1]) {
+    await subject("5 fetch hit", name, async () => (await load(), inPage((n) => window.bench.fetch.cachedHit(n), name)));
+  }
+  for (const name of await inPage(() => window.bench.react.subjectsOf())) {
+    await subject("5 react", name, async () => (await load(), inPage((n) => window.bench.react.run(n), name)));
+  }
 }
 
 // ── 6. cross-tab latency: two pages of one context ────────────────────────────────────────
-for (const name of await inPage(() => window.bench.crosstab.subjectsOf())) {
-  await subject("6 cross-tab", name, async () => {
-    const tabs = await browser.newContext();
-    try {
-      const [sender, receiver] = [await tabs.newPage(), await tabs.newPage()];
-      for (const tab of [sender, receiver]) await load(tab);
-      for (const tab of [sender, receiver]) await inPage((n) => window.bench.crosstab.setup(n), name, tab);
-      const count = await inPage(() => window.bench.crosstab.MESSAGES, undefined, receiver);
-      const sent = [];
-      for (let i = 0; i < count; i++) {
-        sent.push(await inPage((n) => window.bench.crosstab.sendChange(n), i, sender));
-        await receiver.waitForFunction((n) => window.arrivals.length > n, i, { timeout: 5_000 });
+if (selected("6")) {
+  for (const name of await inPage(() => window.bench.crosstab.subjectsOf())) {
+    await subject("6 cross-tab", name, async () => {
+      const tabs = await browser.newContext();
+      try {
+        const [sender, receiver] = [await tabs.newPage(), await tabs.newPage()];
+        for (const tab of [sender, receiver]) await load(tab);
+        for (const tab of [sender, receiver]) await inPage((n) => window.bench.crosstab.setup(n), name, tab);
+        const count = await inPage(() => window.bench.crosstab.MESSAGES, undefined, receiver);
+        const sent = [];
+        for (let i = 0; i < count; i++) {
+          sent.push(await inPage((n) => window.bench.crosstab.sendChange(n), i, sender));
+          await receiver.waitForFunction((n) => window.arrivals.length > n, i, { timeout: 5_000 });
+        }
+        const arrivals = await inPage(() => window.arrivals, undefined, receiver);
+        const wrong = arrivals.findIndex((arrival, i) => arrival.i !== i || !arrival.ok);
+        if (wrong !== -1) throw new Error(`wrong result: change ${wrong} arrived as ${JSON.stringify(arrivals[wrong])}`);
+        const delays = arrivals.map((arrival, i) => arrival.at - sent[i]);
+        return [
+          sampled(`cross-tab: median of ${count}`, name, delays, "ms"),
+          sampled(`cross-tab: worst of ${count}`, name, delays, "ms", Math.max(...delays)),
+        ];
+      } finally {
+        await tabs.close();
       }
-      const arrivals = await inPage(() => window.arrivals, undefined, receiver);
-      const wrong = arrivals.findIndex((arrival, i) => arrival.i !== i || !arrival.ok);
-      if (wrong !== -1) throw new Error(`wrong result: change ${wrong} arrived as ${JSON.stringify(arrivals[wrong])}`);
-      const delays = arrivals.map((arrival, i) => arrival.at - sent[i]);
-      return [
-        sampled(`cross-tab: median of ${count}`, name, delays, "ms"),
-        sampled(`cross-tab: worst of ${count}`, name, delays, "ms", Math.max(...delays)),
-      ];
-    } finally {
-      await tabs.close();
-    }
-  });
+    });
+  }
 }
 
 // ── 7. start-up and hydration ─────────────────────────────────────────────────────────────
-const START_ROUNDS = 7;
-for (const name of await inPage(() => window.bench.startup.subjectsOf())) {
-  await subject("7 start-up", name, async () => {
-    /** Runs `step` of workload 7 for `name` in a new browser context: a new HTTP cache, no compiled wasm. */
-    const cold = async (step) => {
-      const context = await browser.newContext();
-      try {
-        const tab = await context.newPage();
-        await load(tab, false);
-        return await inPage(([s, n]) => window.bench.startup[s](n), [step, name], tab);
-      } finally {
-        await context.close();
+if (selected("7")) {
+  const START_ROUNDS = 7;
+  for (const name of await inPage(() => window.bench.startup.subjectsOf())) {
+    await subject("7 start-up", name, async () => {
+      /** Runs `step` of workload 7 for `name` in a new browser context: a new HTTP cache, no compiled wasm. */
+      const cold = async (step) => {
+        const context = await browser.newContext();
+        try {
+          const tab = await context.newPage();
+          await load(tab, false);
+          return await inPage(([s, n]) => window.bench.startup[s](n), [step, name], tab);
+        } finally {
+          await context.close();
+        }
+      };
+      /** `start` on the second load of the page in one browser context: the assets in its HTTP cache. */
+      const warm = async () => {
+        const context = await browser.newContext();
+        try {
+          const tab = await context.newPage();
+          await load(tab, false);
+          await inPage((n) => window.bench.startup.start(n), name, tab);
+          await load(tab, false);
+          return await inPage((n) => window.bench.startup.start(n), name, tab);
+        } finally {
+          await context.close();
+        }
+      };
+      const starts = [];
+      const wasmSteps = [];
+      const warmStarts = [];
+      for (let round = 0; round < START_ROUNDS; round++) {
+        starts.push(await cold("start"));
+        wasmSteps.push(await cold("wasmStep")); // apart: createCache overlaps it with opening IndexedDB
+        warmStarts.push(await warm());
       }
-    };
-    /** `start` on the second load of the page in one browser context: the assets in its HTTP cache. */
-    const warm = async () => {
-      const context = await browser.newContext();
-      try {
-        const tab = await context.newPage();
-        await load(tab, false);
-        await inPage((n) => window.bench.startup.start(n), name, tab);
-        await load(tab, false);
-        return await inPage((n) => window.bench.startup.start(n), name, tab);
-      } finally {
-        await context.close();
+      await load();
+      await inPage((n) => window.bench.startup.seed(n), name);
+      const hydrations = [];
+      for (let round = 0; round < START_ROUNDS; round++) {
+        await load(page, false);
+        hydrations.push(await inPage((n) => window.bench.startup.hydrate(n), name));
       }
-    };
-    const starts = [];
-    const wasmSteps = [];
-    const warmStarts = [];
-    for (let round = 0; round < START_ROUNDS; round++) {
-      starts.push(await cold("start"));
-      wasmSteps.push(await cold("wasmStep")); // apart: createCache overlaps it with opening IndexedDB
-      warmStarts.push(await warm());
-    }
-    await load();
-    await inPage((n) => window.bench.startup.seed(n), name);
-    const hydrations = [];
-    for (let round = 0; round < START_ROUNDS; round++) {
-      await load(page, false);
-      hydrations.push(await inPage((n) => window.bench.startup.hydrate(n), name));
-    }
-    const hit = "start-up: get hit after hydration";
-    const detail = (metric, samples, unit) => (samples.includes(undefined) ? [] : [sampled(metric, name, samples, unit)]);
-    return [
-      sampled("start-up: createCache → first get", name, starts, "ms", undefined, "new browser context each round"),
-      sampled("start-up: createCache → first get, second page load", name, warmStarts, "ms", undefined, "assets in the HTTP cache"),
-      ...detail("start-up, of which: wasm fetch + compile + init", wasmSteps, "ms"),
-      sampled("start-up: hydrate 1,000 local entries", name, hydrations.map((h) => h.ms), "ms", undefined, "wasm already loaded"),
-      ...detail("start-up: createCache, empty namespace", hydrations.map((h) => h.empty), "ms"),
-      sampled(hit, name, hydrations.map((h) => h.hit), "µs/op"),
-      ...(hydrations[0].memoryHit === undefined ? [] : [sampled(hit, `${name} (memory entry)`, hydrations.map((h) => h.memoryHit), "µs/op")]),
-    ];
-  });
+      const hit = "start-up: get hit after hydration";
+      const detail = (metric, samples, unit) => (samples.includes(undefined) ? [] : [sampled(metric, name, samples, unit)]);
+      return [
+        sampled("start-up: createCache → first get", name, starts, "ms", undefined, "new browser context each round"),
+        sampled("start-up: createCache → first get, second page load", name, warmStarts, "ms", undefined, "assets in the HTTP cache"),
+        ...detail("start-up, of which: wasm fetch + compile + init", wasmSteps, "ms"),
+        sampled("start-up: hydrate 1,000 local entries", name, hydrations.map((h) => h.ms), "ms", undefined, "wasm already loaded"),
+        ...detail("start-up: createCache, empty namespace", hydrations.map((h) => h.empty), "ms"),
+        sampled(hit, name, hydrations.map((h) => h.hit), "µs/op"),
+        ...(hydrations[0].memoryHit === undefined ? [] : [sampled(hit, `${name} (memory entry)`, hydrations.map((h) => h.memoryHit), "µs/op")]),
+      ];
+    });
+  }
 }
 
 // ── 8. memory after 10,000 entries ────────────────────────────────────────────────────────
-const MEMORY_ROUNDS = 3;
-for (const name of await inPage(() => window.bench.memory.subjectsOf())) {
-  await subject("8 memory", name, async () => {
-    const perEntry = [];
-    for (let round = 0; round < MEMORY_ROUNDS; round++) {
-      const tab = await context.newPage();
-      const cdp = await context.newCDPSession(tab);
-      try {
-        await load(tab);
-        await inPage(() => window.bench.memory.prepare(), undefined, tab);
-        const heap = async () => {
-          for (let i = 0; i < 2; i++) await cdp.send("HeapProfiler.collectGarbage");
-          return (await cdp.send("Runtime.getHeapUsage")).usedSize;
-        };
-        const before = await heap();
-        const wasmBytes = await inPage((n) => window.bench.memory.fill(n), name, tab);
-        const after = await heap();
-        const entries = await inPage(() => window.bench.memory.ENTRIES, undefined, tab);
-        perEntry.push((after - before + wasmBytes) / entries);
-      } finally {
-        await cdp.detach();
-        await tab.close();
+if (selected("8")) {
+  const MEMORY_ROUNDS = 3;
+  for (const name of await inPage(() => window.bench.memory.subjectsOf())) {
+    await subject("8 memory", name, async () => {
+      const perEntry = [];
+      for (let round = 0; round < MEMORY_ROUNDS; round++) {
+        const tab = await context.newPage();
+        const cdp = await context.newCDPSession(tab);
+        try {
+          await load(tab);
+          await inPage(() => window.bench.memory.prepare(), undefined, tab);
+          const heap = async () => {
+            for (let i = 0; i < 2; i++) await cdp.send("HeapProfiler.collectGarbage");
+            return (await cdp.send("Runtime.getHeapUsage")).usedSize;
+          };
+          const before = await heap();
+          const wasmBytes = await inPage((n) => window.bench.memory.fill(n), name, tab);
+          const after = await heap();
+          const entries = await inPage(() => window.bench.memory.ENTRIES, undefined, tab);
+          perEntry.push((after - before + wasmBytes) / entries);
+        } finally {
+          await cdp.detach();
+          await tab.close();
+        }
       }
-    }
-    return [sampled("memory: JS heap + wasm per entry", name, perEntry, "B/entry", undefined, "10,000 entries of 1 KB; values not counted")];
-  });
+      return [sampled("memory: JS heap + wasm per entry", name, perEntry, "B/entry", undefined, "10,000 entries of 1 KB; values not counted")];
+    });
+  }
 }
 
 // ── 9. size of what an app ships ──────────────────────────────────────────────────────────
-for (const [folder, name] of Object.entries(SIZE_SUBJECTS)) {
-  await subject("9 size", name, async () => {
-    const dir = here(`dist/size/${folder}/assets`);
-    const files = readdirSync(dir).map((file) => readFileSync(join(dir, file)));
-    const sum = (measure) => files.reduce((total, bytes) => total + measure(bytes), 0);
-    const note = `${files.length} file(s), each compressed alone`;
-    return [
-      sampled("size: raw", name, [sum((b) => b.length)], "B"),
-      sampled("size: gzip", name, [sum((b) => gzipSync(b, { level: 9 }).length)], "B", undefined, note),
-      sampled("size: brotli", name, [sum((b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length)], "B", undefined, note),
-    ];
-  });
+if (selected("9")) {
+  for (const [folder, name] of Object.entries(SIZE_SUBJECTS)) {
+    await subject("9 size", name, async () => {
+      const dir = here(`dist/size/${folder}/assets`);
+      const files = readdirSync(dir).map((file) => readFileSync(join(dir, file)));
+      const sum = (measure) => files.reduce((total, bytes) => total + measure(bytes), 0);
+      const note = `${files.length} file(s), each compressed alone`;
+      return [
+        sampled("size: raw", name, [sum((b) => b.length)], "B"),
+        sampled("size: gzip", name, [sum((b) => gzipSync(b, { level: 9 }).length)], "B", undefined, note),
+        sampled("size: brotli", name, [sum((b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length)], "B", undefined, note),
+      ];
+    });
+  }
 }
 
-// ── 10. tabs sharing fetches: server requests for one focus, N tabs ──────────────────────
+// Tab counts of workloads 10 and 11, and how they open their tabs.
 const TAB_COUNTS = [1, 2, 3, 5];
 
 /** `count` pages of `context`, each readied by workload 10's `step(args)`, one after the other. */
@@ -297,85 +316,91 @@ async function openTabs(context, count, step, args) {
   }
   return pages;
 }
-for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
-  await subject("10 tabs", name, async () => {
-    const rows = [];
-    for (const count of TAB_COUNTS) {
-      const run = `${name}-${count}`.replace(/\W+/g, "-");
-      const context = await browser.newContext();
-      try {
-        const pages = await openTabs(context, count, "setup", [name, run]);
-        await pages[0].waitForTimeout(100); // past the first fetch's dedup window
-        const before = balanceRequests.get(run) ?? 0;
-        await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.focus(n), before, tab)));
-        await pages[0].waitForTimeout(200); // a late request would have arrived by now
-        rows.push(sampled(`tabs: requests for one focus, ${count} tab${count > 1 ? "s" : ""}`, name, [(balanceRequests.get(run) ?? 0) - before], "requests"));
-        if (count === 1) {
-          // A new tab beside the live one: how soon it answers the key the live tab holds.
+
+// ── 10. tabs sharing fetches: server requests for one focus, N tabs ──────────────────────
+if (selected("10")) {
+  for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
+    await subject("10 tabs", name, async () => {
+      const rows = [];
+      for (const count of TAB_COUNTS) {
+        const run = `${name}-${count}`.replace(/\W+/g, "-");
+        const context = await browser.newContext();
+        try {
+          const pages = await openTabs(context, count, "setup", [name, run]);
+          await pages[0].waitForTimeout(100); // past the first fetch's dedup window
           const before = balanceRequests.get(run) ?? 0;
-          const tab = await context.newPage();
-          await load(tab, false);
-          const { total, after } = await inPage((args) => window.bench.tabs.open(args), [name, run], tab);
-          rows.push(sampled("tabs: a new tab's createCache → first fetch of a live tab's key", name, [total], "ms"));
-          rows.push(sampled("tabs: that first fetch, after createCache resolved", name, [after], "ms"));
-          rows.push(sampled("tabs: requests of that new tab's first fetch", name, [(balanceRequests.get(run) ?? 0) - before], "requests"));
+          await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.focus(n), before, tab)));
+          await pages[0].waitForTimeout(200); // a late request would have arrived by now
+          rows.push(sampled(`tabs: requests for one focus, ${count} tab${count > 1 ? "s" : ""}`, name, [(balanceRequests.get(run) ?? 0) - before], "requests"));
+          if (count === 1) {
+            // A new tab beside the live one: how soon it answers the key the live tab holds.
+            const before = balanceRequests.get(run) ?? 0;
+            const tab = await context.newPage();
+            await load(tab, false);
+            const { total, after } = await inPage((args) => window.bench.tabs.open(args), [name, run], tab);
+            rows.push(sampled("tabs: a new tab's createCache → first fetch of a live tab's key", name, [total], "ms"));
+            rows.push(sampled("tabs: that first fetch, after createCache resolved", name, [after], "ms"));
+            rows.push(sampled("tabs: requests of that new tab's first fetch", name, [(balanceRequests.get(run) ?? 0) - before], "requests"));
+          }
+        } finally {
+          await context.close();
         }
-      } finally {
-        await context.close();
       }
-    }
-    return rows;
-  });
+      return rows;
+    });
+  }
 }
 
 // ── 11. tabs and one push: server requests per push for N tabs, and the failover ─────────
-const pushServer = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-await new Promise((resolve) => pushServer.once("listening", resolve));
-const pushPort = pushServer.address().port;
-/** Every push connection, with when it opened. */
-const pushSockets = [];
-pushServer.on("connection", (socket) => pushSockets.push({ socket, at: Date.now() }));
-const openSockets = (since) => pushSockets.slice(since).filter(({ socket }) => socket.readyState === 1);
-const until = async (ok) => {
-  const deadline = Date.now() + 5_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error("wrong result: timed out");
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};
-for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
-  await subject("11 push", name, async () => {
-    const rows = [];
-    for (const count of TAB_COUNTS) {
-      const run = `push-${name}-${count}`.replace(/\W+/g, "-");
-      const since = pushSockets.length;
-      const context = await browser.newContext();
-      try {
-        const pages = await openTabs(context, count, "setupPush", [name, run, pushPort]);
-        await until(() => openSockets(since).length >= 1);
-        await pages[0].waitForTimeout(200);
-        const connections = openSockets(since).length;
-        const before = balanceRequests.get(run) ?? 0;
-        openSockets(since)[0].socket.send(JSON.stringify({ key: "balance", push: 1 }));
-        await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.answered(n), before, tab)));
-        await pages[0].waitForTimeout(200); // a late request would have arrived by now
-        const tabs = `${count} tab${count > 1 ? "s" : ""}`;
-        rows.push(sampled(`push: requests for one push, ${tabs}`, name, [(balanceRequests.get(run) ?? 0) - before], "requests", undefined, `${connections} connection(s)`));
-        if (count === 3 && connections === 1) {
-          // The tab holding the shared connection (the first to ask for it) closes: how soon another tab connects.
-          const closed = Date.now();
-          await pages[0].close();
-          await until(() => pushSockets.length - since >= 2 && openSockets(since).length === 1);
-          rows.push(sampled("push: failover, holding tab closed → another tab connected", name, [openSockets(since)[0].at - closed], "ms"));
-        }
-      } finally {
-        await context.close();
-      }
+if (selected("11")) {
+  const pushServer = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+  await new Promise((resolve) => pushServer.once("listening", resolve));
+  const pushPort = pushServer.address().port;
+  /** Every push connection, with when it opened. */
+  const pushSockets = [];
+  pushServer.on("connection", (socket) => pushSockets.push({ socket, at: Date.now() }));
+  const openSockets = (since) => pushSockets.slice(since).filter(({ socket }) => socket.readyState === 1);
+  const until = async (ok) => {
+    const deadline = Date.now() + 5_000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error("wrong result: timed out");
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    return rows;
-  });
+  };
+  for (const name of await inPage(() => window.bench.tabs.subjectsOf())) {
+    await subject("11 push", name, async () => {
+      const rows = [];
+      for (const count of TAB_COUNTS) {
+        const run = `push-${name}-${count}`.replace(/\W+/g, "-");
+        const since = pushSockets.length;
+        const context = await browser.newContext();
+        try {
+          const pages = await openTabs(context, count, "setupPush", [name, run, pushPort]);
+          await until(() => openSockets(since).length >= 1);
+          await pages[0].waitForTimeout(200);
+          const connections = openSockets(since).length;
+          const before = balanceRequests.get(run) ?? 0;
+          openSockets(since)[0].socket.send(JSON.stringify({ key: "balance", push: 1 }));
+          await Promise.all(pages.map((tab) => inPage((n) => window.bench.tabs.answered(n), before, tab)));
+          await pages[0].waitForTimeout(200); // a late request would have arrived by now
+          const tabs = `${count} tab${count > 1 ? "s" : ""}`;
+          rows.push(sampled(`push: requests for one push, ${tabs}`, name, [(balanceRequests.get(run) ?? 0) - before], "requests", undefined, `${connections} connection(s)`));
+          if (count === 3 && connections === 1) {
+            // The tab holding the shared connection (the first to ask for it) closes: how soon another tab connects.
+            const closed = Date.now();
+            await pages[0].close();
+            await until(() => pushSockets.length - since >= 2 && openSockets(since).length === 1);
+            rows.push(sampled("push: failover, holding tab closed → another tab connected", name, [openSockets(since)[0].at - closed], "ms"));
+          }
+        } finally {
+          await context.close();
+        }
+      }
+      return rows;
+    });
+  }
+  pushServer.close();
 }
-pushServer.close();
 
 // ── report ────────────────────────────────────────────────────────────────────────────────
 const chromium = browser.version();
@@ -391,6 +416,10 @@ for (const line of table(results)) console.log(line);
 console.log("\ntargets:");
 for (const { target, met, measured } of judged) console.log(`  ${met ? "met   " : "MISSED"}  ${target}: ${measured}`);
 
+if (only) {
+  console.log(`\nworkloads ${only.join(", ")} only: nothing written; ${seconds.toFixed(0)} s`);
+  process.exit(failures.length > 0 ? 1 : 0);
+}
 const version = (name) => JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version;
 const peers = ["@tanstack/query-core", "@tanstack/react-query", "@tanstack/react-query-persist-client", "@tanstack/query-sync-storage-persister",
   "@tanstack/query-broadcast-client-experimental", "swr", "idb-keyval", "localforage", "react", "vite"];
