@@ -124,6 +124,9 @@ async function perTier(workload, module, partsOf) {
   }
 }
 
+// Every workload may start by asking the page what it has (a workload run alone, too).
+await load();
+
 // ── 1. set, get hit, get miss per tier ────────────────────────────────────────────────────
 if (selected("1")) {
   // A tier's subjects take turns in one page, but localStorage holds one subject's 4,000 entries only.
