@@ -109,6 +109,51 @@ test("writes issued in one tick share one IndexedDB transaction", async () => {
   await context.close();
 });
 
+test("writes issued a few microtasks after a tick's journal record go to the next transaction, in order, and persist", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "late-writes" });
+  const readwrite = await run(page, async () => {
+    const original = IDBDatabase.prototype.transaction;
+    let readwrite = 0;
+    IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+      if (mode === "readwrite") readwrite += 1;
+      return original.call(this, stores, mode, ...rest);
+    };
+    try {
+      cache.set("a", "first a", { tier: "idb" });
+      cache.set("b", "b", { tier: "idb" });
+      // Past the microtask that appends the journal record and commits the transaction; the
+      // same task, so a transaction left to auto-commit would still take these writes.
+      for (let i = 0; i < 3; i++) await Promise.resolve();
+      cache.set("a", "second a", { tier: "idb" });
+      const removed = cache.remove("b");
+      cache.set("c", "c", { tier: "idb" });
+      await removed;
+      await cache.flush();
+      return readwrite;
+    } finally {
+      IDBDatabase.prototype.transaction = original;
+    }
+  });
+  const records = await journalOf(page, "cachebus:late-writes");
+  await reload();
+  await open({ namespace: "late-writes" });
+  const reloaded = await run(page, async () => ({
+    keys: cache.keys(),
+    a: await cache.read("a"),
+    b: (await cache.read("b")) ?? "gone",
+    c: await cache.read("c"),
+  }));
+  assert.equal(readwrite, 2, "the committed transaction is not reused: the later writes open the next one");
+  assert.deepEqual(records, [
+    { u: "", snapshot: false, keys: ["a", "b"] },
+    { u: "", snapshot: false, keys: ["a", "b", "c"] },
+  ]);
+  assert.deepEqual(reloaded, { keys: ["a", "c"], a: "second a", b: "gone", c: "c" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("TTLs hold across reloads: an expired persisted entry is a miss and is deleted", async () => {
   const { page, context, open, reload } = await freshPage();
   await open({ namespace: "ttl", user: "alice" });

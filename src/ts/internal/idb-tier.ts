@@ -4,12 +4,12 @@
 // (internal/journal.ts) and reads back values and entries.
 //
 // Writes issued in the same tick share one transaction: the first write opens it, later ones
-// reuse it until it settles; the tick's metadata changes are appended to it as one journal record
-// per user in a microtask, before it commits. Requests are issued synchronously, so a value
-// structured clone refuses fails the core's `set` call itself. Nothing foreign is awaited inside a
-// transaction. A transaction that aborts later (quota) is reported to the core; each tick's new
-// values and deletions are handed to it for the other tabs; what replays find corrupt is deleted
-// and reported.
+// reuse it; the tick's metadata changes are appended to it as one journal record per user in a
+// microtask, which then commits it (writes issued after that open the next one). Requests are
+// issued synchronously, so a value structured clone refuses fails the core's `set` call itself.
+// Nothing foreign is awaited inside a transaction. A transaction that aborts later (quota) is
+// reported to the core; each tick's new values and deletions are handed to it for the other tabs;
+// what replays find corrupt is deleted and reported.
 //
 // The database opens behind `createCache`: until it is attached, writes are queued in order (a
 // value as structured clone copies it now, so a value it refuses still fails its `set`) and made
@@ -276,11 +276,11 @@ export class IdbTier {
   }
 
   /**
-   * Appends this tick's metadata changes to the journal, a record per run of one user's ops, each
-   * announced to the other tabs once it is in the tick's transaction (a transaction that aborts
-   * later is announced by the core). When the records appended since the last compaction reach
-   * the threshold, the user of the last one is compacted now, so a long-lived tab's journal stays
-   * short without a reload.
+   * Appends this tick's metadata changes to the journal, a record per run of one user's ops, and
+   * commits the tick's transaction; then announces each record's changes to the other tabs (a
+   * transaction that aborts later is announced by the core). When the records appended since the
+   * last compaction reach the threshold, the user of the last one is compacted now, so a
+   * long-lived tab's journal stays short without a reload.
    */
   #appendOps(): void {
     this.#appendScheduled = false;
@@ -289,13 +289,30 @@ export class IdbTier {
     if (this.#queue) return;
     const ops = this.#ops;
     this.#ops = [];
+    const appended: PendingOps[] = [];
     for (const pending of ops) {
       const record = journalRecord(pending.user, pending.ops, false);
       // A failure aborts the transaction, which reports its keys.
-      if (this.#write(undefined, (batch) => batch.journal.add(record)) !== WriteResult.Written) continue;
+      if (this.#write(undefined, (batch) => batch.journal.add(record)) === WriteResult.Written) appended.push(pending);
+    }
+    if (appended.length) this.#commit();
+    for (const pending of appended) {
       if (pending.announced.length) this.#reports?.announceIdb(pending.user, pending.announced);
       if (++this.#appended >= this.#compactAfter) void this.#replay(pending.user);
     }
+  }
+
+  /**
+   * Commits this tick's transaction once its journal records are in it (it is the transaction
+   * the last record went to, active in this task). Left to auto-commit, it would commit only
+   * after every request's result came back to this tab, a round trip an awaited write pays for.
+   * Later writes open the next transaction. Where `commit` is missing, it commits on its own.
+   */
+  #commit(): void {
+    const batch = this.#batch;
+    if (!batch || typeof batch.tx.commit !== "function") return;
+    this.#batch = undefined;
+    batch.tx.commit();
   }
 
   /**
