@@ -819,6 +819,40 @@ test("IndexedDB metadata is a journal of one record a tick, replayed after a rel
   await context.close();
 });
 
+test("a compaction deletes the user's records run by run: another user's records between and after them stay", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  await open({ namespace: "journal-runs", user: "alice" });
+  await run(page, async () => {
+    const bob = await cachebus.createCache({ namespace: "journal-runs", user: "bob" });
+    await bob.flush();
+    const write = async (tab, key) => (tab.set(key, `${key} value`, { tier: "idb" }), await tab.flush());
+    await write(cache, "a");
+    await write(bob, "b");
+    await write(cache, "c");
+    await write(cache, "d");
+    await write(bob, "e");
+    bob.close();
+  });
+  const written = await journalOf(page, "cachebus:journal-runs");
+  await reload();
+  await open({ namespace: "journal-runs", user: "alice" });
+  const alice = await run(page, async () => ({ keys: cache.keys(), d: await cache.read("d") }));
+  const compacted = await journalOf(page, "cachebus:journal-runs");
+  await open({ namespace: "journal-runs", user: "bob" });
+  const bob = await run(page, async () => ({ keys: cache.keys(), b: await cache.read("b"), e: await cache.read("e") }));
+
+  assert.deepEqual(written.map(({ u, keys }) => `${u}:${keys}`), ["alice:a", "bob:b", "alice:c", "alice:d", "bob:e"]);
+  assert.deepEqual(alice, { keys: ["a", "c", "d"], d: "d value" });
+  assert.deepEqual(compacted, [
+    { u: "bob", snapshot: false, keys: ["b"] },
+    { u: "alice", snapshot: true, keys: ["a", "c", "d"] },
+    { u: "bob", snapshot: false, keys: ["e"] },
+  ]);
+  assert.deepEqual(bob, { keys: ["b", "e"], b: "b value", e: "e value" });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("a version 1 database (one metadata record per entry) is upgraded: its entries are dropped, the cache works", async () => {
   const { page, context, problems, open, reload } = await freshPage();
   await run(page, () => new Promise((resolve, reject) => {

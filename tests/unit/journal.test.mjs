@@ -50,33 +50,48 @@ test("only the user's records replay and are counted; another user's ops leave t
     journalRecord("alice", ["a", meta(1)], false),
     journalRecord("bob", ["a", null, "", true], true), // bob's snapshot and prefix deletion of everything
   ];
-  const { entries, recordKeys, snapshot } = replay(records, { valued: ["a"], storeKeys: [10, 11] });
+  const { entries, runs, snapshot } = replay(records, { valued: ["a"], storeKeys: [10, 11] });
   assert.deepEqual(entries, ["a", meta(1)]);
-  assert.deepEqual(recordKeys, [10]);
+  assert.deepEqual(runs, [[10, 10]]);
   assert.equal(snapshot, undefined, "alice has one record");
 });
 
 test("several records are compacted into one snapshot record of the surviving entries", () => {
   const records = [journalRecord("alice", ["a", meta(1), "b", meta(2)], false), journalRecord("alice", ["a", null], false)];
-  const { snapshot, recordKeys } = replay(records, { valued: ["b"], storeKeys: [3, 8] });
+  const { snapshot, runs } = replay(records, { valued: ["b"], storeKeys: [3, 8] });
   assert.deepEqual(snapshot, { u: "alice", o: ["b", meta(2)], s: true });
-  assert.deepEqual(recordKeys, [3, 8], "the records the snapshot replaces");
+  assert.deepEqual(runs, [[3, 8]], "the records the snapshot replaces: next to each other in the store");
+});
+
+test("the user's records come in runs of records next to each other: another user's record or garbage between them ends a run", () => {
+  const records = [
+    journalRecord("alice", ["a", meta(1)], false),
+    journalRecord("bob", ["b", meta(2)], false),
+    journalRecord("alice", ["c", meta(3)], false),
+    journalRecord("alice", ["d", meta(4)], false),
+    null,
+    journalRecord("alice", ["e", meta(5)], false),
+    journalRecord("bob", ["f", meta(6)], false),
+  ];
+  const { runs, snapshot } = replay(records, { valued: ["a", "c", "d", "e"], storeKeys: [1, 2, 5, 6, 7, 9, 10] });
+  assert.deepEqual(runs, [[1, 1], [5, 6], [9, 9]], "the ranges a compaction deletes hold none of bob's records");
+  assert.deepEqual(snapshot?.o.filter((_, i) => i % 2 === 0), ["a", "c", "d", "e"]);
 });
 
 test("a record of no shape is garbage whoever it is for: reported by store key, corrupt null, not replayed", () => {
   const records = [null, "text", { u: "alice" }, { o: [] }, { u: 1, o: [] }, { u: "alice", o: "a" }, journalRecord("alice", ["a", meta(1)], false)];
-  const { garbage, corrupt, entries, recordKeys } = replay(records, { valued: ["a"] });
+  const { garbage, corrupt, entries, runs } = replay(records, { valued: ["a"] });
   assert.deepEqual(garbage, [1, 2, 3, 4, 5, 6]);
   assert.deepEqual(corrupt, [null, null, null, null, null, null]);
   assert.deepEqual(entries, ["a", meta(1)]);
-  assert.deepEqual(recordKeys, [7]);
+  assert.deepEqual(runs, [[7, 7]]);
 });
 
 test("a well-shaped record under a store key the generator never makes is garbage, any user's (it would replay after every later one)", () => {
   const records = [0, -1, 1.5, "1", 2 ** 53, [1]].map(() => journalRecord("bob", ["a", meta(1)], false));
-  const { garbage, recordKeys } = replayJournal("alice", [0, -1, 1.5, "1", 2 ** 53, [1]], records, []);
+  const { garbage, runs } = replayJournal("alice", [0, -1, 1.5, "1", 2 ** 53, [1]], records, []);
   assert.deepEqual(garbage, [0, -1, 1.5, "1", 2 ** 53, [1]]);
-  assert.deepEqual(recordKeys, []);
+  assert.deepEqual(runs, []);
 });
 
 test("a malformed op is skipped and corrupt; the rest replays, and a snapshot rewrites even a single record", () => {
@@ -103,5 +118,5 @@ test("values under no [user, key] key, and the user's values no entry names, are
 
 test("a user with no records replays to nothing and needs no snapshot", () => {
   const result = replay([journalRecord("bob", ["a", meta(1)], false)]);
-  assert.deepEqual(result, { entries: [], recordKeys: [], snapshot: undefined, garbage: [], strays: [], corrupt: [] });
+  assert.deepEqual(result, { entries: [], runs: [], snapshot: undefined, garbage: [], strays: [], corrupt: [] });
 });

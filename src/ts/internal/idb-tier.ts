@@ -366,18 +366,18 @@ export class IdbTier {
 /**
  * Deletes the records and values the replay found useless, and replaces the replayed records by
  * their snapshot, stored under the last one's key so records other tabs append later stay after
- * it. Runs in the replay's transaction; a failure aborts it and leaves both stores as they were
- * (replaying them again gives the same entries).
+ * it. The records go one key range per run of them: the replay read the whole journal in this
+ * transaction, so a run's range holds those records and no other. Runs in the replay's
+ * transaction; a failure aborts it and leaves both stores as they were (replaying them again
+ * gives the same entries).
  */
 function compact(journal: IDBObjectStore, values: IDBObjectStore, replayed: Replayed): void {
   for (const key of replayed.garbage) journal.delete(key);
   for (const key of replayed.strays) values.delete(key);
   if (!replayed.snapshot) return; // one record at most: nothing to merge
-  const keys = replayed.recordKeys;
-  const last = keys[keys.length - 1] as IDBValidKey;
-  for (const key of keys.slice(0, -1)) journal.delete(key);
-  if (replayed.entries.length === 0) journal.delete(last);
-  else journal.put(replayed.snapshot, last);
+  for (const [first, last] of replayed.runs) journal.delete(IDBKeyRange.bound(first, last));
+  const [, last] = replayed.runs[replayed.runs.length - 1] as [IDBValidKey, IDBValidKey];
+  if (replayed.entries.length > 0) journal.put(replayed.snapshot, last);
 }
 
 /**

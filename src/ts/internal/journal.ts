@@ -25,8 +25,11 @@ export interface JournalRecord {
 export interface Replayed {
   /** The surviving entries that have a value, a flat `[key, metadata, ...]`. */
   entries: Ops;
-  /** The store keys of the user's records, in order. */
-  recordKeys: IDBValidKey[];
+  /**
+   * The store keys of the user's records as runs of records next to each other in the store (no
+   * other record between them), each `[first, last]`, in order.
+   */
+  runs: [IDBValidKey, IDBValidKey][];
   /** One record to replace them, when there were several or some of their ops or entries went. */
   snapshot: JournalRecord | undefined;
   /** Store keys of records of no shape, to delete. */
@@ -57,7 +60,9 @@ export function replayJournal(
   valueKeys: readonly IDBValidKey[],
 ): Replayed {
   const entries = new Map<string, object>();
-  const recordKeys: IDBValidKey[] = [];
+  const runs: [IDBValidKey, IDBValidKey][] = [];
+  let replayed = 0;
+  let inRun = false; // whether the record before this one was the user's
   const garbage: IDBValidKey[] = [];
   const corrupt: (string | null)[] = [];
   let rewrite = false;
@@ -66,9 +71,13 @@ export function replayJournal(
     if (!isRecord(record) || !isGeneratedKey(storeKey)) {
       garbage.push(storeKey);
       corrupt.push(null);
+      inRun = false;
       return;
     }
-    if (record.u !== user) return;
+    if (record.u !== user) {
+      inRun = false;
+      return;
+    }
     if (record.s === true) entries.clear();
     const ops = record.o;
     for (let op = 0; op < ops.length; op += 2) {
@@ -81,7 +90,11 @@ export function replayJournal(
       else if (change === true) for (const key of entries.keys()) key.startsWith(target) && entries.delete(key);
       else entries.set(target, change as object);
     }
-    recordKeys.push(storeKey);
+    const run = runs[runs.length - 1];
+    if (inRun && run) run[1] = storeKey;
+    else runs.push([storeKey, storeKey]);
+    inRun = true;
+    replayed++;
   });
   const strays: IDBValidKey[] = [];
   const valued = new Set<string>();
@@ -105,8 +118,8 @@ export function replayJournal(
       rewrite = true;
     }
   }
-  const snapshot = recordKeys.length > 1 || rewrite ? journalRecord(user, flat, true) : undefined;
-  return { entries: flat, recordKeys, snapshot, garbage, strays, corrupt };
+  const snapshot = replayed > 1 || rewrite ? journalRecord(user, flat, true) : undefined;
+  return { entries: flat, runs, snapshot, garbage, strays, corrupt };
 }
 
 /**
