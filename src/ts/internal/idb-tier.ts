@@ -376,8 +376,8 @@ function compact(journal: IDBObjectStore, values: IDBObjectStore, replayed: Repl
   for (const key of replayed.strays) values.delete(key);
   if (!replayed.snapshot) return; // one record at most: nothing to merge
   for (const [first, last] of replayed.runs) journal.delete(IDBKeyRange.bound(first, last));
-  const [, last] = replayed.runs[replayed.runs.length - 1] as [IDBValidKey, IDBValidKey];
-  if (replayed.entries.length > 0) journal.put(replayed.snapshot, last);
+  const last = replayed.runs.at(-1)?.[1];
+  if (last !== undefined && replayed.entries.length > 0) journal.put(replayed.snapshot, last);
 }
 
 /**
