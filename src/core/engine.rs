@@ -232,11 +232,8 @@ impl<V, C: Clock> Engine<V, C> {
     /// `as_of`.
     fn new_meta(&mut self, options: SetOptions, now: Millis, as_of: Millis) -> EntryMeta {
         let defaults = self.options.defaults;
-        let mut freshness = Freshness::starting(
-            now,
-            options.ttl.unwrap_or(defaults.ttl),
-            options.stale.unwrap_or(defaults.stale),
-        );
+        let mut freshness =
+            Freshness::starting(now, options.ttl.unwrap_or(defaults.ttl), options.stale.unwrap_or(defaults.stale));
         freshness.as_of = as_of;
         EntryMeta {
             tier: options.tier.unwrap_or(defaults.tier),

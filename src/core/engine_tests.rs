@@ -745,7 +745,14 @@ fn another_tabs_late_answer_never_replaces_a_later_change_here_and_is_written_ov
 fn answer_meta(at: Millis, tags: &[&str], write_id: u32) -> EntryMeta {
     let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
     freshness.as_of = at;
-    EntryMeta { tier: Tier::Memory, freshness, tags: tags.iter().map(|t| t.to_string()).collect(), etag: None, write_id, size: 1 }
+    EntryMeta {
+        tier: Tier::Memory,
+        freshness,
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        etag: None,
+        write_id,
+        size: 1,
+    }
 }
 
 #[test]
@@ -1118,7 +1125,9 @@ fn a_late_hydration_is_taken_as_the_changes_made_before_it_leave_it() {
     // meanwhile, on keys this tab did not know yet.
     let Harness { mut cache, clock, idb, .. } = harness();
     for key in ["gone", "assets:a", "list", "later"] {
-        idb.contents.borrow_mut().insert(QuotaStore::<String>::storage_key(cache.scope(), key), (1, Some("disk".into())));
+        idb.contents
+            .borrow_mut()
+            .insert(QuotaStore::<String>::storage_key(cache.scope(), key), (1, Some("disk".into())));
     }
     let on_disk = |as_of: Millis| {
         let mut freshness = Freshness::starting(as_of, Ttl::Forever, Ttl::Forever);
