@@ -212,20 +212,27 @@ function optionalObject(value: unknown): object | undefined {
   return object as object | undefined;
 }
 
+/** The names `fetch` reads of its options (one list, not one made per call: `fetch` is hot). */
+const FETCH_OPTIONS = [
+  ...SET_OPTIONS,
+  "dedupMs",
+  "force",
+  "retry",
+  "revalidateOnFocus",
+  "revalidateOnReconnect",
+  "refreshIntervalMs",
+  "refreshWhenHidden",
+] as const satisfies readonly (keyof FetchOptions)[];
+
+const RETRY_OPTIONS = ["count", "baseDelayMs"] as const satisfies readonly (keyof NonNullable<FetchOptions["retry"]>)[];
+
+const MUTATE_OPTIONS = ["commit", "rollbackOnError", ...SET_OPTIONS] as const satisfies readonly (keyof MutateOptions<unknown>)[];
+
 /** `fetch` options as a plain copy (see {@link plainOptions}); `retry` copied too. */
 export function fetchOptions(options: unknown): FetchOptions | undefined {
-  const copy = plainOptions<FetchOptions>(options, [
-    ...SET_OPTIONS,
-    "dedupMs",
-    "force",
-    "retry",
-    "revalidateOnFocus",
-    "revalidateOnReconnect",
-    "refreshIntervalMs",
-    "refreshWhenHidden",
-  ]);
+  const copy = plainOptions<FetchOptions>(options, FETCH_OPTIONS);
   // A primitive `retry` is left for the fetch to refuse.
-  if (typeof copy?.retry === "object") copy.retry = plainOptions<NonNullable<FetchOptions["retry"]>>(copy.retry, ["count", "baseDelayMs"]);
+  if (typeof copy?.retry === "object") copy.retry = plainOptions<NonNullable<FetchOptions["retry"]>>(copy.retry, RETRY_OPTIONS);
   // Compared with numbers by the revalidation timers, where a symbol would throw a TypeError.
   optionOfType(copy?.refreshIntervalMs, "number", "refreshIntervalMs");
   return copy;
@@ -233,7 +240,7 @@ export function fetchOptions(options: unknown): FetchOptions | undefined {
 
 /** `mutate` options as a plain copy, with `commit` a function and `rollbackOnError` a boolean. */
 export function mutateOptions<T>(options: unknown): MutateOptions<T> | undefined {
-  const copy = plainOptions<MutateOptions<T>>(options, ["commit", "rollbackOnError", ...SET_OPTIONS]);
+  const copy = plainOptions<MutateOptions<T>>(options, MUTATE_OPTIONS);
   optionOfType(copy?.commit, "function", "commit");
   optionOfType(copy?.rollbackOnError, "boolean", "rollbackOnError");
   return copy;
