@@ -79,7 +79,7 @@ export class Flights {
 
   /** The cached value when fresh (or deduplicated), else the answer of one shared fetch. */
   fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions = {}): Promise<T> {
-    const promise = this.#fetch(key, fetcher, options, 0, false);
+    const promise = this.#fetch(key, fetcher, options, 0, Trigger.Caller);
     this.#known.set(key, { fetcher: fetcher as Fetcher<unknown>, options });
     return promise;
   }
@@ -101,7 +101,7 @@ export class Flights {
   revalidate(key: string): void {
     const known = this.#known.get(key);
     if (!known) return;
-    this.#fetch(key, known.fetcher, known.options, 0, true).catch(() => {});
+    this.#fetch(key, known.fetcher, known.options, 0, Trigger.Revalidation).catch(() => {});
   }
 
   /**
@@ -119,16 +119,28 @@ export class Flights {
     this.#known.clear();
   }
 
-  #fetch<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, overtakes: number, revalidate: boolean, load = true): Promise<T> {
+  /**
+   * Plans a fetch of `key` and does what the engine says; `overtakes` counts the changes this
+   * call already followed, `persisted` says whether a value persisted but not in memory may be
+   * loaded first.
+   */
+  #fetch<T>(
+    key: string,
+    fetcher: Fetcher<T>,
+    options: FetchOptions,
+    overtakes: number,
+    trigger: Trigger,
+    persisted: Persisted = Persisted.MayLoad,
+  ): Promise<T> {
     // Served and joined count callers' calls, not background revalidations or overtake retries.
-    const call = overtakes === 0 && !revalidate;
+    const call = overtakes === 0 && trigger === Trigger.Caller;
     const joinable = call && joinsPlainly(options) ? this.#joinable.get(key) : undefined;
     if (joinable) {
       this.#counts.joined += 1;
       return joinable.promise as Promise<T>;
     }
-    const plan = this.#inner.planFetch(key, options, revalidate ? Trigger.Revalidation : Trigger.Caller);
-    if (plan === LOAD && load) {
+    const plan = this.#inner.planFetch(key, options, trigger);
+    if (plan === LOAD && persisted === Persisted.MayLoad) {
       // Persisted but not in memory (after a reload): read it back as `read()` does, then plan
       // with it there (fresh: served; stale: refetched with its ETag). Unreadable, the next plan
       // says LOAD again and `load` is off: a fetch starts.
@@ -136,7 +148,7 @@ export class Flights {
       const user = this.#inner.user;
       return this.#loadValue(key).then(() => {
         if (this.#inner.user !== user) throw this.#outlived();
-        return this.#fetch(key, fetcher, options, overtakes, revalidate, false);
+        return this.#fetch(key, fetcher, options, overtakes, trigger, Persisted.Loaded);
       });
     }
     if (plan === 0) {
@@ -150,7 +162,7 @@ export class Flights {
       const user = this.#inner.user;
       return loading.then(() => {
         if (this.#inner.user !== user) throw this.#outlived();
-        return this.#fetch(key, fetcher, options, overtakes, revalidate, load);
+        return this.#fetch(key, fetcher, options, overtakes, trigger, persisted);
       });
     }
     const flight = plan > 0 ? this.#flights.get(plan) : undefined;
@@ -160,7 +172,7 @@ export class Flights {
     }
     // A forced fetch wants the network's answer from now, not another tab's from before.
     const shared = this.#shared;
-    if (shared?.withOthers && overtakes === 0 && !options.force) return this.#fetchShared(key, fetcher, options, revalidate);
+    if (shared?.withOthers && overtakes === 0 && !options.force) return this.#fetchShared(key, fetcher, options, trigger);
     const started = this.#start(key, fetcher, options, overtakes);
     shared?.cover(this.#inner.user ?? "", key, started);
     return started;
@@ -173,20 +185,20 @@ export class Flights {
    * no flight another call here could join while the lock holder waits on it); a change of the key
    * before then makes the holder plan again, as an overtaken fetch does.
    */
-  #fetchShared<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, revalidate: boolean): Promise<T> {
+  #fetchShared<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, trigger: Trigger): Promise<T> {
     const shared = this.#shared as SharedFetches;
     const user = this.#inner.user ?? "";
     const generation = this.#inner.generation(key);
     const fetchHere = (): Promise<T> => {
       if ((this.#inner.user ?? "") !== user) throw this.#outlived(); // the fetcher is the previous user's
-      if (this.#inner.generation(key) !== generation) return this.#fetch(key, fetcher, { ...options, force: false }, 1, revalidate);
+      if (this.#inner.generation(key) !== generation) return this.#fetch(key, fetcher, { ...options, force: false }, 1, trigger);
       return this.#start(key, fetcher, options, 0);
     };
     const waiting: Flight = { key, promise: Promise.resolve(), controller: new AbortController() };
     const promise = shared.run(user, key, fetchHere).then((ran) => {
       if (ran) return ran.answer;
       this.#noLongerJoinable(waiting); // the next plan must not join this very call
-      return this.#afterOtherTab(key, fetcher, options, revalidate, user);
+      return this.#afterOtherTab(key, fetcher, options, trigger, user);
     });
     waiting.promise = promise;
     this.#joinable.set(key, waiting);
@@ -196,14 +208,14 @@ export class Flights {
   }
 
   /** Plans again once another tab's fetch of `key` for `user` ended: served its answer, or fetched here. */
-  #afterOtherTab<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, revalidate: boolean, user: string): Promise<T> {
+  #afterOtherTab<T>(key: string, fetcher: Fetcher<T>, options: FetchOptions, trigger: Trigger, user: string): Promise<T> {
     if ((this.#inner.user ?? "") !== user) throw this.#outlived(); // the fetcher is the previous user's
-    const plan = this.#inner.planFetch(key, options, revalidate ? Trigger.Revalidation : Trigger.Caller);
+    const plan = this.#inner.planFetch(key, options, trigger);
     if (plan === 0) {
       this.#counts.shared += 1;
       return Promise.resolve(this.#inner.get(key) as T);
     }
-    return this.#fetch(key, fetcher, options, 0, revalidate);
+    return this.#fetch(key, fetcher, options, 0, trigger);
   }
 
   /** Starts fetch of `key` here: the engine numbers it, the fetcher runs, the answer is judged. */
@@ -282,7 +294,7 @@ export class Flights {
         }
         if (fate === SCOPE_ENDED) throw this.#outlived();
         if (overtakes >= MAX_OVERTAKES) throw error;
-        return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
+        return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, Trigger.Caller);
       }
     }
     this.#noLongerJoinable(this.#flights.get(id));
@@ -303,7 +315,7 @@ export class Flights {
     // MAX_OVERTAKES changes the caller settles for it rather than waiting on a key that keeps changing.
     if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;
     // Overtaken by a change of the key: callers get the answer of a fetch started after it.
-    return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, false);
+    return this.#fetch(key, fetcher, { ...options, force: false }, overtakes + 1, Trigger.Caller);
   }
 }
 
@@ -351,6 +363,15 @@ const Trigger = {
   /** A background revalidation: refetch even a fresh entry, unless within `dedupMs`. */
   Revalidation: 1,
 } as const;
+type Trigger = (typeof Trigger)[keyof typeof Trigger];
+
+/** Whether a fetch may first load a value persisted but not in memory, or has done so. */
+const Persisted = {
+  MayLoad: 0,
+  /** Loaded (or found unreadable): plan with what memory holds now. */
+  Loaded: 1,
+} as const;
+type Persisted = (typeof Persisted)[keyof typeof Persisted];
 
 /** The longest a retry waits. */
 const MAX_RETRY_DELAY_MS = 30_000;
