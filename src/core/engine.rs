@@ -174,6 +174,9 @@ pub struct Engine<V, C> {
     /// switch): until they are in, every change is remembered (see [`RECENT_CHANGES_LOADING`]),
     /// since each may cover entries the load brings.
     loading: bool,
+    /// Scopes left by a switch before their IndexedDB entries loaded, with the changes made to
+    /// them meanwhile, oldest first (see [`Engine::settle_left`]).
+    left: Vec<LeftScope>,
     /// The state of the write-id sequence (xorshift32, never 0).
     last_write_id: u32,
     /// Pending mutations; the value from before them carries its metadata, restored on rollback.
@@ -205,6 +208,7 @@ impl<V, C: Clock> Engine<V, C> {
             fetches: FetchTable::default(),
             recent_changes: Vec::new(),
             loading: true,
+            left: Vec::new(),
             last_write_id,
             mutations: Mutations::default(),
             origin: Origin::Local,
@@ -571,23 +575,16 @@ impl<V, C: Clock> Engine<V, C> {
         true
     }
 
-    /// Another tab's write of `key` with `meta`, as the changes this tab remembers leave it: `None`
-    /// when a removal or logout came after its data (it is deleted from the shared tier, whose
-    /// writer may never hear of the change), else the metadata, marked stale from an invalidation
-    /// that came after its data (and whether one did).
-    fn after_recent_changes(&mut self, key: &str, mut meta: EntryMeta) -> Option<(EntryMeta, bool)> {
-        let incoming = meta.freshness.as_of;
-        let covering = || self.recent_changes.iter().filter(|c| incoming <= c.at && c.target.covers(key, &meta.tags));
-        // A removal wins over an invalidation: the data predates both.
-        if covering().any(|c| c.removed) {
-            self.store_delete(meta.tier, key);
-            return None;
+    /// Another tab's write of `key` with `meta`, as the changes this tab remembers leave it (see
+    /// [`after_changes`]); one a removal or logout came after is also deleted from the shared
+    /// tier, whose writer may never hear of the change.
+    fn after_recent_changes(&mut self, key: &str, meta: EntryMeta) -> Option<(EntryMeta, bool)> {
+        let tier = meta.tier;
+        let after = after_changes(&self.recent_changes, key, meta);
+        if after.is_none() {
+            self.store_delete(tier, key);
         }
-        let invalidated_at = covering().map(|c| c.at).max();
-        if let Some(at) = invalidated_at {
-            meta.freshness.mark_stale(at);
-        }
-        Some((meta, invalidated_at.is_some()))
+        after
     }
 
     /// Whether another tab's write with `meta` takes over the live copy of `key` held here: it
@@ -751,12 +748,53 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Makes `scope` the current one: every entry of the previous scope is invisible at once
     /// (persisted copies stay for when that user returns). The caller hydrates the new scope.
-    pub fn switch_scope(&mut self, scope: Scope) -> Result<(), CacheError> {
+    ///
+    /// Returns whether the previous scope was left before its IndexedDB entries loaded, with
+    /// changes made to it meanwhile: only that load would bring them those changes, and it lands
+    /// for nobody now, so the caller loads them for [`Engine::settle_left`]. Switching back to
+    /// such a scope before then gives its changes to the load that comes next, as before.
+    pub fn switch_scope(&mut self, scope: Scope) -> Result<bool, CacheError> {
         self.ensure_open()?;
+        let unsettled = self.loading && !self.recent_changes.is_empty();
+        if unsettled {
+            if self.left.len() >= LEFT_SCOPES {
+                self.left.remove(0);
+            }
+            let changes = std::mem::take(&mut self.recent_changes);
+            self.left.push(LeftScope { scope: self.options.scope.clone(), changes });
+        }
         self.drop_memory();
         self.options.scope = scope;
         self.loading = true;
-        Ok(())
+        if let Some(back) = self.left.iter().position(|left| left.scope == self.options.scope) {
+            self.recent_changes = self.left.remove(back).changes;
+        }
+        Ok(unsettled)
+    }
+
+    /// The IndexedDB entries of `scope`, a scope this tab left before its own load of them
+    /// landed (see [`Engine::switch_scope`]): the changes made to it meanwhile are applied to
+    /// them on disk as that load would have (an entry whose data predates a removal is deleted,
+    /// one that predates an invalidation is marked stale), and nothing enters memory. `entries`
+    /// are all of the scope's, so its changes are forgotten after. An entry of another data
+    /// version cannot be rewritten here: one a change covers is deleted.
+    pub fn settle_left(&mut self, scope: &Scope, entries: Vec<(String, OnDisk)>) {
+        let Some(index) = self.left.iter().position(|left| left.scope == *scope) else { return };
+        let left = self.left.remove(index);
+        let Some(store) = self.stores.of(Tier::Idb) else { return };
+        for (key, entry) in entries {
+            let (meta, rewritable) = match entry {
+                OnDisk::Current(meta) => (meta, true),
+                OnDisk::OtherVersion(meta) => (meta, false),
+            };
+            match after_changes(&left.changes, &key, meta) {
+                Some((meta, true)) if rewritable => {
+                    let _ = store.put_meta(scope, &key, None, &meta);
+                }
+                Some((_, false)) => {}
+                _ => store.delete(scope, &key),
+            }
+        }
     }
 
     /// The current scope's persisted entries are all loaded: from now on only the latest
@@ -1140,6 +1178,43 @@ struct RecentChange {
     target: Target,
     at: Millis,
     removed: bool,
+}
+
+/// A scope left before its IndexedDB entries loaded, and the changes made to it until then.
+struct LeftScope {
+    scope: Scope,
+    changes: Vec<RecentChange>,
+}
+
+/// How many scopes left before their load are remembered: the load of a left scope follows its
+/// switch within milliseconds, unless the database never comes.
+const LEFT_SCOPES: usize = 4;
+
+/// An IndexedDB entry of a left scope, as [`Engine::settle_left`] takes it: a record of this data
+/// version, whose metadata can be rewritten, or of another, which only its migration rewrites.
+#[derive(Debug)]
+pub enum OnDisk {
+    /// A record of the current data version.
+    Current(EntryMeta),
+    /// A record of another data version.
+    OtherVersion(EntryMeta),
+}
+
+/// What `changes` leave of an entry of `key` persisted with `meta`: `None` when a removal or
+/// logout came after its data, else the metadata, marked stale from an invalidation that came
+/// after its data (and whether one did). A removal wins over an invalidation: the data predates
+/// both.
+fn after_changes(changes: &[RecentChange], key: &str, mut meta: EntryMeta) -> Option<(EntryMeta, bool)> {
+    let incoming = meta.freshness.as_of;
+    let covering = || changes.iter().filter(|c| incoming <= c.at && c.target.covers(key, &meta.tags));
+    if covering().any(|c| c.removed) {
+        return None;
+    }
+    let invalidated_at = covering().map(|c| c.at).max();
+    if let Some(at) = invalidated_at {
+        meta.freshness.mark_stale(at);
+    }
+    Some((meta, invalidated_at.is_some()))
 }
 
 /// How many invalidations, removals and clears [`Engine::adopt`] compares other tabs' writes

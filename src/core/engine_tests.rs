@@ -895,7 +895,7 @@ fn a_failed_first_load_leaves_an_error_record_until_a_value_a_removal_or_a_switc
         assert!(cache.failure("e").is_some());
         match clear {
             0 => drop(cache.remove(&Target::prefix("e").unwrap()).unwrap()),
-            _ => cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap(),
+            _ => drop(cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap()),
         }
         assert_eq!(cache.failure("e"), None);
     }
@@ -1150,6 +1150,77 @@ fn a_late_hydration_is_taken_as_the_changes_made_before_it_leave_it() {
     assert_eq!(state(&mut cache, "list"), Some(State::Stale), "taken stale");
     assert!(cache.hydrate("later", None, on_disk(START + 15)), "written (by another tab) after the changes");
     assert_eq!(state(&mut cache, "later"), Some(State::Fresh));
+}
+
+/// Metadata of an IndexedDB entry persisted with data as of `as_of`, carrying `tags`.
+fn idb_meta(as_of: Millis, tags: &[&str]) -> EntryMeta {
+    let mut freshness = Freshness::starting(as_of, Ttl::Forever, Ttl::Forever);
+    freshness.as_of = as_of;
+    EntryMeta { tier: Tier::Idb, freshness, tags: tags.iter().map(|t| t.to_string()).collect(), etag: None, write_id: 0, size: 1 }
+}
+
+#[test]
+fn changes_made_before_the_load_reach_the_entries_of_a_user_switched_away_from_once_they_are_loaded() {
+    let Harness { mut cache, clock, idb, .. } = harness();
+    let alice = cache.scope().clone();
+    let on_disk = ["gone", "list", "pre:a", "keep", "later", "old:list", "old:keep"];
+    for key in on_disk {
+        idb.contents.borrow_mut().insert(QuotaStore::<String>::storage_key(&alice, key), (1, Some("disk".into())));
+    }
+    clock.advance(10);
+    cache.remove(&Target::key("gone").unwrap()).unwrap();
+    cache.invalidate(&Target::Tags(vec!["lists".into()])).unwrap();
+    cache.invalidate(&Target::prefix("pre:").unwrap()).unwrap();
+    clock.advance(10);
+    let bob = Scope::new("shop", Some("bob")).unwrap();
+    assert!(cache.switch_scope(bob.clone()).unwrap(), "left before its load, with changes made to it");
+    let entries = vec![
+        ("gone".to_owned(), OnDisk::Current(idb_meta(START, &[]))),
+        ("list".to_owned(), OnDisk::Current(idb_meta(START, &["lists"]))),
+        ("pre:a".to_owned(), OnDisk::Current(idb_meta(START, &[]))),
+        ("keep".to_owned(), OnDisk::Current(idb_meta(START, &[]))),
+        ("later".to_owned(), OnDisk::Current(idb_meta(START + 15, &["lists"]))),
+        ("old:list".to_owned(), OnDisk::OtherVersion(idb_meta(START, &["lists"]))),
+        ("old:keep".to_owned(), OnDisk::OtherVersion(idb_meta(START, &[]))),
+    ];
+    cache.settle_left(&alice, entries);
+    assert_eq!(
+        stored(&idb),
+        ["shop:alice:keep", "shop:alice:later", "shop:alice:list", "shop:alice:old:keep", "shop:alice:pre:a"],
+        "removed, and an entry of another version an invalidation covers, deleted"
+    );
+    let now = clock.now();
+    let state_on_disk = |key: &str| idb.metas.borrow().get(&QuotaStore::<String>::storage_key(&alice, key)).map(|m| m.freshness.state(now));
+    assert_eq!(state_on_disk("list"), Some(State::Stale), "invalidated by tag on disk");
+    assert_eq!(state_on_disk("pre:a"), Some(State::Stale), "invalidated by prefix on disk");
+    assert_eq!(state_on_disk("keep"), None, "no change covers it: not rewritten");
+    assert_eq!(state_on_disk("later"), None, "written after the changes: not rewritten");
+    assert!(cache.matching_keys(&Target::All).unwrap().is_empty(), "nothing of alice entered memory");
+    idb.metas.borrow_mut().clear();
+    cache.settle_left(&alice, vec![("keep".to_owned(), OnDisk::Current(idb_meta(START, &[])))]);
+    assert!(idb.metas.borrow().is_empty(), "settled once: the changes are forgotten");
+    assert!(!cache.switch_scope(alice).unwrap(), "bob was left with no changes");
+}
+
+#[test]
+fn switching_back_before_the_load_lands_gives_the_changes_to_the_load_that_comes_then() {
+    let Harness { mut cache, clock, .. } = harness();
+    let alice = cache.scope().clone();
+    clock.advance(10);
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    assert!(cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap());
+    assert!(!cache.switch_scope(alice).unwrap());
+    assert!(cache.hydrate("k", None, idb_meta(START, &[])));
+    assert_eq!(state(&mut cache, "k"), Some(State::Stale), "the change made before the first switch");
+}
+
+#[test]
+fn a_switch_after_the_load_landed_leaves_nothing_to_settle() {
+    let Harness { mut cache, clock, .. } = harness();
+    cache.loaded();
+    clock.advance(10);
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    assert!(!cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap(), "the load applied the changes");
 }
 
 #[test]

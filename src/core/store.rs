@@ -87,6 +87,8 @@ pub mod testing {
     pub struct QuotaStore<V> {
         /// The stored entries.
         pub contents: Contents<V>,
+        /// The metadata last written under each storage key.
+        pub metas: Rc<RefCell<BTreeMap<String, EntryMeta>>>,
         /// Bytes available in all.
         pub quota: usize,
         weight: fn(&V) -> usize,
@@ -95,7 +97,7 @@ pub mod testing {
     impl<V: Clone> QuotaStore<V> {
         /// An empty store of `quota` bytes.
         pub fn new(quota: usize, weight: fn(&V) -> usize) -> Self {
-            QuotaStore { contents: Rc::default(), quota, weight }
+            QuotaStore { contents: Rc::default(), metas: Rc::default(), quota, weight }
         }
 
         /// The storage key of `key` in `scope`.
@@ -109,7 +111,7 @@ pub mod testing {
     }
 
     impl<V: Clone> Store<V> for QuotaStore<V> {
-        fn put(&mut self, scope: &Scope, key: &str, value: Option<&V>, _: &EntryMeta) -> Result<usize, StoreError> {
+        fn put(&mut self, scope: &Scope, key: &str, value: Option<&V>, meta: &EntryMeta) -> Result<usize, StoreError> {
             let storage_key = Self::storage_key(scope, key);
             let value = match value {
                 Some(value) => Some(value.clone()),
@@ -119,6 +121,7 @@ pub mod testing {
             if self.used_without(&storage_key) + size > self.quota {
                 return Err(StoreError::Quota(size));
             }
+            self.metas.borrow_mut().insert(storage_key.clone(), meta.clone());
             self.contents.borrow_mut().insert(storage_key, (size, value));
             Ok(size)
         }
