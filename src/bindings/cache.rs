@@ -12,7 +12,7 @@ use super::errors::to_js;
 use super::options::{create_options, fetch_options, key, names, target, user, write_options, CreateArgs};
 use super::state::{watch_changes, with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
-    CacheError, Engine, ErrorCode, FetchId, MutationId, Origin, Outcome, Plan, Scope, SetOptions, State, Store,
+    CacheError, Engine, ErrorCode, FetchId, MutationId, OnDisk, Origin, Outcome, Plan, Scope, SetOptions, State, Store,
     StoreError, Stores, Target, Tier,
 };
 use crate::web::envelope::{from_object, to_object, Decoded};
@@ -415,12 +415,15 @@ impl WasmCache {
 
     /// Switches to `user` (`undefined`: signed out): the previous user's entries are invisible at
     /// once, the new user's localStorage entries are loaded (the facade loads the IndexedDB ones).
+    /// Returns whether the previous user was left before its IndexedDB entries loaded, with
+    /// changes made meanwhile: the facade loads that user's entries too, for `hydrateIdb` to
+    /// bring those changes to them on disk.
     #[wasm_bindgen(js_name = switchUser)]
-    pub fn switch_user(&self, user_value: JsValue) -> Result<(), JsValue> {
+    pub fn switch_user(&self, user_value: JsValue) -> Result<bool, JsValue> {
         let scope = self_scope(&self.engine, &user_value)?;
-        with_engine(&self.engine, |engine| engine.switch_scope(scope.clone()))?;
+        let unsettled = with_engine(&self.engine, |engine| engine.switch_scope(scope.clone()))?;
         hydrate_local(&self.engine, &self.local, &scope);
-        Ok(())
+        Ok(unsettled)
     }
 
     /// Deletes every entry of `user` (default: the current user) from every tier (the facade
@@ -446,16 +449,20 @@ impl WasmCache {
     }
 
     /// Loads `user`'s IndexedDB `entries` (a flat `[key, record, ...]` from the facade's replay;
-    /// values stay on disk until read), unless the user switched meanwhile, as the changes made
-    /// since `openCache` or the switch leave them (the load runs behind both). Records of no known
-    /// shape are deleted and counted as corrupt. Returns the entries of another data version, in
-    /// the same shape, for the facade to read and hand to `migrateIdb`.
+    /// values stay on disk until read), as the changes made since `openCache` or the switch leave
+    /// them (the load runs behind both). Records of no known shape are deleted and counted as
+    /// corrupt. Returns the entries of another data version, in the same shape, for the facade to
+    /// read and hand to `migrateIdb`. For a user switched away from meanwhile, nothing is loaded:
+    /// the changes made to that user before the switch are brought to its entries on disk (see
+    /// `switchUser`), and nothing is returned.
     #[wasm_bindgen(js_name = hydrateIdb)]
     pub fn hydrate_idb(&self, user: &str, entries: Array) -> Result<Array, JsValue> {
         let outdated = Array::new();
         let mut idb = self.idb.clone();
         with_engine(&self.engine, |engine| {
             if !is_current_user(engine, user) {
+                let scope = Scope::new(engine.scope().namespace(), (!user.is_empty()).then_some(user))?;
+                engine.settle_left(&scope, self.on_disk(&entries));
                 return Ok(());
             }
             let scope = engine.scope().clone();
@@ -610,6 +617,20 @@ impl WasmCache {
     }
 
     /// Write `options`, with `value` weighed when a budget needs it.
+    /// The decodable records of `entries` (a flat `[key, record, ...]`), for
+    /// [`JsEngine::settle_left`]; what cannot be decoded is left for that user's own load.
+    fn on_disk(&self, entries: &Array) -> Vec<(String, OnDisk)> {
+        let mut found = Vec::new();
+        for i in (0..entries.length()).step_by(2) {
+            let Some(key) = entries.get(i).as_string() else { continue };
+            if let Some(Decoded { meta, version, .. }) = from_object(&entries.get(i + 1), Tier::Idb) {
+                let current = self.versioning.is_current(&version);
+                found.push((key, if current { OnDisk::Current(meta) } else { OnDisk::OtherVersion(meta) }));
+            }
+        }
+        found
+    }
+
     fn sized(&self, value: &JsValue, options: Result<SetOptions, CacheError>) -> Result<SetOptions, JsValue> {
         let mut options = options.map_err(to_js)?;
         if self.estimate_sizes {

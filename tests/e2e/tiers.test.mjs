@@ -1150,3 +1150,43 @@ test("a user switch before the first load lands never shows the previous user's 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("changes made before the load reach the entries on disk of a user switched away from before it landed", async () => {
+  const { page, context, problems, open, reload } = await freshPage();
+  const [seed, race] = [seeding(page), racing(page)];
+  const alice = { namespace: "lazy-left", user: "alice" };
+  const keys = ["inv:key", "inv:tag", "inv:pre:a", "rm:tag", "rm:pat:x", "keep"];
+  await seed(alice, [
+    ["inv:key", 1],
+    ["inv:tag", 2, ["lists"]],
+    ["inv:pre:a", 3],
+    ["rm:tag", 4, ["gone"]],
+    ["rm:pat:x", 5],
+    ["keep", 6],
+  ]);
+  const states = (keys) => page.evaluate((keys) => Object.fromEntries(keys.map((key) => [key, cache.peek(key)?.state ?? "absent"])), keys);
+  const before = await race(alice, async () => {
+    const before = cache.peek("keep") ?? "not loaded yet";
+    cache.invalidate("inv:key");
+    cache.invalidate({ tags: ["lists"] });
+    cache.invalidate({ prefix: "inv:pre:" });
+    const removals = Promise.all([cache.remove({ tags: ["gone"] }), cache.remove({ pattern: "rm:pat:*" })]);
+    const switched = cache.switchUser("bob"); // before the load of alice's entries lands
+    await Promise.all([removals, switched]);
+    await cache.flush(); // waits for the load that brings the changes to alice's entries on disk
+    return before;
+  });
+  assert.equal(before, "not loaded yet");
+  const expected = { "inv:key": "stale", "inv:tag": "stale", "inv:pre:a": "stale", "rm:tag": "absent", "rm:pat:x": "absent", keep: "fresh" };
+  await page.evaluate(async () => {
+    await cache.switchUser("alice");
+    await cache.flush();
+  });
+  assert.deepEqual(await states(keys), expected, "back to alice in the same tab");
+  await reload();
+  await open(alice);
+  assert.deepEqual(await states(keys), expected, "after a reload: the changes are on disk");
+  assert.equal(await page.evaluate(() => cache.read("rm:tag")), undefined);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

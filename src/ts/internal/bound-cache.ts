@@ -192,8 +192,12 @@ export class BoundCache implements Cache {
 
   async switchUser(user: string | undefined): Promise<void> {
     const before = this.#inner.user;
-    this.#inner.switchUser(user); // the switch happens now, before any fetch in flight can settle
+    // The switch happens now, before any fetch in flight can settle.
+    const leftUnloaded = this.#inner.switchUser(user);
     if (this.#inner.user !== before) this.#flights.forgetFetchers();
+    // Changes made to the previous user before its entries loaded reach them on disk through a
+    // load of them (`flush()` waits for it).
+    if (leftUnloaded) void this.#persisted.loadUser(before);
     await this.#persisted.loadUser(this.#inner.user);
   }
 
