@@ -113,7 +113,8 @@ export interface Cache {
    * Returns the function that disconnects. `source` may be a function that opens it: with
    * `{ shared: name }` and `coordinateTabs`, one tab of the namespace opens and holds the source
    * of that name, the others get its pushes through the channel, and when that tab closes another
-   * opens its own (see "Coordinated tabs"); a source the function opened is closed on disconnect.
+   * opens its own (see "Coordinated tabs"); a source the function opened is closed on disconnect,
+   * and opened again when it closes (after 1 s, doubling to 30 s while it keeps closing).
    */
   connect(source: EventTarget | (() => EventTarget), map: (data: unknown) => PushResult, options?: ConnectOptions): () => void;
   /** Marks matching entries stale in every tier (they are still served); returns how many. */
@@ -130,7 +131,10 @@ export interface Cache {
   flush(): Promise<void>;
   /** Hit, miss and eviction counters, fetch counters, and entries and bytes per tier. */
   stats(): CacheStats;
-  /** Drops every entry from memory and closes IndexedDB; any later call throws `CLOSED`. */
+  /**
+   * Drops every entry from memory, closes IndexedDB and disconnects the push sources connected
+   * to it; any later call throws `CLOSED`.
+   */
   close(): void;
 }
 

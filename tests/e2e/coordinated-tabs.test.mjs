@@ -247,6 +247,38 @@ test("one tab holds a shared push connection; its pushes reach every tab, and wh
   await context.close();
 });
 
+test("a shared connection the server closes is opened again by the tab holding it; pushes reach every tab again", async () => {
+  const context = await env.browser.newContext();
+  const tabs = [];
+  for (let i = 0; i < 2; i++) tabs.push(await tab(context, "push-reopen", "alice"));
+  const before = ws.sockets.length;
+  for (const { page } of tabs) {
+    await page.evaluate((port) => {
+      window.pushes = 0;
+      addEventListener("cachebus:change", ({ detail }) => detail.kind === "invalidate" && (window.pushes += 1));
+      cache.set("balance", { n: 0 });
+      cache.connect(() => new WebSocket(`ws://127.0.0.1:${port}`), (data) => data.key, { shared: "balance" });
+    }, ws.port);
+  }
+  const opened = () => ws.sockets.slice(before).filter((socket) => socket.readyState === 1);
+  const waitFor = async (ok, what) => {
+    const deadline = Date.now() + 5_000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  await waitFor(() => opened().length === 1, "the first connection");
+  opened()[0].close(); // the server drops it; both tabs stay open
+  await waitFor(() => ws.sockets.length - before === 2 && opened().length === 1, "the connection opened again");
+  await tabs[0].page.waitForTimeout(200);
+  assert.equal(opened().length, 1, "still one connection for the two tabs");
+  opened()[0].send(JSON.stringify({ key: "balance", seq: 1 }));
+  for (const { page } of tabs) await page.waitForFunction(() => window.pushes === 1 && cache.peek("balance").state === "stale", undefined, { timeout: 5_000 });
+  for (const { problems } of tabs) assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("a tab alone calls its fetcher within the call; while another tab is live it goes through the key's lock; once that tab closes, alone again", async () => {
   const context = await env.browser.newContext();
   const { page, problems } = await tab(context, "presence", "alice");

@@ -128,3 +128,32 @@ test("a message whose data cannot be read is a PUSH_ERROR, not an uncaught error
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a WebSocket the server closes is opened again, and its pushes apply; close() of the cache ends the connection", async () => {
+  const context = await env.browser.newContext();
+  const { page, problems } = await tab(context);
+  const before = ws.sockets.length;
+  await page.evaluate((port) => {
+    cache.connect(() => new WebSocket(`ws://127.0.0.1:${port}`), (message) => (message.type === "balance" ? { tags: ["balance"] } : undefined));
+  }, ws.port);
+  const open = () => ws.sockets.slice(before).filter((socket) => socket.readyState === 1);
+  const waitFor = async (ok, what) => {
+    const deadline = Date.now() + 5_000;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  await waitFor(() => open().length === 1, "the connection");
+  open()[0].close(); // the server drops it
+  await waitFor(() => ws.sockets.length - before === 2 && open().length === 1, "a new connection");
+  await page.waitForFunction(() => errors.includes("SOURCE_CLOSED"));
+  open()[0].send(JSON.stringify({ type: "balance", seq: 1 }));
+  await page.waitForFunction(() => cache.peek("balance").state === "stale");
+  await page.evaluate(() => cache.close());
+  await waitFor(() => open().length === 0, "the connection closed with the cache");
+  await page.waitForTimeout(1_500); // past the first wait before a reopen
+  assert.equal(ws.sockets.length - before, 2, "no connection opened for a closed cache");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -2,9 +2,9 @@
 // push ledger (which tells one push from its relayed copies), and the diagnostics for messages
 // and sources that fail. The ledger's counting is the engine's (src/core/push.rs).
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, test } from "node:test";
+import { afterEach, beforeEach, mock, test } from "node:test";
 import { CacheError } from "../../pkg/errors.js";
-import { connect } from "../../pkg/internal/push.js";
+import { connect, connectOpened } from "../../pkg/internal/push.js";
 import { fakeCore } from "./fake-core.mjs";
 
 // Diagnostics are `cachebus:error` events dispatched on window through the global dispatchEvent,
@@ -206,4 +206,87 @@ test("a duck-typed source (another frame's WebSocket, a wrapper) is accepted", (
   assert.deepEqual(core.callsOf("pushed").map(([, , fingerprint]) => fingerprint), ["x"]);
   disconnect();
   assert.equal(listeners.size, 0);
+});
+
+/**
+ * `connectOpened` over sources this records: `opened` lists them in order (each an EventTarget
+ * with a `close` that counts), `failNext` makes the next `open` throw. Timers are mocked.
+ */
+function opening() {
+  mock.timers.enable({ apis: ["setTimeout"] });
+  const core = fakeCore();
+  const opened = [];
+  let failNext = false;
+  const open = () => {
+    if (failNext) {
+      failNext = false;
+      throw new Error("refused");
+    }
+    const source = new EventTarget();
+    source.closed = 0;
+    source.close = () => (source.closed += 1);
+    opened.push(source);
+    return source;
+  };
+  const disconnect = connectOpened(core, open, (data) => ({ key: data }));
+  return { core, opened, disconnect, failNext: () => (failNext = true) };
+}
+
+test("a source that closes is opened again after 1 s, then after twice as long each time in a row, back to 1 s once one opens", (t) => {
+  t.after(() => mock.timers.reset());
+  const { core, opened } = opening();
+  assert.equal(opened.length, 1);
+  opened[0].dispatchEvent(new Event("close"));
+  mock.timers.tick(999);
+  assert.equal(opened.length, 1, "not before 1 s");
+  mock.timers.tick(1);
+  assert.equal(opened.length, 2, "opened again");
+  assert.equal(opened[0].closed, 1, "the closed one was let go");
+  opened[1].dispatchEvent(new Event("close")); // closed without ever opening: the server is away
+  mock.timers.tick(1_999);
+  assert.equal(opened.length, 2);
+  mock.timers.tick(1);
+  assert.equal(opened.length, 3, "after 2 s");
+  opened[2].dispatchEvent(new Event("open"));
+  opened[2].dispatchEvent(new Event("close"));
+  mock.timers.tick(1_000);
+  assert.equal(opened.length, 4, "back to 1 s after a source opened");
+  opened[0].dispatchEvent(new MessageEvent("message", { data: '"old"' }));
+  opened[3].dispatchEvent(new MessageEvent("message", { data: '"new"' }));
+  assert.deepEqual(core.callsOf("pushed").map(([result]) => result), [{ key: "new" }], "only the open source is listened to");
+});
+
+test("waits grow to 30 s at most; an open that throws is reported and tried again", (t) => {
+  t.after(() => mock.timers.reset());
+  const { opened, failNext } = opening();
+  for (let i = 0; i < 7; i++) {
+    opened.at(-1).dispatchEvent(new Event("close"));
+    mock.timers.tick(30_000);
+  }
+  const count = opened.length;
+  opened.at(-1).dispatchEvent(new Event("close"));
+  mock.timers.tick(29_999);
+  assert.equal(opened.length, count, "the wait stays at 30 s");
+  mock.timers.tick(1);
+  assert.equal(opened.length, count + 1);
+  failNext();
+  opened.at(-1).dispatchEvent(new Event("close"));
+  mock.timers.tick(30_000);
+  assert.equal(opened.length, count + 1, "the open threw");
+  assert.equal(diagnostics.filter((d) => d.code === "SOURCE_ERROR" && d.event === "open").length, 1);
+  mock.timers.tick(30_000);
+  assert.equal(opened.length, count + 2, "and was tried again");
+});
+
+test("an error that is not a close opens nothing; disconnect closes the source and ends the reopening", (t) => {
+  t.after(() => mock.timers.reset());
+  const { opened, disconnect } = opening();
+  opened[0].dispatchEvent(new Event("error")); // a WebSocket's error comes with its close; an EventSource retries
+  mock.timers.tick(60_000);
+  assert.equal(opened.length, 1);
+  opened[0].dispatchEvent(new Event("close"));
+  disconnect();
+  assert.equal(opened[0].closed, 1);
+  mock.timers.tick(60_000);
+  assert.equal(opened.length, 1, "no source opens after disconnect");
 });

@@ -45,6 +45,8 @@ export class BoundCache implements Cache {
   readonly #warm: WarmStart | undefined;
   /** The shared push sources this tab holds for every tab. */
   readonly #sources = new Set<string>();
+  /** The push connections made by `connect` and not yet disconnected: `close` ends them. */
+  readonly #connections = new Set<() => void>();
   readonly #subscriptions = new Subscriptions();
   readonly #flights: Flights;
   readonly #mutations: Mutations;
@@ -152,9 +154,18 @@ export class BoundCache implements Cache {
     if (shared !== undefined && (typeof shared !== "string" || typeof source !== "function")) {
       throw new CacheError("INVALID_OPTIONS", "shared must be a string, given with a function that opens the source");
     }
-    if (typeof source !== "function") return connect(this.#inner, source, map);
-    if (shared !== undefined && this.#shared) return connectShared(this.#inner, shared, source, map, this.#sources);
-    return connectOpened(this.#inner, source, map);
+    if (typeof source !== "function") return this.#connected(connect(this.#inner, source, map));
+    if (shared !== undefined && this.#shared) return this.#connected(connectShared(this.#inner, shared, source, map, this.#sources));
+    return this.#connected(connectOpened(this.#inner, source, map));
+  }
+
+  /** `disconnect`, once, and counted among the connections `close` ends. */
+  #connected(disconnect: () => void): () => void {
+    const once = () => {
+      if (this.#connections.delete(once)) disconnect();
+    };
+    this.#connections.add(once);
+    return once;
   }
 
   revalidate(target: Target): void {
@@ -223,6 +234,7 @@ export class BoundCache implements Cache {
   }
 
   close(): void {
+    for (const disconnect of [...this.#connections]) disconnect(); // no source reopens for a closed cache
     this.#revalidator.stop();
     this.#transitions.stop();
     this.#flights.close();

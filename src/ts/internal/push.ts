@@ -80,23 +80,72 @@ export function connect(inner: WasmCache, source: EventTarget, map: (data: unkno
   return disconnect;
 }
 
+/** The wait before a source `open` made is opened again after it closed: doubled each time in a row. */
+const REOPEN_AFTER_MS = 1_000;
+/** The longest wait before opening a closed source again. */
+const REOPEN_AT_MOST_MS = 30_000;
+
 /**
- * Opens a source with `open` and connects it; disconnecting closes it (it is the cache's). What
- * `open` throws is the caller's.
+ * Opens a source with `open` and connects it; disconnecting closes it (it is the cache's). One
+ * that closes for good (a WebSocket's `close`, an EventSource that gave up) is opened again after
+ * a wait, 1 s doubling to 30 s, back to 1 s once a source opens: without it, a server that drops
+ * the connection would end every push (to every tab, for a shared source). Pushes sent in between
+ * are the server's to replay. What the first `open` throws is the caller's; a later failure is
+ * reported (`SOURCE_ERROR`) and tried again.
  */
 export function connectOpened(inner: WasmCache, open: () => EventTarget, map: (data: unknown) => PushResult): () => void {
-  const source = open();
-  let disconnect: () => void;
-  try {
-    disconnect = connect(inner, source, map);
-  } catch (error) {
-    close(source);
-    throw error;
-  }
-  return () => {
-    disconnect();
-    close(source);
+  let wait = REOPEN_AFTER_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  let detach = () => {};
+  const reopen = () => {
+    timer = undefined;
+    try {
+      attach(open());
+    } catch (error) {
+      reportTo(inner, "SOURCE_ERROR", "open", error);
+      later();
+    }
   };
+  const later = () => {
+    if (stopped) return;
+    timer = setTimeout(reopen, wait);
+    wait = Math.min(wait * 2, REOPEN_AT_MOST_MS);
+  };
+  const attach = (source: EventTarget) => {
+    let disconnect: () => void;
+    try {
+      disconnect = connect(inner, source, map);
+    } catch (error) {
+      close(source);
+      throw error;
+    }
+    const opened = () => (wait = REOPEN_AFTER_MS);
+    const gone = (event: Event) => {
+      if (event.type === "error" && !gaveUp(source)) return; // an EventSource reconnecting by itself
+      detach();
+      later();
+    };
+    const listeners = [["open", opened], ["close", gone], ["error", gone]] as const;
+    for (const [type, listener] of listeners) source.addEventListener(type, listener);
+    detach = () => {
+      detach = () => {};
+      for (const [type, listener] of listeners) source.removeEventListener(type, listener);
+      disconnect();
+      close(source);
+    };
+  };
+  attach(open());
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    detach();
+  };
+}
+
+/** Whether `source` is an EventSource that stopped reconnecting (its `error` then means closed). */
+function gaveUp(source: EventTarget): boolean {
+  return typeof EventSource !== "undefined" && source instanceof EventSource && source.readyState === EventSource.CLOSED;
 }
 
 /**
