@@ -461,8 +461,9 @@ impl WasmCache {
         let mut idb = self.idb.clone();
         with_engine(&self.engine, |engine| {
             if !is_current_user(engine, user) {
-                let scope = Scope::new(engine.scope().namespace(), (!user.is_empty()).then_some(user))?;
-                engine.settle_left(&scope, self.on_disk(&entries));
+                if let Ok(scope) = Scope::new(engine.scope().namespace(), (!user.is_empty()).then_some(user)) {
+                    engine.settle_left(&scope, || self.on_disk(&entries));
+                }
                 return Ok(());
             }
             let scope = engine.scope().clone();

@@ -755,13 +755,13 @@ impl<V, C: Clock> Engine<V, C> {
     /// such a scope before then gives its changes to the load that comes next, as before.
     pub fn switch_scope(&mut self, scope: Scope) -> Result<bool, CacheError> {
         self.ensure_open()?;
-        let unsettled = self.loading && !self.recent_changes.is_empty();
-        if unsettled {
+        let previous = self.options.scope.clone();
+        if self.loading && !self.recent_changes.is_empty() {
             if self.left.len() >= LEFT_SCOPES {
                 self.left.remove(0);
             }
             let changes = std::mem::take(&mut self.recent_changes);
-            self.left.push(LeftScope { scope: self.options.scope.clone(), changes });
+            self.left.push(LeftScope { scope: previous.clone(), changes });
         }
         self.drop_memory();
         self.options.scope = scope;
@@ -769,7 +769,7 @@ impl<V, C: Clock> Engine<V, C> {
         if let Some(back) = self.left.iter().position(|left| left.scope == self.options.scope) {
             self.recent_changes = self.left.remove(back).changes;
         }
-        Ok(unsettled)
+        Ok(self.left.iter().any(|left| left.scope == previous))
     }
 
     /// The IndexedDB entries of `scope`, a scope this tab left before its own load of them
@@ -778,11 +778,12 @@ impl<V, C: Clock> Engine<V, C> {
     /// one that predates an invalidation is marked stale), and nothing enters memory. `entries`
     /// are all of the scope's, so its changes are forgotten after. An entry of another data
     /// version cannot be rewritten here: one a change covers is deleted.
-    pub fn settle_left(&mut self, scope: &Scope, entries: Vec<(String, OnDisk)>) {
+    /// `entries` is only called when there is something to settle.
+    pub fn settle_left(&mut self, scope: &Scope, entries: impl FnOnce() -> Vec<(String, OnDisk)>) {
         let Some(index) = self.left.iter().position(|left| left.scope == *scope) else { return };
         let left = self.left.remove(index);
         let Some(store) = self.stores.of(Tier::Idb) else { return };
-        for (key, entry) in entries {
+        for (key, entry) in entries() {
             let (meta, rewritable) = match entry {
                 OnDisk::Current(meta) => (meta, true),
                 OnDisk::OtherVersion(meta) => (meta, false),

@@ -1183,7 +1183,7 @@ fn changes_made_before_the_load_reach_the_entries_of_a_user_switched_away_from_o
         ("old:list".to_owned(), OnDisk::OtherVersion(idb_meta(START, &["lists"]))),
         ("old:keep".to_owned(), OnDisk::OtherVersion(idb_meta(START, &[]))),
     ];
-    cache.settle_left(&alice, entries);
+    cache.settle_left(&alice, || entries);
     assert_eq!(
         stored(&idb),
         ["shop:alice:keep", "shop:alice:later", "shop:alice:list", "shop:alice:old:keep", "shop:alice:pre:a"],
@@ -1197,9 +1197,20 @@ fn changes_made_before_the_load_reach_the_entries_of_a_user_switched_away_from_o
     assert_eq!(state_on_disk("later"), None, "written after the changes: not rewritten");
     assert!(cache.matching_keys(&Target::All).unwrap().is_empty(), "nothing of alice entered memory");
     idb.metas.borrow_mut().clear();
-    cache.settle_left(&alice, vec![("keep".to_owned(), OnDisk::Current(idb_meta(START, &[])))]);
+    cache.settle_left(&alice, || vec![("keep".to_owned(), OnDisk::Current(idb_meta(START, &[])))]);
     assert!(idb.metas.borrow().is_empty(), "settled once: the changes are forgotten");
     assert!(!cache.switch_scope(alice).unwrap(), "bob was left with no changes");
+}
+
+#[test]
+fn a_switch_to_the_same_scope_before_the_load_leaves_nothing_to_settle() {
+    let Harness { mut cache, clock, .. } = harness();
+    let alice = cache.scope().clone();
+    clock.advance(10);
+    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    assert!(!cache.switch_scope(alice).unwrap(), "the changes stay with the scope's own load");
+    assert!(cache.hydrate("k", None, idb_meta(START, &[])));
+    assert_eq!(state(&mut cache, "k"), Some(State::Stale));
 }
 
 #[test]
