@@ -5,7 +5,7 @@
 // tab fetches alone. Warm start: a new tab starts with a live tab's memory entries.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startPackageServer, useBrowser, useWebSocketServer } from "./harness.mjs";
+import { startPackageServer, useBrowser, useWebSocketServer, waitUntil } from "./harness.mjs";
 
 /** The API: `/api/balance?user=…&ms=…` answers `{ user, n }` after `ms` (n counts every request). */
 const api = {
@@ -206,10 +206,14 @@ test("a tab of another user, or one that does not coordinate, starts cold", asyn
   await context.close();
 });
 
-test("one tab holds a shared push connection; its pushes reach every tab, and when it closes another tab connects", async () => {
-  const context = await env.browser.newContext();
+/**
+ * `count` tabs of `context` in `namespace` (user alice), each holding `balance` and connected to
+ * the WebSocket server by one shared source, `balance`; `window.pushes` counts the invalidations
+ * a tab hears. `opened()` lists the server's open sockets of these tabs, `made()` how many were made.
+ */
+async function sharedPushTabs(context, namespace, count) {
   const tabs = [];
-  for (let i = 0; i < 3; i++) tabs.push(await tab(context, "push-shared", "alice"));
+  for (let i = 0; i < count; i++) tabs.push(await tab(context, namespace, "alice"));
   const before = ws.sockets.length;
   for (const { page } of tabs) {
     await page.evaluate((port) => {
@@ -220,14 +224,13 @@ test("one tab holds a shared push connection; its pushes reach every tab, and wh
     }, ws.port);
   }
   const opened = () => ws.sockets.slice(before).filter((socket) => socket.readyState === 1);
-  const waitFor = async (ok, what) => {
-    const deadline = Date.now() + 5_000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-  await waitFor(() => opened().length === 1, "the first connection");
+  return { tabs, opened, made: () => ws.sockets.length - before };
+}
+
+test("one tab holds a shared push connection; its pushes reach every tab, and when it closes another tab connects", async () => {
+  const context = await env.browser.newContext();
+  const { tabs, opened, made } = await sharedPushTabs(context, "push-shared", 3);
+  await waitUntil(() => opened().length === 1, "the first connection");
   await tabs[0].page.waitForTimeout(200);
   assert.equal(opened().length, 1, "one connection for three tabs");
   // Numbered: pushes of the same text within seconds are one push (D-41).
@@ -237,7 +240,7 @@ test("one tab holds a shared push connection; its pushes reach every tab, and wh
   // The tab holding the connection closes: another tab's connection takes over, within a second.
   const closedAt = Date.now();
   await tabs[0].page.close();
-  await waitFor(() => opened().length === 1 && ws.sockets.length - before === 2, "the second connection");
+  await waitUntil(() => opened().length === 1 && made() === 2, "the second connection");
   const failover = Date.now() - closedAt;
   assert.ok(failover < 1_000, `another tab connected ${failover} ms after the first closed`);
   for (const { page } of tabs.slice(1)) await page.evaluate(() => cache.set("balance", { n: 1 }));
@@ -249,28 +252,10 @@ test("one tab holds a shared push connection; its pushes reach every tab, and wh
 
 test("a shared connection the server closes is opened again by the tab holding it; pushes reach every tab again", async () => {
   const context = await env.browser.newContext();
-  const tabs = [];
-  for (let i = 0; i < 2; i++) tabs.push(await tab(context, "push-reopen", "alice"));
-  const before = ws.sockets.length;
-  for (const { page } of tabs) {
-    await page.evaluate((port) => {
-      window.pushes = 0;
-      addEventListener("cachebus:change", ({ detail }) => detail.kind === "invalidate" && (window.pushes += 1));
-      cache.set("balance", { n: 0 });
-      cache.connect(() => new WebSocket(`ws://127.0.0.1:${port}`), (data) => data.key, { shared: "balance" });
-    }, ws.port);
-  }
-  const opened = () => ws.sockets.slice(before).filter((socket) => socket.readyState === 1);
-  const waitFor = async (ok, what) => {
-    const deadline = Date.now() + 5_000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-  await waitFor(() => opened().length === 1, "the first connection");
+  const { tabs, opened, made } = await sharedPushTabs(context, "push-reopen", 2);
+  await waitUntil(() => opened().length === 1, "the first connection");
   opened()[0].close(); // the server drops it; both tabs stay open
-  await waitFor(() => ws.sockets.length - before === 2 && opened().length === 1, "the connection opened again");
+  await waitUntil(() => made() === 2 && opened().length === 1, "the connection opened again");
   await tabs[0].page.waitForTimeout(200);
   assert.equal(opened().length, 1, "still one connection for the two tabs");
   opened()[0].send(JSON.stringify({ key: "balance", seq: 1 }));

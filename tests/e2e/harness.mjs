@@ -198,6 +198,15 @@ export async function openCachePage(context, url, options, setup) {
   return { page, problems };
 }
 
+/** Resolves once `ok()` (a check in this process) holds; polls every 10 ms, fails after 5 s naming `what`. */
+export async function waitUntil(ok, what) {
+  const deadline = Date.now() + 5_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * Registers `before`/`after` hooks that run a WebSocket server on 127.0.0.1 for the calling test
  * file. Returns an object whose `port` is set once `before` has run and whose `sockets` lists the

@@ -2,7 +2,7 @@
 // to one tab; cache.connect turns messages into events and invalidations, which reach a second tab.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { openCachePage, startPackageServer, useBrowser, useWebSocketServer } from "./harness.mjs";
+import { openCachePage, startPackageServer, useBrowser, useWebSocketServer, waitUntil } from "./harness.mjs";
 
 const env = useBrowser(startPackageServer);
 const ws = useWebSocketServer();
@@ -137,21 +137,14 @@ test("a WebSocket the server closes is opened again, and its pushes apply; close
     cache.connect(() => new WebSocket(`ws://127.0.0.1:${port}`), (message) => (message.type === "balance" ? { tags: ["balance"] } : undefined));
   }, ws.port);
   const open = () => ws.sockets.slice(before).filter((socket) => socket.readyState === 1);
-  const waitFor = async (ok, what) => {
-    const deadline = Date.now() + 5_000;
-    while (!ok()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  };
-  await waitFor(() => open().length === 1, "the connection");
+  await waitUntil(() => open().length === 1, "the connection");
   open()[0].close(); // the server drops it
-  await waitFor(() => ws.sockets.length - before === 2 && open().length === 1, "a new connection");
+  await waitUntil(() => ws.sockets.length - before === 2 && open().length === 1, "a new connection");
   await page.waitForFunction(() => errors.includes("SOURCE_CLOSED"));
   open()[0].send(JSON.stringify({ type: "balance", seq: 1 }));
   await page.waitForFunction(() => cache.peek("balance").state === "stale");
   await page.evaluate(() => cache.close());
-  await waitFor(() => open().length === 0, "the connection closed with the cache");
+  await waitUntil(() => open().length === 0, "the connection closed with the cache");
   await page.waitForTimeout(1_500); // past the first wait before a reopen
   assert.equal(ws.sockets.length - before, 2, "no connection opened for a closed cache");
   assert.deepEqual(problems, []);

@@ -39,6 +39,24 @@ async function freshPage() {
 
 const run = (page, fn, arg) => page.evaluate(fn, arg);
 
+/** `run(page, fn)` while the page counts the read-write transactions opened, in `window.readwrite`. */
+async function countingReadwrite(page, fn) {
+  await page.evaluate(() => {
+    const original = IDBDatabase.prototype.transaction;
+    window.readwrite = 0;
+    window.stopCounting = () => (IDBDatabase.prototype.transaction = original);
+    IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
+      if (mode === "readwrite") window.readwrite += 1;
+      return original.call(this, stores, mode, ...rest);
+    };
+  });
+  try {
+    return await run(page, fn);
+  } finally {
+    await page.evaluate(() => window.stopCounting());
+  }
+}
+
 test("each tier reads back at once; after a reload local is hydrated and idb is read on demand", async () => {
   const { page, context, problems, open, reload } = await freshPage();
   await open({ namespace: "tiers", user: "alice" });
@@ -87,23 +105,13 @@ test("each tier reads back at once; after a reload local is hydrated and idb is 
 test("writes issued in one tick share one IndexedDB transaction", async () => {
   const { page, context, open } = await freshPage();
   await open({ namespace: "batch" });
-  const result = await run(page, async () => {
-    const original = IDBDatabase.prototype.transaction;
-    let readwrite = 0;
-    IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
-      if (mode === "readwrite") readwrite += 1;
-      return original.call(this, stores, mode, ...rest);
-    };
-    try {
-      for (let i = 0; i < 500; i++) cache.set(`k${i}`, { i }, { tier: "idb" });
-      await cache.flush();
-      const oneTick = readwrite;
-      cache.set("later", 1, { tier: "idb" });
-      await cache.flush();
-      return { oneTick, afterNextTick: readwrite };
-    } finally {
-      IDBDatabase.prototype.transaction = original;
-    }
+  const result = await countingReadwrite(page, async () => {
+    for (let i = 0; i < 500; i++) cache.set(`k${i}`, { i }, { tier: "idb" });
+    await cache.flush();
+    const oneTick = window.readwrite;
+    cache.set("later", 1, { tier: "idb" });
+    await cache.flush();
+    return { oneTick, afterNextTick: window.readwrite };
   });
   assert.deepEqual(result, { oneTick: 1, afterNextTick: 2 });
   await context.close();
@@ -112,28 +120,18 @@ test("writes issued in one tick share one IndexedDB transaction", async () => {
 test("writes issued a few microtasks after a tick's journal record go to the next transaction, in order, and persist", async () => {
   const { page, context, problems, open, reload } = await freshPage();
   await open({ namespace: "late-writes" });
-  const readwrite = await run(page, async () => {
-    const original = IDBDatabase.prototype.transaction;
-    let readwrite = 0;
-    IDBDatabase.prototype.transaction = function (stores, mode, ...rest) {
-      if (mode === "readwrite") readwrite += 1;
-      return original.call(this, stores, mode, ...rest);
-    };
-    try {
-      cache.set("a", "first a", { tier: "idb" });
-      cache.set("b", "b", { tier: "idb" });
-      // Past the microtask that appends the journal record and commits the transaction; the
-      // same task, so a transaction left to auto-commit would still take these writes.
-      for (let i = 0; i < 3; i++) await Promise.resolve();
-      cache.set("a", "second a", { tier: "idb" });
-      const removed = cache.remove("b");
-      cache.set("c", "c", { tier: "idb" });
-      await removed;
-      await cache.flush();
-      return readwrite;
-    } finally {
-      IDBDatabase.prototype.transaction = original;
-    }
+  const readwrite = await countingReadwrite(page, async () => {
+    cache.set("a", "first a", { tier: "idb" });
+    cache.set("b", "b", { tier: "idb" });
+    // Past the microtask that appends the journal record and commits the transaction; the
+    // same task, so a transaction left to auto-commit would still take these writes.
+    for (let i = 0; i < 3; i++) await Promise.resolve();
+    cache.set("a", "second a", { tier: "idb" });
+    const removed = cache.remove("b");
+    cache.set("c", "c", { tier: "idb" });
+    await removed;
+    await cache.flush();
+    return window.readwrite;
   });
   const records = await journalOf(page, "cachebus:late-writes");
   await reload();
