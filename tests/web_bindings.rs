@@ -2,7 +2,7 @@
 //! and the localStorage tier's envelope.
 #![cfg(target_arch = "wasm32")]
 
-use cachebus::bindings::{open_cache, WasmCache};
+use cachebus::bindings::{failure_marker, open_cache, WasmCache};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,6 +22,16 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 /// `writeArgs` in src/ts/internal/args.ts).
 fn set_with_ttl(cache: &WasmCache, key: &str, value: JsValue, ttl_ms: Option<f64>) -> Result<(), JsValue> {
     cache.set(key, value, None, ttl_ms, None, JsValue::UNDEFINED, None)
+}
+
+/// `cache.get(key)` as the facade reads it (internal/values.ts): the failure marker is the error
+/// `takeFailure` gives.
+fn get(cache: &WasmCache, key: &str) -> Result<JsValue, JsValue> {
+    let answer = cache.get(key);
+    if answer == failure_marker() {
+        return Err(cache.take_failure());
+    }
+    Ok(answer)
 }
 
 /// `openCache` with the options the facade's `createArgs` (src/ts/internal/args.ts) passes flat:
@@ -76,7 +86,7 @@ async fn get_returns_the_very_same_js_object() {
     let cache = cache("identity").await;
     let value = object(&[("balance", JsValue::from_f64(100.0))]);
     set_with_ttl(&cache, "balance", value.clone(), Some(60_000.0)).unwrap();
-    let got = cache.get("balance").unwrap();
+    let got = get(&cache, "balance").unwrap();
     assert!(Object::is(&got, &value), "stored by reference, not copied through serde");
 }
 
@@ -92,10 +102,10 @@ async fn entries_expire_with_the_browser_clock() {
     let cache = cache("expiry").await;
     set_with_ttl(&cache, "short", "v".into(), Some(30.0)).unwrap();
     set_with_ttl(&cache, "long", "w".into(), Some(60_000.0)).unwrap();
-    assert_eq!(cache.get("short").unwrap().as_string().as_deref(), Some("v"));
+    assert_eq!(get(&cache, "short").unwrap().as_string().as_deref(), Some("v"));
     TimeoutFuture::new(60).await;
-    assert!(cache.get("short").unwrap().is_undefined());
-    assert_eq!(cache.get("long").unwrap().as_string().as_deref(), Some("w"));
+    assert!(get(&cache, "short").unwrap().is_undefined());
+    assert_eq!(get(&cache, "long").unwrap().as_string().as_deref(), Some("w"));
 }
 
 #[wasm_bindgen_test]
@@ -120,7 +130,7 @@ async fn wrong_types_from_js_become_errors_with_codes() {
     assert_eq!(code_of(set_with_ttl(&cache, "k", JsValue::UNDEFINED, Some(1.0)).unwrap_err()), "INVALID_VALUE");
     assert_eq!(code_of(cache.invalidate(JsValue::from_f64(3.0)).unwrap_err()), "INVALID_TARGET");
     assert_eq!(code_of(cache.invalidate(object(&[("prefix", "".into())])).unwrap_err()), "INVALID_TARGET");
-    assert!(cache.get("k").unwrap().is_undefined(), "nothing was stored by a refused write");
+    assert!(get(&cache, "k").unwrap().is_undefined(), "nothing was stored by a refused write");
 }
 
 /// The values of creation options the engine judges, as the facade passes them flat (wrong types
@@ -163,7 +173,7 @@ async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_p
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let (inner, log) = (cache.clone(), seen.clone());
     let to_json = wasm_bindgen::closure::Closure::<dyn Fn() -> JsValue>::new(move || {
-        for result in [inner.stats(), inner.get("k"), inner.namespace().map(JsValue::from)] {
+        for result in [inner.stats(), get(&inner, "k"), inner.namespace().map(JsValue::from)] {
             log.borrow_mut().push(result.err().map(code_of));
         }
         JsValue::from_str("encoded")
@@ -185,7 +195,7 @@ async fn a_closed_cache_throws_closed() {
     let cache = cache("closed").await;
     set_with_ttl(&cache, "k", "v".into(), None).unwrap();
     cache.close();
-    assert_eq!(code_of(cache.get("k").unwrap_err()), "CLOSED");
+    assert_eq!(code_of(get(&cache, "k").unwrap_err()), "CLOSED");
     assert_eq!(code_of(cache.plan_read("k".into()).unwrap_err()), "CLOSED");
 }
 

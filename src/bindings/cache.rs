@@ -62,7 +62,14 @@ pub fn open_cache(
     bus::open_channel(&engine, &namespace, options.versioning.clone());
     bus::listen_to_storage(&engine, local.clone());
     let cache =
-        WasmCache { engine, local, idb, versioning: options.versioning, estimate_sizes: options.estimate_sizes };
+        WasmCache {
+            engine,
+            local,
+            idb,
+            versioning: options.versioning,
+            estimate_sizes: options.estimate_sizes,
+            failure: RefCell::new(None),
+        };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
     hydrate_local(&cache.engine, &cache.local, &scope);
     Ok(cache)
@@ -76,6 +83,22 @@ pub struct WasmCache {
     idb: IdbStore,
     versioning: Versioning,
     estimate_sizes: bool,
+    /// Why the last `get` or `observe` answered the failure marker (see `takeFailure`).
+    failure: RefCell<Option<JsValue>>,
+}
+
+thread_local! {
+    /// What `get` and `observe` answer when they fail: an object of the module's own, which no
+    /// stored value can be.
+    static FAILED: JsValue = js_sys::Object::new().into();
+}
+
+/// The marker `get` and `observe` answer instead of a value when they fail; the facade then
+/// takes the error with `takeFailure` and throws it. A `Result` would cross as an index into
+/// wasm-bindgen's externref table, one more round trip on every read, the hottest call.
+#[wasm_bindgen(js_name = failureMarker)]
+pub fn failure_marker() -> JsValue {
+    FAILED.with(JsValue::clone)
 }
 
 #[wasm_bindgen]
@@ -238,15 +261,22 @@ impl WasmCache {
         *self.engine.on_outdated.borrow_mut() = Some(listener);
     }
 
-    /// The value under `key` from memory, or `undefined` (never touches IndexedDB).
-    pub fn get(&self, key: &str) -> Result<JsValue, JsValue> {
-        with_engine(&self.engine, |engine| Ok(engine.get(key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
+    /// The value under `key` from memory, or `undefined` (never touches IndexedDB); the failure
+    /// marker when the call fails (see `failureMarker`).
+    pub fn get(&self, key: &str) -> JsValue {
+        self.answer(with_engine(&self.engine, |engine| Ok(engine.get(key)?.cloned().unwrap_or(JsValue::UNDEFINED))))
     }
 
     /// What `get` returns, without counting a read: for the facade's own reads (a render, a
     /// fetch's `previous`, a mutation's rollback value).
-    pub fn observe(&self, key: &str) -> Result<JsValue, JsValue> {
-        with_engine(&self.engine, |engine| Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED)))
+    pub fn observe(&self, key: &str) -> JsValue {
+        self.answer(with_engine(&self.engine, |engine| Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED))))
+    }
+
+    /// The error of the last read that answered the failure marker (`undefined`: none).
+    #[wasm_bindgen(js_name = takeFailure)]
+    pub fn take_failure(&self) -> JsValue {
+        self.failure.borrow_mut().take().unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Plans a `read` of `key` (the facade's internal/persisted.ts performs it): `0` look it up
@@ -630,6 +660,14 @@ impl WasmCache {
             }
         }
         found
+    }
+
+    /// A read's value, or the failure marker with its error kept for `takeFailure`.
+    fn answer(&self, read: Result<JsValue, JsValue>) -> JsValue {
+        read.unwrap_or_else(|error| {
+            *self.failure.borrow_mut() = Some(error);
+            failure_marker()
+        })
     }
 
     fn sized(&self, value: &JsValue, options: Result<SetOptions, CacheError>) -> Result<SetOptions, JsValue> {

@@ -10,5 +10,5 @@ mod errors;
 mod options;
 mod state;
 
-pub use cache::{open_cache, WasmCache};
+pub use cache::{failure_marker, open_cache, WasmCache};
 pub use errors::set_error_factory;

@@ -16,6 +16,7 @@ import { connect, connectOpened, connectShared } from "./push.js";
 import { Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
 import { Transitions } from "./transitions.js";
+import { getValue } from "./values.js";
 import type {
   CacheStats,
   ChangeEventDetail,
@@ -106,7 +107,7 @@ export class BoundCache implements Cache {
   }
 
   get<T = unknown>(key: string): T | undefined {
-    return this.#inner.get(checkedKey(key)) as T | undefined;
+    return getValue(this.#inner, checkedKey(key)) as T | undefined;
   }
 
   read<T = unknown>(key: string): Promise<T | undefined> {

@@ -4,6 +4,7 @@ import type { EntryInfo, FetchStats } from "../types.js";
 import type { WasmCache } from "../wasm/cachebus.js";
 import { writeArgs } from "./args.js";
 import type { SharedFetches } from "./shared-fetches.js";
+import { getValue, observeValue } from "./values.js";
 
 // Internal: not exported from the package (its declarations would pull in wasm-bindgen's).
 
@@ -153,7 +154,7 @@ export class Flights {
     }
     if (plan === 0) {
       if (call) this.#counts.served += 1;
-      return Promise.resolve(this.#inner.get(key) as T);
+      return Promise.resolve(getValue(this.#inner, key) as T);
     }
     // Unknown here while IndexedDB loads: it may be on disk, fresh. A forced fetch wants the
     // network's answer anyway. The fetcher is the caller's user's: a switch meanwhile ends this call.
@@ -213,7 +214,7 @@ export class Flights {
     const plan = this.#inner.planFetch(key, options, trigger);
     if (plan === 0) {
       this.#counts.shared += 1;
-      return Promise.resolve(this.#inner.get(key) as T);
+      return Promise.resolve(getValue(this.#inner, key) as T);
     }
     return this.#fetch(key, fetcher, options, 0, trigger);
   }
@@ -272,7 +273,7 @@ export class Flights {
     const context: FetchContext<T> = {
       signal: controller.signal,
       etag: held?.etag,
-      previous: held ? (this.#inner.observe(key) as T | undefined) : undefined,
+      previous: held ? (observeValue(this.#inner, key) as T | undefined) : undefined,
       setEtag: (value) => void (etag = value),
     };
     let answer: T | NotModified;
@@ -310,7 +311,7 @@ export class Flights {
     const kept = fate === CURRENT;
     // A stale entry made fresh again by a "not modified" is no change of value, but news to its subscribers.
     if (kept && unchanged && held?.state === "stale" && this.#inner.peek(key)?.state === "fresh") this.#notify(key);
-    if (kept) return (unchanged ? this.#inner.observe(key) : answer) as T;
+    if (kept) return (unchanged ? observeValue(this.#inner, key) : answer) as T;
     // Same user: an answer fetched before the change is never stored, but after following
     // MAX_OVERTAKES changes the caller settles for it rather than waiting on a key that keeps changing.
     if (overtakes >= MAX_OVERTAKES && answer !== notModified) return answer;

@@ -2,6 +2,7 @@
 import { CacheError, type CacheErrorCode } from "../errors.js";
 import type { CacheOptions, WasmSource } from "../types.js";
 import { plainOptions } from "./args.js";
+import { useFailureMarker } from "./values.js";
 
 /** The wasm-bindgen module (`pkg/wasm/cachebus.js`). */
 export type Bindings = typeof import("../wasm/cachebus.js");
@@ -102,6 +103,7 @@ async function instantiate(wasm: WasmSource | undefined): Promise<Bindings> {
     throw loadFailed(describe(source), "the module does not fit this version of cachebus (instantiating it failed)", error);
   }
   bindings.setErrorFactory((code: CacheErrorCode, message: string) => new CacheError(code, message));
+  useFailureMarker(bindings.failureMarker());
   return bindings;
 }
 

@@ -2,6 +2,7 @@
 import type { EntryInfo, MutateOptions, SetOptions } from "../types.js";
 import type { WasmCache } from "../wasm/cachebus.js";
 import { writeArgs, type WriteArgs } from "./args.js";
+import { observeValue } from "./values.js";
 
 /** How a mutation settled, as the engine's `settleMutation` takes it. */
 const Settled = {
@@ -28,7 +29,7 @@ export class Mutations {
     const held = peeked?.state === "error" ? undefined : peeked; // a failed load holds no value
     // Keep the entry where it lives, and its lifetimes, unless told otherwise.
     const write = writeArgs({ ...(held && placeOf(held)), ...setOptions });
-    const previous = this.#inner.observe(key) as T | undefined;
+    const previous = observeValue(this.#inner, key) as T | undefined;
     const next =
       typeof valueOrUpdater === "function" ? (valueOrUpdater as (previous: T | undefined) => T)(previous) : valueOrUpdater;
     const id = this.#inner.beginMutation(key);

@@ -9,6 +9,7 @@
 import type { WasmCache } from "../wasm/cachebus.js";
 import type { Opening, OpenedDatabase } from "./database.js";
 import type { IdbTier } from "./idb-tier.js";
+import { getValue, observeValue } from "./values.js";
 
 /** What the core's `planRead` and `fillValue` say to do next (src/bindings/cache.rs). */
 const ReadPlan = {
@@ -166,6 +167,6 @@ export class Persisted {
   }
 
   #lookup(key: string, counting: Counting): unknown {
-    return counting === "counted" ? this.#inner.get(key) : this.#inner.observe(key);
+    return counting === "counted" ? getValue(this.#inner, key) : observeValue(this.#inner, key);
   }
 }

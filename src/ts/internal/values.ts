@@ -1,0 +1,30 @@
+// Internal: values read from the core. Its `get` and `observe` answer the value itself, or, when
+// the read fails, the core's failure marker, whose error `takeFailure` gives: an error thrown
+// through wasm-bindgen would cross its externref table on every read, the hottest call.
+import type { WasmCache } from "../wasm/cachebus.js";
+
+/** The core's failure marker once the module is loaded; before, an object no read answers. */
+let failed: unknown = {};
+
+/** Takes the core's failure marker (the loader calls it once the module is instantiated). */
+export function useFailureMarker(marker: unknown): void {
+  failed = marker;
+}
+
+/** The reads of the core this module makes. */
+export type Reads = Pick<WasmCache, "get" | "observe" | "takeFailure">;
+
+/** `inner.get(key)`: the value in memory, counted as a read; what the core refuses is thrown. */
+export function getValue(inner: Reads, key: string): unknown {
+  return valueOf(inner, inner.get(key));
+}
+
+/** `inner.observe(key)`: the same value, not counted (a render, a fetch's `previous`). */
+export function observeValue(inner: Reads, key: string): unknown {
+  return valueOf(inner, inner.observe(key));
+}
+
+function valueOf(inner: Reads, answer: unknown): unknown {
+  if (answer === failed) throw inner.takeFailure();
+  return answer;
+}

@@ -1,0 +1,20 @@
+// Reads of the core's values (src/ts/internal/values.ts): the core answers a failed `get` or
+// `observe` with its failure marker, and the error comes from `takeFailure`.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { getValue, observeValue, useFailureMarker } from "../../pkg/internal/values.js";
+
+test("a read answered with the core's failure marker throws the error the core kept; any other answer is the value", () => {
+  const marker = {};
+  const refused = new Error("refused");
+  let taken = 0;
+  const inner = { get: () => marker, observe: () => marker, takeFailure: () => (taken++, refused) };
+  assert.equal(getValue(inner, "k"), marker, "before the module is loaded, no answer is the marker");
+  useFailureMarker(marker);
+  assert.throws(() => getValue(inner, "k"), refused);
+  assert.throws(() => observeValue(inner, "k"), refused);
+  assert.equal(taken, 2);
+  const values = { get: () => undefined, observe: () => ({ ...marker }), takeFailure: () => assert.fail("nothing failed") };
+  assert.equal(getValue(values, "k"), undefined, "a miss");
+  assert.deepEqual(observeValue(values, "k"), {}, "an object like the marker is a value");
+});
