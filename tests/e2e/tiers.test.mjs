@@ -1188,3 +1188,47 @@ test("changes made before the load reach the entries on disk of a user switched 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("changes made before the database opened reach the entries of a user switched away from before it did", async () => {
+  // The other ordering of the test above: here no load of alice's entries has started when the
+  // switch comes (the database opens after it), so only the load the switch asks for brings her
+  // changes to disk.
+  const { page, context, problems, open, reload } = await freshPage();
+  const [seed, race] = [seeding(page), racing(page)];
+  const alice = { namespace: "lazy-left-closed", user: "alice" };
+  await seed(alice, [["inv:key", 1], ["rm:tag", 2, ["gone"]], ["keep", 3]]);
+  // A held connection blocks an upgrade, and the cache's open waits behind that upgrade (opens of
+  // a database are served in order); the upgrade aborts once the connection lets go.
+  await page.evaluate(async (name) => {
+    window.holder = await new Promise((resolve) => {
+      const request = indexedDB.open(name);
+      request.onsuccess = () => resolve(request.result);
+    });
+    const upgrade = indexedDB.open(name, holder.version + 1);
+    upgrade.onupgradeneeded = () => upgrade.transaction.abort();
+    window.upgradeEnded = new Promise((resolve) => (upgrade.onerror = upgrade.onsuccess = resolve));
+  }, `cachebus:${alice.namespace}`);
+  const before = await race(alice, async () => {
+    const before = cache.peek("keep") ?? "not loaded yet";
+    cache.invalidate("inv:key");
+    const removed = cache.remove({ tags: ["gone"] });
+    const switched = cache.switchUser("bob");
+    holder.close();
+    await upgradeEnded;
+    await Promise.all([removed, switched]);
+    await cache.flush();
+    return before;
+  });
+  assert.equal(before, "not loaded yet");
+  const expected = { "inv:key": "stale", "rm:tag": "absent", keep: "fresh" };
+  const states = () =>
+    page.evaluate(async (keys) => {
+      await cache.flush();
+      return Object.fromEntries(keys.map((key) => [key, cache.peek(key)?.state ?? "absent"]));
+    }, Object.keys(expected));
+  await reload();
+  await open(alice);
+  assert.deepEqual(await states(), expected, "after a reload: the changes are on disk");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
