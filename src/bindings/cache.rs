@@ -61,15 +61,14 @@ pub fn open_cache(
     let namespace = engine.engine.borrow().scope().namespace().to_owned();
     bus::open_channel(&engine, &namespace, options.versioning.clone());
     bus::listen_to_storage(&engine, local.clone());
-    let cache =
-        WasmCache {
-            engine,
-            local,
-            idb,
-            versioning: options.versioning,
-            estimate_sizes: options.estimate_sizes,
-            failure: RefCell::new(None),
-        };
+    let cache = WasmCache {
+        engine,
+        local,
+        idb,
+        versioning: options.versioning,
+        estimate_sizes: options.estimate_sizes,
+        failure: RefCell::new(None),
+    };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
     hydrate_local(&cache.engine, &cache.local, &scope);
     Ok(cache)
@@ -647,7 +646,6 @@ impl WasmCache {
         }
     }
 
-    /// Write `options`, with `value` weighed when a budget needs it.
     /// The decodable records of `entries` (a flat `[key, record, ...]`), for
     /// [`JsEngine::settle_left`]; what cannot be decoded is left for that user's own load.
     fn on_disk(&self, entries: &Array) -> Vec<(String, OnDisk)> {
@@ -670,6 +668,7 @@ impl WasmCache {
         })
     }
 
+    /// Write `options`, with `value` weighed when a budget needs it.
     fn sized(&self, value: &JsValue, options: Result<SetOptions, CacheError>) -> Result<SetOptions, JsValue> {
         let mut options = options.map_err(to_js)?;
         if self.estimate_sizes {

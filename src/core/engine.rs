@@ -784,16 +784,16 @@ impl<V, C: Clock> Engine<V, C> {
         let left = self.left.remove(index);
         let Some(store) = self.stores.of(Tier::Idb) else { return };
         for (key, entry) in entries() {
-            let (meta, rewritable) = match entry {
+            let (meta, current) = match entry {
                 OnDisk::Current(meta) => (meta, true),
                 OnDisk::OtherVersion(meta) => (meta, false),
             };
-            match after_changes(&left.changes, &key, meta) {
-                Some((meta, true)) if rewritable => {
+            match (after_changes(&left.changes, &key, meta), current) {
+                (Some((_, false)), _) => {} // no change covers it
+                (Some((meta, true)), true) => {
                     let _ = store.put_meta(scope, &key, None, &meta);
                 }
-                Some((_, false)) => {}
-                _ => store.delete(scope, &key),
+                (Some((_, true)), false) | (None, _) => store.delete(scope, &key),
             }
         }
     }
