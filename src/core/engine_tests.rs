@@ -1154,9 +1154,7 @@ fn a_late_hydration_is_taken_as_the_changes_made_before_it_leave_it() {
 
 /// Metadata of an IndexedDB entry persisted with data as of `as_of`, carrying `tags`.
 fn idb_meta(as_of: Millis, tags: &[&str]) -> EntryMeta {
-    let mut freshness = Freshness::starting(as_of, Ttl::Forever, Ttl::Forever);
-    freshness.as_of = as_of;
-    EntryMeta { tier: Tier::Idb, freshness, tags: tags.iter().map(|t| t.to_string()).collect(), etag: None, write_id: 0, size: 1 }
+    EntryMeta { tier: Tier::Idb, ..answer_meta(as_of, tags, 0) }
 }
 
 #[test]
@@ -1190,7 +1188,9 @@ fn changes_made_before_the_load_reach_the_entries_of_a_user_switched_away_from_o
         "removed, and an entry of another version an invalidation covers, deleted"
     );
     let now = clock.now();
-    let state_on_disk = |key: &str| idb.metas.borrow().get(&QuotaStore::<String>::storage_key(&alice, key)).map(|m| m.freshness.state(now));
+    let state_on_disk = |key: &str| {
+        idb.metas.borrow().get(&QuotaStore::<String>::storage_key(&alice, key)).map(|m| m.freshness.state(now))
+    };
     assert_eq!(state_on_disk("list"), Some(State::Stale), "invalidated by tag on disk");
     assert_eq!(state_on_disk("pre:a"), Some(State::Stale), "invalidated by prefix on disk");
     assert_eq!(state_on_disk("keep"), None, "no change covers it: not rewritten");

@@ -1015,6 +1015,13 @@ const seeding = (page) => (options, entries) =>
     seeded.close();
   }, [options, entries]);
 
+/** The state of each of `keys` in `window.cache` once its writes are in ("absent": no entry). */
+const statesOf = (page, keys) =>
+  page.evaluate(async (keys) => {
+    await cache.flush();
+    return Object.fromEntries(keys.map((key) => [key, cache.peek(key)?.state ?? "absent"]));
+  }, keys);
+
 /**
  * `race(options, fn)` creates `window.cache` and runs `fn` (a function of the page) at once; with
  * `coordinateTabs: false`, so that no wait for other tabs (a Web Locks query) lets the load land
@@ -1074,11 +1081,6 @@ test("invalidations and removals made before the load reach the entries it bring
     ["rm:tag", 6, ["gone"]],
     ["keep", 7],
   ]);
-  const states = (keys) =>
-    page.evaluate(async (keys) => {
-      await cache.flush();
-      return Object.fromEntries(keys.map((key) => [key, cache.peek(key)?.state ?? "absent"]));
-    }, keys);
   const counts = await race(options, async () => {
     const before = cache.peek("keep") ?? "not loaded yet";
     const changed = [
@@ -1099,10 +1101,10 @@ test("invalidations and removals made before the load reach the entries it bring
     "rm:tag": "absent",
     keep: "fresh",
   };
-  assert.deepEqual(await states(keys), expected, "as the load lands");
+  assert.deepEqual(await statesOf(page, keys), expected, "as the load lands");
   await reload();
   await open(options);
-  assert.deepEqual(await states(keys), expected, "after a reload: the changes reached IndexedDB");
+  assert.deepEqual(await statesOf(page, keys), expected, "after a reload: the changes reached IndexedDB");
   assert.equal(await page.evaluate(() => cache.read("rm:key")), undefined);
   assert.deepEqual(problems, []);
   await context.close();
@@ -1162,7 +1164,6 @@ test("changes made before the load reach the entries on disk of a user switched 
     ["rm:pat:x", 5],
     ["keep", 6],
   ]);
-  const states = (keys) => page.evaluate((keys) => Object.fromEntries(keys.map((key) => [key, cache.peek(key)?.state ?? "absent"])), keys);
   const before = await race(alice, async () => {
     const before = cache.peek("keep") ?? "not loaded yet";
     cache.invalidate("inv:key");
@@ -1180,10 +1181,10 @@ test("changes made before the load reach the entries on disk of a user switched 
     await cache.switchUser("alice");
     await cache.flush();
   });
-  assert.deepEqual(await states(keys), expected, "back to alice in the same tab");
+  assert.deepEqual(await statesOf(page, keys), expected, "back to alice in the same tab");
   await reload();
   await open(alice);
-  assert.deepEqual(await states(keys), expected, "after a reload: the changes are on disk");
+  assert.deepEqual(await statesOf(page, keys), expected, "after a reload: the changes are on disk");
   assert.equal(await page.evaluate(() => cache.read("rm:tag")), undefined);
   assert.deepEqual(problems, []);
   await context.close();
@@ -1221,14 +1222,9 @@ test("changes made before the database opened reach the entries of a user switch
   });
   assert.equal(before, "not loaded yet");
   const expected = { "inv:key": "stale", "rm:tag": "absent", keep: "fresh" };
-  const states = () =>
-    page.evaluate(async (keys) => {
-      await cache.flush();
-      return Object.fromEntries(keys.map((key) => [key, cache.peek(key)?.state ?? "absent"]));
-    }, Object.keys(expected));
   await reload();
   await open(alice);
-  assert.deepEqual(await states(), expected, "after a reload: the changes are on disk");
+  assert.deepEqual(await statesOf(page, Object.keys(expected)), expected, "after a reload: the changes are on disk");
   assert.deepEqual(problems, []);
   await context.close();
 });
