@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Builds the published package into pkg/ and the demo into www/dist/.
-#   cargo (release, size profile) → wasm-bindgen --target web → wasm-opt -Oz → tsc → vite build
+#   cargo (release, size profile, std rebuilt) → wasm-bindgen --target web → wasm-opt -Oz → tsc → vite build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=pkg/wasm
-echo "› cargo build (release, wasm32)"
-cargo build --quiet --release --target wasm32-unknown-unknown
+echo "› cargo build (release, wasm32, std rebuilt with panics as traps)"
+# A panic aborts the module either way (panic = "abort"); `immediate-abort` makes it a bare trap,
+# so std's panic handler and the formatting of its messages are not shipped (D-151 in
+# docs/decisions.md). Both flags are unstable; RUSTC_BOOTSTRAP lets this stable toolchain take them.
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  cargo build --quiet --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 echo "› wasm-bindgen --target web → $out"
 rm -rf pkg && mkdir -p "$out"
 wasm-bindgen --target web --out-dir "$out" --out-name cachebus \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing cachebus needs, skipping whatever is already there:
-# Debian's chromium + chromium-driver, the wasm32 Rust target, the wasm-bindgen CLI at exactly the
+# Debian's chromium + chromium-driver, the wasm32 Rust target and std's source, the wasm-bindgen CLI at exactly the
 # version Cargo.lock pins, and the npm dev dependencies (binaryen's wasm-opt, tsc, vite, playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,12 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   echo "› rustup target add wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown
+fi
+
+# The release wasm rebuilds std with its panics as bare traps (scripts/build.sh, D-151): std's source.
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  echo "› rustup component add rust-src"
+  rustup component add rust-src
 fi
 
 # The CLI must equal the wasm-bindgen crate exactly; Cargo.lock is the one source of that version.

@@ -1,7 +1,7 @@
 // Where the wasm's code bytes go: reads the code and name sections of the module wasm-bindgen
 // writes before wasm-opt (twiggy 0.7 cannot parse the bulk-memory opcodes this toolchain emits)
 // and sums the function bodies by origin.
-// Usage (after `cargo build --release --target wasm32-unknown-unknown`):
+// Usage (after `scripts/build.sh`, which leaves the release build under target/):
 //   node scripts/wasm-sizes.mjs               the totals by origin (crate, or our module)
 //   node scripts/wasm-sizes.mjs --by-origin   the same, with each origin's 5 largest functions
 //                                             (--by-origin-top N: N of them)
