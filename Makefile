@@ -5,7 +5,7 @@ export CHROMEDRIVER ?= /usr/bin/chromedriver
 
 .PHONY: setup build demo test size measure bench
 
-## setup: install what is missing (chromium, wasm32 target, pinned wasm-bindgen CLI, npm ci)
+## setup: install what is missing (chromium, wasm32 target, rust-src, pinned wasm-bindgen CLI, npm ci)
 setup:
 	@scripts/setup.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing cachebus needs, skipping whatever is already there:
-# Debian's chromium + chromium-driver, the wasm32 Rust target and std's source, the wasm-bindgen CLI at exactly the
-# version Cargo.lock pins, and the npm dev dependencies (binaryen's wasm-opt, tsc, vite, playwright-core).
+# Debian's chromium + chromium-driver, the wasm32 Rust target and std's source, the wasm-bindgen
+# CLI at exactly the version Cargo.lock pins, and the npm dev dependencies (binaryen's wasm-opt,
+# tsc, vite, playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"

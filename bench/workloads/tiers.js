@@ -203,7 +203,7 @@ async function perTick(runners) {
   const note = `${TICKS.toLocaleString("en-US")} operations, each followed by a macrotask boundary (included)`;
   const netNote = `the round's "macrotask only" time taken off each round`;
   // Net of the round's own boundary: what the subject adds to a tick, the quantity the targets
-  // compare (a boundary of ~35-55 µs in both subjects would hide any ratio of a few µs).
+  // compare (the boundary, many times a subject's own work, would hide any ratio between them).
   const net = (rounds, bareRounds) => rounds.map((us, r) => us - bareRounds[r]);
   const netRows = [...timings.keys()].flatMap((name) => [
     row("memory: set, one per tick, net", name, net(timings.get(name).set, bare.set), "µs/op", netNote),
