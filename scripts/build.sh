@@ -6,12 +6,8 @@ cd "$(dirname "$0")/.."
 
 out=pkg/wasm
 echo "› cargo build (release, wasm32, std rebuilt with panics as traps)"
-# A panic aborts the module either way (panic = "abort"); `immediate-abort` makes it a bare trap,
-# so std's panic handler and the formatting of its messages are not shipped, nor (with
-# `location-detail=none`) the source locations a panic would have named (D-151 in
-# docs/decisions.md). The flags are unstable; RUSTC_BOOTSTRAP lets this stable toolchain take them.
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none" \
-  cargo build --quiet --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
+. scripts/rustflags.sh
+RUSTFLAGS="$SHIPPED_RUSTFLAGS" cargo build --quiet --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 echo "› wasm-bindgen --target web → $out"
 rm -rf pkg && mkdir -p "$out"
 wasm-bindgen --target web --out-dir "$out" --out-name cachebus \
