@@ -19,9 +19,8 @@ demo: build
 
 ## test: every test layer; exits non-zero on any failure
 test: setup
-	@echo "━━ 1/5 native core: cargo test, then again with the shipped wasm's MIR optimizations"
+	@echo "━━ 1/5 native core: cargo test"
 	cargo test
-	. scripts/rustflags.sh && RUSTFLAGS="$$MIR_FLAGS" cargo test --release --target-dir target/shipped-mir
 	@echo "━━ build"
 	@scripts/build.sh
 	@echo "━━ 2/5 browser, Rust: wasm-bindgen-test in headless Chromium"

@@ -6,8 +6,14 @@ cd "$(dirname "$0")/.."
 
 out=pkg/wasm
 echo "› cargo build (release, wasm32, std rebuilt with panics as traps)"
-. scripts/rustflags.sh
-RUSTFLAGS="$SHIPPED_RUSTFLAGS" cargo build --quiet --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
+# A panic aborts the module either way (panic = "abort"); `immediate-abort` makes it a bare trap,
+# so std's panic handler and the formatting of its messages are not shipped, nor (with
+# `location-detail=none`) the source locations a panic would have named (D-151 in
+# docs/decisions.md). `inline-mir` turns on the MIR inliner, which rustc leaves off at
+# opt-level "z" and which makes this module smaller and faster (D-152). The flags are unstable;
+# RUSTC_BOOTSTRAP lets this stable toolchain take them.
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zinline-mir=yes" \
+  cargo build --quiet --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort
 echo "› wasm-bindgen --target web → $out"
 rm -rf pkg && mkdir -p "$out"
 wasm-bindgen --target web --out-dir "$out" --out-name cachebus \
