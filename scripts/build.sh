@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the published package into pkg/ and the demo into www/dist/.
-#   cargo (release, size profile, std rebuilt) → wasm-bindgen --target web → wasm-opt -Oz → tsc → vite build
+#   cargo (release, size profile, std rebuilt) → wasm-bindgen → wasm-opt -Oz → tsc → vite build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
