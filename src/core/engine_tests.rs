@@ -1202,12 +1202,18 @@ fn changes_made_before_the_load_reach_the_entries_of_a_user_switched_away_from_o
     assert!(!cache.switch_scope(alice).unwrap(), "bob was left with no changes");
 }
 
-#[test]
-fn a_switch_to_the_same_scope_before_the_load_leaves_nothing_to_settle() {
+/// A cache whose key `k` was invalidated before its scope's IndexedDB entries loaded, and that scope.
+fn invalidated_before_the_load() -> (TestEngine, Scope) {
     let Harness { mut cache, clock, .. } = harness();
-    let alice = cache.scope().clone();
+    let scope = cache.scope().clone();
     clock.advance(10);
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    (cache, scope)
+}
+
+#[test]
+fn a_switch_to_the_same_scope_before_the_load_leaves_nothing_to_settle() {
+    let (mut cache, alice) = invalidated_before_the_load();
     assert!(!cache.switch_scope(alice).unwrap(), "the changes stay with the scope's own load");
     assert!(cache.hydrate("k", None, idb_meta(START, &[])));
     assert_eq!(state(&mut cache, "k"), Some(State::Stale));
@@ -1215,10 +1221,7 @@ fn a_switch_to_the_same_scope_before_the_load_leaves_nothing_to_settle() {
 
 #[test]
 fn switching_back_before_the_load_lands_gives_the_changes_to_the_load_that_comes_then() {
-    let Harness { mut cache, clock, .. } = harness();
-    let alice = cache.scope().clone();
-    clock.advance(10);
-    cache.invalidate(&Target::key("k").unwrap()).unwrap();
+    let (mut cache, alice) = invalidated_before_the_load();
     assert!(cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap());
     assert!(!cache.switch_scope(alice).unwrap());
     assert!(cache.hydrate("k", None, idb_meta(START, &[])));
