@@ -9,11 +9,13 @@ use wasm_bindgen::prelude::*;
 use super::bus::{self, Reach};
 use super::convert;
 use super::errors::to_js;
-use super::options::{create_options, fetch_options, key, names, target, user, write_options, CreateArgs};
+use super::options::{
+    create_options, fetch_options, key, names, new_tag_list, tag_list, target, user, write_options, CreateArgs,
+};
 use super::state::{watch_changes, with_engine, Bus, CacheState, JsEngine, REENTRANT};
 use crate::core::{
     CacheError, Engine, ErrorCode, FetchId, MutationId, OnDisk, Origin, Outcome, Plan, Scope, SetOptions, State, Store,
-    StoreError, Stores, Target, Tier,
+    StoreError, Stores, TagLists, Target, Tier,
 };
 use crate::web::envelope::{from_object, to_object, Decoded};
 use crate::web::names;
@@ -68,6 +70,7 @@ pub fn open_cache(
         versioning: options.versioning,
         estimate_sizes: options.estimate_sizes,
         failure: RefCell::new(None),
+        tag_lists: RefCell::default(),
     };
     let scope = with_engine(&cache.engine, |engine| Ok(engine.scope().clone()))?;
     hydrate_local(&cache.engine, &cache.local, &scope);
@@ -84,6 +87,8 @@ pub struct WasmCache {
     estimate_sizes: bool,
     /// Why the last `get` or `observe` answered the failure marker (see `takeFailure`).
     failure: RefCell<Option<JsValue>>,
+    /// The tag lists the facade has numbers for (see `nameTags`).
+    tag_lists: RefCell<TagLists>,
 }
 
 thread_local! {
@@ -132,8 +137,17 @@ impl WasmCache {
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag))?;
+        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
         with_engine(&self.engine, |engine| engine.set(key, value, options))
+    }
+
+    /// Gives the tag list `tags` (an array of non-empty strings) a number that every write export
+    /// takes in place of the array from now on; a `0` means the numbers given before are void (the
+    /// table started over, see `core::tag_lists`).
+    #[wasm_bindgen(js_name = nameTags)]
+    pub fn name_tags(&self, tags: JsValue) -> Result<u32, JsValue> {
+        let tags = new_tag_list(&tags).map_err(to_js)?;
+        Ok(self.tag_lists.borrow_mut().name(tags))
     }
 
     /// Plans a `fetch` of `key`: `0` serve the cache, `-1` start a fetch, `-2` load the value
@@ -159,7 +173,7 @@ impl WasmCache {
     #[wasm_bindgen(js_name = startFetch)]
     pub fn start_fetch(&self, key_value: JsValue, tags: JsValue) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let tags = write_options(None, None, None, &tags, None).map_err(to_js)?.tags;
+        let tags = tag_list(&tags, &self.tag_lists.borrow()).map_err(to_js)?;
         with_engine(&self.engine, |engine| Ok(engine.start_fetch(&key, tags) as f64))
     }
 
@@ -183,7 +197,7 @@ impl WasmCache {
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag))?;
+        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
         with_engine(&self.engine, |engine| Ok(engine.store_fetched(&key, id as FetchId, value, options)?.code()))
     }
 
@@ -202,7 +216,7 @@ impl WasmCache {
         etag: Option<String>,
     ) -> Result<u8, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let options = write_options(tier, ttl_ms, stale_ms, &tags, etag).map_err(to_js)?;
+        let options = write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()).map_err(to_js)?;
         with_engine(&self.engine, |engine| Ok(engine.confirm_fetched(&key, id as FetchId, &options).code()))
     }
 
@@ -245,7 +259,7 @@ impl WasmCache {
         etag: Option<String>,
     ) -> Result<(), JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag))?;
+        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
         let outcome = match outcome {
             0 => Outcome::Committed(value),
             failed => Outcome::Failed { rollback: failed == 2 },

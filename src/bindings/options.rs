@@ -4,7 +4,7 @@ use js_sys::{Array, Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{
-    CacheError, Defaults, EngineOptions, ErrorCode, FetchOptions, Millis, Scope, SetOptions, Target, Tier, Ttl,
+    CacheError, Defaults, EngineOptions, ErrorCode, FetchOptions, Millis, Scope, SetOptions, TagLists, Target, Tier, Ttl,
 };
 use crate::web::Versioning;
 
@@ -137,20 +137,17 @@ fn tier_of(code: u8) -> Result<Tier, CacheError> {
 /// The options of a write (`set`, a fetch's answer, a mutation), as the facade's `writeArgs`
 /// (src/ts/internal/args.ts) passes them: read from the caller's object and type-checked there
 /// (a JS object's properties are read far faster in JS than through the boundary), their values
-/// judged here. `tier` is a [`Tier::ALL`] index, `tags` the facade's own array of strings (or
-/// `undefined`); `None` is "not given" throughout.
+/// judged here. `tier` is a [`Tier::ALL`] index, `tags` as [`tag_list`] takes them; `None` is "not
+/// given" throughout.
 pub(crate) fn write_options(
     tier: Option<u8>,
     ttl_ms: Option<f64>,
     stale_ms: Option<f64>,
     tags: &JsValue,
     etag: Option<String>,
+    lists: &TagLists,
 ) -> Result<SetOptions, CacheError> {
-    let tags: Vec<String> = match tags.dyn_ref::<Array>() {
-        Some(tags) => tags.iter().map(|tag| tag.as_string().filter(|tag| !tag.is_empty())).collect::<Option<_>>(),
-        None => Some(Vec::new()),
-    }
-    .ok_or(BAD_TAGS)?;
+    let tags = tag_list(tags, lists)?;
     Ok(SetOptions {
         tier: tier.map(tier_of).transpose()?,
         ttl: ttl_ms.map(Ttl::from_ms).transpose()?,
@@ -159,6 +156,24 @@ pub(crate) fn write_options(
         etag,
         size: 0,
     })
+}
+
+/// A write's tags: the number `lists` gave them (see [`TagLists`]), the facade's own array of
+/// strings, or `undefined` for none.
+pub(crate) fn tag_list(tags: &JsValue, lists: &TagLists) -> Result<Vec<String>, CacheError> {
+    match tags.as_f64() {
+        Some(number) => lists.list(number as u32).filter(|_| number.fract() == 0.0).map(<[String]>::to_vec).ok_or(BAD_TAGS),
+        None => new_tag_list(tags),
+    }
+}
+
+/// The strings of the facade's array of tags (`undefined`: none), each one non-empty.
+pub(crate) fn new_tag_list(tags: &JsValue) -> Result<Vec<String>, CacheError> {
+    match tags.dyn_ref::<Array>() {
+        Some(tags) => tags.iter().map(|tag| tag.as_string().filter(|tag| !tag.is_empty())).collect::<Option<_>>(),
+        None => Some(Vec::new()),
+    }
+    .ok_or(BAD_TAGS)
 }
 
 /// The options of `cache.fetch` that decide whether to go to the network: `{ dedupMs?, force? }`;

@@ -17,6 +17,7 @@ pub mod rules;
 pub mod sort;
 pub mod stats;
 pub mod store;
+pub mod tag_lists;
 pub mod target;
 pub mod tier;
 
@@ -39,5 +40,6 @@ pub use push::{PushLedger, PushSource};
 pub use rules::{Found, Rules};
 pub use stats::{Diagnostic, Stats, TierUsage};
 pub use store::{Store, StoreError};
+pub use tag_lists::TagLists;
 pub use target::{Pattern, Target};
 pub use tier::Tier;

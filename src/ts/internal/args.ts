@@ -2,6 +2,7 @@
 import { CacheError } from "../errors.js";
 import type { FetchOptions } from "../http.js";
 import type { MutateOptions, SetOptions } from "../types.js";
+import type { TagLists } from "./tag-lists.js";
 
 /** A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -67,13 +68,14 @@ const SET_OPTIONS = ["tier", "ttlMs", "staleMs", "tags", "etag"] as const satisf
 /**
  * A write's options as the engine's write exports take them (`set`, `storeFetched`,
  * `confirmFetched`, `settleMutation`: these five last, in this order); `undefined` is "not given".
- * The tier is its index in the engine's `Tier::ALL`.
+ * The tier is its index in the engine's `Tier::ALL`; the tags are their list's number when
+ * `writeArgs` was given the cache's {@link TagLists}.
  */
 export type WriteArgs = [
   tier: number | undefined,
   ttlMs: number | undefined,
   staleMs: number | undefined,
-  tags: string[] | undefined,
+  tags: string[] | number | undefined,
   etag: string | undefined,
 ];
 
@@ -86,9 +88,10 @@ const NO_WRITE_OPTIONS: WriteArgs = [undefined, undefined, undefined, undefined,
  * {@link WriteArgs} of `set` options, each read once: what JS can tell (types, lone surrogates in
  * tags) is checked here, with the engine's codes and messages; the engine judges the values (a
  * negative TTL, an empty tag). Read in JS because property reads through the boundary cost a
- * catching call each, and `set` is the hot path.
+ * catching call each, and `set` is the hot path. With `tagLists`, the tags cross as their list's
+ * number (see internal/tag-lists.ts).
  */
-export function writeArgs(options: unknown): WriteArgs {
+export function writeArgs(options: unknown, tagLists?: TagLists): WriteArgs {
   if (options === undefined || options === null) return NO_WRITE_OPTIONS;
   if (typeof options !== "object") throw new CacheError("INVALID_OPTIONS", "options must be an object");
   let tier: unknown, ttlMs: unknown, staleMs: unknown, tags: unknown, etag: unknown;
@@ -100,7 +103,8 @@ export function writeArgs(options: unknown): WriteArgs {
   // Checked in the order the engine reads them elsewhere (a caller with two wrong options gets the same error).
   const tagCopy = tagList(tags);
   const etagValue = etagText(etag);
-  return [tierIndex(tier), duration(ttlMs), duration(staleMs), tagCopy, etagValue];
+  const tagArgument = tagCopy && tagLists ? tagLists.argument(tagCopy) : tagCopy;
+  return [tierIndex(tier), duration(ttlMs), duration(staleMs), tagArgument, etagValue];
 }
 
 function tierIndex(tier: unknown): number | undefined {

@@ -15,6 +15,7 @@ import type { WarmStart } from "./warm-start.js";
 import { connect, connectOpened, connectShared } from "./push.js";
 import { Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
+import { TagLists } from "./tag-lists.js";
 import { Transitions } from "./transitions.js";
 import { getValue } from "./values.js";
 import type {
@@ -53,6 +54,7 @@ export class BoundCache implements Cache {
   readonly #mutations: Mutations;
   readonly #revalidator: Revalidator;
   readonly #transitions: Transitions;
+  readonly #tagLists: TagLists;
 
   /**
    * A cache over the engine `inner`, whose `idb` tier is `tier`, read through `persisted`;
@@ -77,6 +79,7 @@ export class BoundCache implements Cache {
     const pending = (key: string) => persisted.pending(key);
     this.#flights = new Flights(inner, loadValue, notify, undefined, this.#shared, pending);
     this.#mutations = new Mutations(inner);
+    this.#tagLists = new TagLists((tags) => inner.nameTags(tags));
     this.#revalidator = new Revalidator(this.#flights, this.#subscriptions, focusThrottleMs);
     this.#transitions = new Transitions((key) => inner.peek(key) as EntryInfo | undefined, this.#subscriptions);
     // A load of IndexedDB entries is no change (no `cachebus:change`), but what a subscriber reads
@@ -103,7 +106,7 @@ export class BoundCache implements Cache {
   }
 
   set<T>(key: string, value: T, options?: SetOptions): void {
-    this.#inner.set(checkedKey(key), value, ...writeArgs(options));
+    this.#inner.set(checkedKey(key), value, ...writeArgs(options, this.#tagLists));
   }
 
   get<T = unknown>(key: string): T | undefined {
