@@ -137,7 +137,8 @@ impl WasmCache {
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
+        let options =
+            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
         with_engine(&self.engine, |engine| engine.set(key, value, options))
     }
 
@@ -197,7 +198,8 @@ impl WasmCache {
         if value.is_undefined() {
             return Err(to_js(UNDEFINED_VALUE));
         }
-        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
+        let options =
+            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
         with_engine(&self.engine, |engine| Ok(engine.store_fetched(&key, id as FetchId, value, options)?.code()))
     }
 
@@ -259,7 +261,8 @@ impl WasmCache {
         etag: Option<String>,
     ) -> Result<(), JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        let options = self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
+        let options =
+            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
         let outcome = match outcome {
             0 => Outcome::Committed(value),
             failed => Outcome::Failed { rollback: failed == 2 },

@@ -4,7 +4,8 @@ use js_sys::{Array, Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{
-    CacheError, Defaults, EngineOptions, ErrorCode, FetchOptions, Millis, Scope, SetOptions, TagLists, Target, Tier, Ttl,
+    CacheError, Defaults, EngineOptions, ErrorCode, FetchOptions, Millis, Scope, SetOptions, TagLists, Target, Tier,
+    Ttl,
 };
 use crate::web::Versioning;
 
@@ -162,7 +163,9 @@ pub(crate) fn write_options(
 /// strings, or `undefined` for none.
 pub(crate) fn tag_list(tags: &JsValue, lists: &TagLists) -> Result<Vec<String>, CacheError> {
     match tags.as_f64() {
-        Some(number) => lists.list(number as u32).filter(|_| number.fract() == 0.0).map(<[String]>::to_vec).ok_or(BAD_TAGS),
+        Some(number) => {
+            lists.list(number as u32).filter(|_| number.fract() == 0.0).map(<[String]>::to_vec).ok_or(BAD_TAGS)
+        }
         None => new_tag_list(tags),
     }
 }
