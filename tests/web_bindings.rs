@@ -21,7 +21,17 @@ fn object(pairs: &[(&str, JsValue)]) -> JsValue {
 /// `cache.set(key, value, { ttlMs })` as the facade passes it (write options flat, see
 /// `writeArgs` in src/ts/internal/args.ts).
 fn set_with_ttl(cache: &WasmCache, key: &str, value: JsValue, ttl_ms: Option<f64>) -> Result<(), JsValue> {
-    cache.set(key, value, None, ttl_ms, None, JsValue::UNDEFINED, None)
+    written(cache, cache.set(key, value, None, ttl_ms, None, JsValue::UNDEFINED, None))
+}
+
+/// What a `set` answered, as the facade reads it (`setValue` in internal/values.ts): the failure
+/// marker is the error `takeFailure` gives.
+fn written(cache: &WasmCache, answer: JsValue) -> Result<(), JsValue> {
+    if answer == failure_marker() {
+        return Err(cache.take_failure());
+    }
+    assert!(answer.is_undefined(), "a write answers undefined or the failure marker");
+    Ok(())
 }
 
 /// `cache.get(key)` as the facade reads it (internal/values.ts): the failure marker is the error
@@ -121,10 +131,10 @@ async fn wrong_types_from_js_become_errors_with_codes() {
     assert_eq!(code_of(set_with_ttl(&cache, "", "v".into(), None).unwrap_err()), "INVALID_KEY");
     assert_eq!(code_of(set_with_ttl(&cache, "k", "v".into(), Some(-1.0)).unwrap_err()), "INVALID_TTL");
     assert_eq!(code_of(set_with_ttl(&cache, "k", "v".into(), Some(f64::NAN)).unwrap_err()), "INVALID_TTL");
-    let bad_tier = cache.set("k", "v".into(), Some(3), None, None, JsValue::UNDEFINED, None);
+    let bad_tier = written(&cache, cache.set("k", "v".into(), Some(3), None, None, JsValue::UNDEFINED, None));
     assert_eq!(code_of(bad_tier.unwrap_err()), "INVALID_TIER");
     for tags in [js_sys::Array::of1(&"".into()), js_sys::Array::of1(&JsValue::from_f64(1.0))] {
-        let bad_tags = cache.set("k", "v".into(), None, None, None, tags.into(), None);
+        let bad_tags = written(&cache, cache.set("k", "v".into(), None, None, None, tags.into(), None));
         assert_eq!(code_of(bad_tags.unwrap_err()), "INVALID_OPTIONS");
     }
     assert_eq!(code_of(set_with_ttl(&cache, "k", JsValue::UNDEFINED, Some(1.0)).unwrap_err()), "INVALID_VALUE");
@@ -156,7 +166,7 @@ async fn bad_creation_options_are_refused_with_codes() {
 async fn local_entries_are_json_envelopes_under_scoped_keys() {
     let cache = cache("envelope").await;
     let tags = js_sys::Array::of1(&"t".into()).into();
-    cache.set("k", object(&[("n", JsValue::from_f64(1.0))]), Some(1), None, None, tags, None).unwrap();
+    written(&cache, cache.set("k", object(&[("n", JsValue::from_f64(1.0))]), Some(1), None, None, tags, None)).unwrap();
     let text = local_storage().get_item("cachebus:envelope:u_1:k").unwrap().expect("persisted");
     let envelope = JSON::parse(&text).unwrap();
     let field = |name: &str| Reflect::get(&envelope, &name.into()).unwrap();
@@ -179,7 +189,7 @@ async fn calling_the_cache_from_a_to_json_it_is_running_is_a_typed_error_not_a_p
         JsValue::from_str("encoded")
     });
     let value = object(&[("toJSON", to_json.as_ref().clone())]);
-    cache.set("k", value, Some(1), None, None, JsValue::UNDEFINED, None).unwrap();
+    written(&cache, cache.set("k", value, Some(1), None, None, JsValue::UNDEFINED, None)).unwrap();
     let reentrant = Some("REENTRANT".to_owned());
     assert_eq!(*seen.borrow(), [reentrant.clone(), reentrant.clone(), reentrant]);
     assert!(cache.stats().is_ok(), "the cache is usable afterwards");

@@ -122,7 +122,9 @@ impl WasmCache {
     /// Stores `value` (kept as the same JS value in memory) under `key`, with the write options
     /// the facade's `writeArgs` read (as every write export takes them). Like every export whose
     /// key is a `&str` (the hot paths: no boundary call to read the key), the facade checks that
-    /// `key` is a string.
+    /// `key` is a string. Answers `undefined`, or, when the write is refused, the failure marker
+    /// with its error kept for `takeFailure`, as `get` does: a `Result` would come back as a pair
+    /// the glue unpacks from an array made on every write.
     #[allow(clippy::too_many_arguments)]
     pub fn set(
         &self,
@@ -133,13 +135,14 @@ impl WasmCache {
         stale_ms: Option<f64>,
         tags: JsValue,
         etag: Option<String>,
-    ) -> Result<(), JsValue> {
-        if value.is_undefined() {
-            return Err(to_js(UNDEFINED_VALUE));
-        }
-        let options =
-            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
-        with_engine(&self.engine, |engine| engine.set(key, value, options))
+    ) -> JsValue {
+        let written = if value.is_undefined() {
+            Err(to_js(UNDEFINED_VALUE))
+        } else {
+            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))
+                .and_then(|options| with_engine(&self.engine, |engine| engine.set(key, value, options)))
+        };
+        self.answer(written.map(|()| JsValue::UNDEFINED))
     }
 
     /// Gives the tag list `tags` (an array of non-empty strings) a number that every write export
@@ -677,7 +680,8 @@ impl WasmCache {
         found
     }
 
-    /// A read's value, or the failure marker with its error kept for `takeFailure`.
+    /// A read's value (or a write's `undefined`), or the failure marker with its error kept for
+    /// `takeFailure`.
     fn answer(&self, read: Result<JsValue, JsValue>) -> JsValue {
         read.unwrap_or_else(|error| {
             *self.failure.borrow_mut() = Some(error);

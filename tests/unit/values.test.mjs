@@ -1,8 +1,8 @@
-// Reads of the core's values (src/ts/internal/values.ts): the core answers a failed `get` or
-// `observe` with its failure marker, and the error comes from `takeFailure`.
+// Reads and writes of the core's values (src/ts/internal/values.ts): the core answers a failed `get`,
+// `observe` or `set` with its failure marker, and the error comes from `takeFailure`.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { getValue, observeValue, useFailureMarker } from "../../pkg/internal/values.js";
+import { getValue, observeValue, setValue, useFailureMarker } from "../../pkg/internal/values.js";
 
 test("a read answered with the core's failure marker throws the error the core kept; any other answer is the value", () => {
   const marker = {};
@@ -17,4 +17,16 @@ test("a read answered with the core's failure marker throws the error the core k
   const values = { get: () => undefined, observe: () => ({ ...marker }), takeFailure: () => assert.fail("nothing failed") };
   assert.equal(getValue(values, "k"), undefined, "a miss");
   assert.deepEqual(observeValue(values, "k"), {}, "an object like the marker is a value");
+});
+
+test("a write answered with the core's failure marker throws the error the core kept; undefined is done", () => {
+  const marker = {};
+  useFailureMarker(marker);
+  const refused = new Error("refused");
+  const calls = [];
+  const refusing = { set: (...args) => (calls.push(args), marker), takeFailure: () => refused };
+  assert.throws(() => setValue(refusing, "k", 1, [0, 5, undefined, 3, "e"]), refused);
+  assert.deepEqual(calls, [["k", 1, 0, 5, undefined, 3, "e"]], "the write arguments go to set, flat");
+  const storing = { set: () => undefined, takeFailure: () => assert.fail("nothing failed") };
+  assert.equal(setValue(storing, "k", 1, [undefined, undefined, undefined, undefined, undefined]), undefined);
 });

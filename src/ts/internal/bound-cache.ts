@@ -17,7 +17,7 @@ import { Revalidator } from "./revalidator.js";
 import { Subscriptions } from "./subscriptions.js";
 import { TagLists } from "./tag-lists.js";
 import { Transitions } from "./transitions.js";
-import { getValue } from "./values.js";
+import { getValue, setValue } from "./values.js";
 import type {
   CacheStats,
   ChangeEventDetail,
@@ -106,7 +106,7 @@ export class BoundCache implements Cache {
   }
 
   set<T>(key: string, value: T, options?: SetOptions): void {
-    this.#inner.set(checkedKey(key), value, ...writeArgs(options, this.#tagLists));
+    setValue(this.#inner, checkedKey(key), value, writeArgs(options, this.#tagLists));
   }
 
   get<T = unknown>(key: string): T | undefined {

@@ -2,7 +2,7 @@
 import type { EntryInfo, MutateOptions, SetOptions } from "../types.js";
 import type { WasmCache } from "../wasm/cachebus.js";
 import { writeArgs, type WriteArgs } from "./args.js";
-import { observeValue } from "./values.js";
+import { observeValue, setValue } from "./values.js";
 
 /** How a mutation settled, as the engine's `settleMutation` takes it. */
 const Settled = {
@@ -34,7 +34,7 @@ export class Mutations {
       typeof valueOrUpdater === "function" ? (valueOrUpdater as (previous: T | undefined) => T)(previous) : valueOrUpdater;
     const id = this.#inner.beginMutation(key);
     try {
-      this.#inner.set(key, next, ...write); // subscribers see it at once
+      setValue(this.#inner, key, next, write); // subscribers see it at once
     } catch (error) {
       this.#inner.settleMutation(key, id, Settled.Kept, undefined, ...write);
       throw error;

@@ -1,7 +1,9 @@
-// Internal: values read from the core. Its `get` and `observe` answer the value itself, or, when
-// the read fails, the core's failure marker, whose error `takeFailure` gives: an error thrown
-// through wasm-bindgen would cross its externref table on every read, the hottest call.
+// Internal: values read from and written to the core. Its `get` and `observe` answer the value
+// itself, and its `set` `undefined`, or, when the call fails, the core's failure marker, whose
+// error `takeFailure` gives: an error thrown through wasm-bindgen would cross its externref table
+// on every read, and come back as a pair unpacked from an array on every write, the hottest calls.
 import type { WasmCache } from "../wasm/cachebus.js";
+import type { WriteArgs } from "./args.js";
 
 /** The core's failure marker once the module is loaded; before, an object no read answers. */
 let failed: unknown = {};
@@ -14,6 +16,9 @@ export function useFailureMarker(marker: unknown): void {
 /** The reads of the core this module makes. */
 export type Reads = Pick<WasmCache, "get" | "observe" | "takeFailure">;
 
+/** The write of the core this module makes. */
+export type Writes = Pick<WasmCache, "set" | "takeFailure">;
+
 /** `inner.get(key)`: the value in memory, counted as a read; what the core refuses is thrown. */
 export function getValue(inner: Reads, key: string): unknown {
   return valueOf(inner, inner.get(key));
@@ -24,7 +29,12 @@ export function observeValue(inner: Reads, key: string): unknown {
   return valueOf(inner, inner.observe(key));
 }
 
-function valueOf(inner: Reads, answer: unknown): unknown {
+/** `inner.set(key, value, ...write)`: stores `value`; what the core refuses is thrown. */
+export function setValue(inner: Writes, key: string, value: unknown, write: WriteArgs): void {
+  valueOf(inner, inner.set(key, value, ...write));
+}
+
+function valueOf(inner: Pick<WasmCache, "takeFailure">, answer: unknown): unknown {
   if (answer === failed) throw inner.takeFailure();
   return answer;
 }
