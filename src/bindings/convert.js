@@ -1,6 +1,7 @@
-// The plain objects `peek()` and `stats()` return, each made in one call from src/bindings/convert.rs:
-// every property set through the boundary was a call of its own (and its name a string decoded),
-// and hooks peek on every render. Property order is the documented one.
+// JS values the wasm makes or reads in one call: the plain objects `peek()` and `stats()` return
+// (src/bindings/convert.rs; every property set through the boundary was a call of its own, and
+// its name a string decoded, and hooks peek on every render; property order is the documented
+// one), and the number a write's tags may be (src/bindings/options.rs).
 
 /**
  * `{ state, tier, tags, etag, updatedAt, staleAt, expiresAt }`, then `error` and `errorAt` after
@@ -28,4 +29,12 @@ export function cacheStats(
       idb: { entries: idbEntries, bytes: idbBytes },
     },
   };
+}
+
+/**
+ * `tags` when it is the number of a tag list, else -1. One call answering a plain number, where
+ * wasm-bindgen's `as_f64` answers an `Option` written into wasm memory on every write.
+ */
+export function tagListNumber(tags) {
+  return typeof tags === "number" ? tags : -1;
 }

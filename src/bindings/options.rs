@@ -159,15 +159,21 @@ pub(crate) fn write_options(
     })
 }
 
+#[wasm_bindgen(module = "/src/bindings/convert.js")]
+extern "C" {
+    /// `tags` when it is a number, else -1.
+    #[wasm_bindgen(js_name = tagListNumber)]
+    fn tag_list_number(tags: &JsValue) -> f64;
+}
+
 /// A write's tags: the number `lists` gave them (see [`TagLists`]), the facade's own array of
 /// strings, or `undefined` for none.
 pub(crate) fn tag_list(tags: &JsValue, lists: &TagLists) -> Result<Vec<String>, CacheError> {
-    match tags.as_f64() {
-        Some(number) => {
-            lists.list(number as u32).filter(|_| number.fract() == 0.0).map(<[String]>::to_vec).ok_or(BAD_TAGS)
-        }
-        None => new_tag_list(tags),
+    let number = tag_list_number(tags);
+    if number < 0.0 {
+        return new_tag_list(tags);
     }
+    lists.list(number as u32).filter(|_| number.fract() == 0.0).map(<[String]>::to_vec).ok_or(BAD_TAGS)
 }
 
 /// The strings of the facade's array of tags (`undefined`: none), each one non-empty.
