@@ -37,7 +37,7 @@ fn written(cache: &WasmCache, answer: JsValue) -> Result<(), JsValue> {
 /// `cache.get(key)` as the facade reads it (internal/values.ts): the failure marker is the error
 /// `takeFailure` gives.
 fn get(cache: &WasmCache, key: &str) -> Result<JsValue, JsValue> {
-    let answer = cache.get(key);
+    let answer = cache.get(key, js_sys::Date::now());
     if answer == failure_marker() {
         return Err(cache.take_failure());
     }

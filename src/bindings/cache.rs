@@ -20,7 +20,7 @@ use crate::core::{
 use crate::web::envelope::{from_object, to_object, Decoded};
 use crate::web::names;
 use crate::web::version::Verdict;
-use crate::web::{DateClock, IdbStore, LocalStore, Versioning};
+use crate::web::{clock, DateClock, IdbStore, LocalStore, Versioning};
 
 const UNDEFINED_VALUE: CacheError =
     CacheError::new(ErrorCode::InvalidValue, "undefined cannot be cached; remove the key instead");
@@ -281,15 +281,22 @@ impl WasmCache {
     }
 
     /// The value under `key` from memory, or `undefined` (never touches IndexedDB); the failure
-    /// marker when the call fails (see `failureMarker`).
-    pub fn get(&self, key: &str) -> JsValue {
-        self.answer(with_engine(&self.engine, |engine| Ok(engine.get(key)?.cloned().unwrap_or(JsValue::UNDEFINED))))
+    /// marker when the call fails (see `failureMarker`). `now` is the facade's `Date.now()`, read
+    /// just before the call (see `web::clock::at`).
+    pub fn get(&self, key: &str, now: f64) -> JsValue {
+        clock::at(now, || {
+            self.answer(with_engine(&self.engine, |engine| Ok(engine.get(key)?.cloned().unwrap_or(JsValue::UNDEFINED))))
+        })
     }
 
     /// What `get` returns, without counting a read: for the facade's own reads (a render, a
     /// fetch's `previous`, a mutation's rollback value).
-    pub fn observe(&self, key: &str) -> JsValue {
-        self.answer(with_engine(&self.engine, |engine| Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED))))
+    pub fn observe(&self, key: &str, now: f64) -> JsValue {
+        clock::at(now, || {
+            self.answer(with_engine(&self.engine, |engine| {
+                Ok(engine.observe(key)?.cloned().unwrap_or(JsValue::UNDEFINED))
+            }))
+        })
     }
 
     /// The error of the last read that answered the failure marker (`undefined`: none).

@@ -30,3 +30,14 @@ test("a write answered with the core's failure marker throws the error the core 
   const storing = { set: () => undefined, takeFailure: () => assert.fail("nothing failed") };
   assert.equal(setValue(storing, "k", 1, [undefined, undefined, undefined, undefined, undefined]), undefined);
 });
+
+test("reads pass the key and the time, read just before the call", () => {
+  const calls = [];
+  const inner = { get: (...args) => (calls.push(args), 1), observe: (...args) => (calls.push(args), 2), takeFailure: () => assert.fail("nothing failed") };
+  const before = Date.now();
+  assert.equal(getValue(inner, "a"), 1);
+  assert.equal(observeValue(inner, "b"), 2);
+  const after = Date.now();
+  assert.deepEqual(calls.map(([key]) => key), ["a", "b"]);
+  for (const [, now] of calls) assert.ok(now >= before && now <= after, `${now} is the time of the call`);
+});

@@ -2,6 +2,8 @@
 // itself, and its `set` `undefined`, or, when the call fails, the core's failure marker, whose
 // error `takeFailure` gives: an error thrown through wasm-bindgen would cross its externref table
 // on every read, and come back as a pair unpacked from an array on every write, the hottest calls.
+// The reads also take the time, `Date.now()` read here: cheaper than a call out of the wasm to
+// read it (not so for `set`, measured).
 import type { WasmCache } from "../wasm/cachebus.js";
 import type { WriteArgs } from "./args.js";
 
@@ -21,12 +23,12 @@ export type Writes = Pick<WasmCache, "set" | "takeFailure">;
 
 /** `inner.get(key)`: the value in memory, counted as a read; what the core refuses is thrown. */
 export function getValue(inner: Reads, key: string): unknown {
-  return valueOf(inner, inner.get(key));
+  return valueOf(inner, inner.get(key, Date.now()));
 }
 
 /** `inner.observe(key)`: the same value, not counted (a render, a fetch's `previous`). */
 export function observeValue(inner: Reads, key: string): unknown {
-  return valueOf(inner, inner.observe(key));
+  return valueOf(inner, inner.observe(key, Date.now()));
 }
 
 /** `inner.set(key, value, ...write)`: stores `value`; what the core refuses is thrown. */
