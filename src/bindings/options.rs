@@ -4,8 +4,8 @@ use js_sys::{Array, Function, JsString, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::core::{
-    CacheError, Defaults, EngineOptions, ErrorCode, FetchOptions, Millis, Scope, SetOptions, TagLists, Target, Tier,
-    Ttl,
+    CacheError, Defaults, EngineOptions, ErrorCode, FetchOptions, Millis, Scope, SetOptions, TagLists, Tags, Target,
+    Tier, Ttl,
 };
 use crate::web::Versioning;
 
@@ -168,19 +168,19 @@ extern "C" {
 
 /// A write's tags: the number `lists` gave them (see [`TagLists`]), the facade's own array of
 /// strings, or `undefined` for none.
-pub(crate) fn tag_list(tags: &JsValue, lists: &TagLists) -> Result<Vec<String>, CacheError> {
+pub(crate) fn tag_list(tags: &JsValue, lists: &TagLists) -> Result<Tags, CacheError> {
     let number = tag_list_number(tags);
     if number < 0.0 {
         return new_tag_list(tags);
     }
-    lists.list(number as u32).filter(|_| number.fract() == 0.0).map(<[String]>::to_vec).ok_or(BAD_TAGS)
+    lists.list(number as u32).filter(|_| number.fract() == 0.0).cloned().ok_or(BAD_TAGS)
 }
 
 /// The strings of the facade's array of tags (`undefined`: none), each one non-empty.
-pub(crate) fn new_tag_list(tags: &JsValue) -> Result<Vec<String>, CacheError> {
+pub(crate) fn new_tag_list(tags: &JsValue) -> Result<Tags, CacheError> {
     match tags.dyn_ref::<Array>() {
         Some(tags) => tags.iter().map(|tag| tag.as_string().filter(|tag| !tag.is_empty())).collect::<Option<_>>(),
-        None => Some(Vec::new()),
+        None => Some(Tags::default()),
     }
     .ok_or(BAD_TAGS)
 }

@@ -9,7 +9,7 @@ use super::hash::KeyMap;
 
 use super::change::{Change, ChangeKind, ChangeLog, Origin};
 use super::clock::{Clock, Millis};
-use super::entry::EntryMeta;
+use super::entry::{EntryMeta, Tags};
 use super::error::{CacheError, ErrorCode};
 use super::fetch::{Fate, FetchId, FetchOptions, FetchTable, Plan};
 use super::freshness::{Freshness, State, Ttl};
@@ -81,7 +81,7 @@ pub struct SetOptions {
     /// Freshness; `None`: the default.
     pub stale: Option<Ttl>,
     /// Labels for invalidation by tag.
-    pub tags: Vec<String>,
+    pub tags: Tags,
     /// The server's validator.
     pub etag: Option<String>,
     /// The value's weight against the memory budget, as estimated by the caller (persistent
@@ -377,7 +377,7 @@ impl<V, C: Clock> Engine<V, C> {
 
     /// Records that a fetch of `key` starts now, to store an answer tagged `tags` (what
     /// invalidations by tag match while it is in flight).
-    pub fn start_fetch(&mut self, key: &str, tags: Vec<String>) -> FetchId {
+    pub fn start_fetch(&mut self, key: &str, tags: Tags) -> FetchId {
         self.fetches.start(key, self.clock.now(), tags)
     }
 

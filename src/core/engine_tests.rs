@@ -135,7 +135,7 @@ fn peek_reports_metadata_without_counting() {
     let (state, meta) = (peeked.state, peeked.meta);
     assert_eq!(state, State::Fresh);
     assert_eq!(meta.tier, Tier::Idb);
-    assert_eq!(meta.tags, ["balance"]);
+    assert_eq!(*meta.tags, ["balance"]);
     assert_eq!(meta.etag.as_deref(), Some("\"v1\""));
     assert_eq!(meta.freshness.updated_at, START);
     assert_eq!(cache.stats().hits + cache.stats().misses, 0);
@@ -252,7 +252,7 @@ fn clearing_a_user_deletes_only_that_users_entries() {
 #[test]
 fn a_full_tier_evicts_the_persisted_copy_of_its_least_recently_used_entries_and_retries() {
     let Harness { mut cache, local, .. } = harness_with(|_| {}, 10);
-    cache.set("old", "aaaa".into(), SetOptions { tags: vec!["t".into()], ..opts(Tier::Local) }).unwrap();
+    cache.set("old", "aaaa".into(), SetOptions { tags: vec!["t".into()].into(), ..opts(Tier::Local) }).unwrap();
     cache.set("used", "bbbb".into(), opts(Tier::Local)).unwrap();
     get(&mut cache, "used");
     cache.take_changes();
@@ -420,7 +420,7 @@ fn hydration_adds_live_entries_and_deletes_expired_ones() {
     let meta = |expires: Option<Millis>| EntryMeta {
         tier: Tier::Local,
         freshness: Freshness { updated_at: START, as_of: START, stale_at: None, expires_at: expires },
-        tags: vec!["t".into()],
+        tags: vec!["t".into()].into(),
         etag: None,
         write_id: 0,
         size: 1,
@@ -526,7 +526,7 @@ const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false, reval
 fn a_fetch_stores_its_answer_then_serves_it_and_the_window_covers_staleness() {
     let Harness { mut cache, clock, .. } = harness();
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start);
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Join(id));
     let stale_soon = SetOptions { stale: Some(Ttl::Millis(10)), ..SetOptions::default() };
     assert_eq!(cache.store_fetched("k", id, "v1".into(), stale_soon).unwrap(), Fate::Current);
@@ -543,7 +543,7 @@ fn an_invalidation_write_or_removal_during_a_fetch_keeps_its_answer_out_and_asks
     let Harness { mut cache, .. } = harness();
     cache.set("k", "old".into(), SetOptions::default()).unwrap();
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
     assert_eq!(cache.take_outdated_fetches(), [id]);
     assert_eq!(cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap(), Fate::Overtaken);
@@ -551,12 +551,12 @@ fn an_invalidation_write_or_removal_during_a_fetch_keeps_its_answer_out_and_asks
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Start, "the next fetch goes to the network");
     assert!(cache.take_outdated_fetches().is_empty());
 
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     cache.set("k", "written".into(), SetOptions::default()).unwrap();
     assert_eq!(cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap(), Fate::Overtaken);
     assert_eq!(get(&mut cache, "k").as_deref(), Some("written"));
 
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     cache.remove(&Target::key("k").unwrap()).unwrap();
     assert_eq!(cache.take_outdated_fetches()[1..], [id], "after the one the write overtook");
     assert_eq!(cache.store_fetched("k", id, "late".into(), SetOptions::default()).unwrap(), Fate::Overtaken);
@@ -569,7 +569,7 @@ fn a_fetch_of_a_persisted_entry_not_in_memory_loads_it_first_unless_a_fetch_is_i
     let meta = |stale: Ttl| EntryMeta {
         tier: Tier::Idb,
         freshness: Freshness::starting(START, Ttl::Forever, stale),
-        tags: Vec::new(),
+        tags: Tags::default(),
         etag: Some("\"e1\"".into()),
         write_id: 0,
         size: 2,
@@ -583,7 +583,7 @@ fn a_fetch_of_a_persisted_entry_not_in_memory_loads_it_first_unless_a_fetch_is_i
     cache.fill("fresh", "v1".into());
     assert_eq!(cache.plan_fetch("fresh", WINDOW).unwrap(), Plan::Serve);
     assert_eq!(cache.plan_fetch("fresh", forced).unwrap(), Plan::Start);
-    let id = cache.start_fetch("stale", vec![]);
+    let id = cache.start_fetch("stale", Tags::default());
     assert_eq!(cache.plan_fetch("stale", WINDOW).unwrap(), Plan::Join(id), "a fetch in flight is joined");
     assert_eq!(cache.plan_fetch("missing", WINDOW).unwrap(), Plan::Start, "nothing to load");
     assert_eq!(cache.stats().hits + cache.stats().misses, 0, "planning counts no read");
@@ -592,14 +592,14 @@ fn a_fetch_of_a_persisted_entry_not_in_memory_loads_it_first_unless_a_fetch_is_i
 #[test]
 fn a_late_answer_for_one_user_is_never_stored_under_the_next() {
     let Harness { mut cache, .. } = harness();
-    let id = cache.start_fetch("balance", vec![]);
+    let id = cache.start_fetch("balance", Tags::default());
     cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
     assert_eq!(cache.take_outdated_fetches(), [id], "alice's fetch is to abort");
     assert_eq!(cache.plan_fetch("balance", WINDOW).unwrap(), Plan::Start, "bob does not join it");
     let late = cache.store_fetched("balance", id, "alice: 100".into(), SetOptions::default()).unwrap();
     assert_eq!(late, Fate::ScopeEnded, "its callers are not to run alice's fetcher again for bob");
     assert_eq!(get(&mut cache, "balance"), None);
-    let bobs = cache.start_fetch("balance", vec![]);
+    let bobs = cache.start_fetch("balance", Tags::default());
     assert_ne!(bobs, id);
     assert_eq!(cache.store_fetched("balance", bobs, "bob: 5".into(), SetOptions::default()).unwrap(), Fate::Current);
 }
@@ -608,10 +608,10 @@ fn a_late_answer_for_one_user_is_never_stored_under_the_next() {
 fn not_modified_restarts_the_lifetime_and_keeps_value_and_etag() {
     let Harness { mut cache, clock, .. } = harness();
     let options = SetOptions { ttl: Some(Ttl::Millis(100)), etag: Some("\"e1\"".into()), ..opts(Tier::Local) };
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     cache.store_fetched("k", id, "v".into(), options.clone()).unwrap();
     clock.advance(90);
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     let confirmed =
         cache.confirm_fetched("k", id, &SetOptions { ttl: Some(Ttl::Millis(100)), ..SetOptions::default() });
     assert_eq!(confirmed, Fate::Current);
@@ -620,7 +620,7 @@ fn not_modified_restarts_the_lifetime_and_keeps_value_and_etag() {
     assert_eq!(peeked.meta.freshness.expires_at, Some(START + 190));
     assert_eq!(peeked.meta.etag.as_deref(), Some("\"e1\""));
     assert_eq!(get(&mut cache, "k").as_deref(), Some("v"));
-    let id = cache.start_fetch("missing", vec![]);
+    let id = cache.start_fetch("missing", Tags::default());
     let confirmed = cache.confirm_fetched("missing", id, &SetOptions::default());
     assert_eq!(confirmed, Fate::Overtaken, "nothing held to confirm: its callers fetch again");
 }
@@ -629,13 +629,13 @@ fn not_modified_restarts_the_lifetime_and_keeps_value_and_etag() {
 fn a_failed_fetch_keeps_the_value_and_records_the_error_once_current() {
     let Harness { mut cache, clock, .. } = harness();
     cache.set("k", "kept".into(), SetOptions::default()).unwrap();
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     clock.advance(5);
     assert_eq!(cache.fail_fetch("k", id, "HTTP 500".into()), Fate::Current);
     let peeked = cache.peek("k").unwrap().unwrap();
     assert_eq!(peeked.error, Some(&("HTTP 500".to_owned(), START + 5)));
     assert_eq!(get(&mut cache, "k").as_deref(), Some("kept"));
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
     assert_eq!(cache.fail_fetch("k", id, "late".into()), Fate::Overtaken, "an overtaken failure is not recorded");
     assert_eq!(cache.peek("k").unwrap().unwrap().error.map(|e| e.0.as_str()), Some("HTTP 500"));
@@ -667,7 +667,7 @@ fn a_rollback_restores_the_original_entry_with_its_metadata_a_commit_takes_the_o
     let Harness { mut cache, clock, local, .. } = harness();
     let original = SetOptions {
         tier: Some(Tier::Local),
-        tags: vec!["posts".into()],
+        tags: vec!["posts".into()].into(),
         etag: Some("\"v1\"".into()),
         stale: Some(Ttl::Millis(100)),
         ..SetOptions::default()
@@ -706,7 +706,7 @@ fn another_tabs_write_of_later_data_is_adopted_in_memory_an_older_or_equal_one_i
     clock.advance(5);
     let mut newer = written_before.clone();
     newer.freshness = Freshness::starting(START + 5, Ttl::Forever, Ttl::Forever);
-    newer.tags = vec!["balance".into()];
+    newer.tags = vec!["balance".to_owned()].into();
     let generation = cache.generation("balance");
     let adopted = cache.with_origin(Origin::Tab, |c| c.adopt("balance", "80".into(), newer.clone()));
     assert!(adopted);
@@ -808,16 +808,16 @@ fn another_tabs_write_overtakes_only_fetches_that_started_before_it() {
     let meta_as_of = |at: Millis| {
         let mut freshness = Freshness::starting(at, Ttl::Forever, Ttl::Forever);
         freshness.as_of = at;
-        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, write_id: 0, size: 1 }
+        EntryMeta { tier: Tier::Local, freshness, tags: Tags::default(), etag: None, write_id: 0, size: 1 }
     };
-    let early = cache.start_fetch("k", vec![]);
+    let early = cache.start_fetch("k", Tags::default());
     clock.advance(10);
     assert!(cache.adopt("k", "theirs".into(), meta_as_of(START + 10)));
     assert_eq!(cache.take_outdated_fetches(), [early], "it started before the other tab's write");
     assert_eq!(cache.plan_fetch("k", WINDOW).unwrap(), Plan::Serve, "its callers get the written value");
 
     clock.advance(10);
-    let late = cache.start_fetch("k", vec![]);
+    let late = cache.start_fetch("k", Tags::default());
     assert!(cache.adopt("k", "theirs, later".into(), meta_as_of(START + 15)));
     assert!(cache.take_outdated_fetches().is_empty(), "a fetch started after the write may bring newer data");
     assert_eq!(cache.store_fetched("k", late, "newest".into(), SetOptions::default()).unwrap(), Fate::Current);
@@ -826,7 +826,7 @@ fn another_tabs_write_overtakes_only_fetches_that_started_before_it() {
 
 #[test]
 fn a_change_overtakes_every_fetch_it_covers_whether_or_not_the_key_has_an_entry() {
-    let tagged_assets = || SetOptions { tags: vec!["assets".into()], ..SetOptions::default() };
+    let tagged_assets = || SetOptions { tags: vec!["assets".into()].into(), ..SetOptions::default() };
     let targets = [
         Target::key("assets:shop1:fonts").unwrap(),
         Target::prefix("assets:").unwrap(),
@@ -837,8 +837,8 @@ fn a_change_overtakes_every_fetch_it_covers_whether_or_not_the_key_has_an_entry(
     for target in targets {
         for remove in [false, true] {
             let Harness { mut cache, .. } = harness();
-            let id = cache.start_fetch("assets:shop1:fonts", vec!["assets".into()]);
-            let other = cache.start_fetch("clients:list", vec![]);
+            let id = cache.start_fetch("assets:shop1:fonts", vec!["assets".to_owned()].into());
+            let other = cache.start_fetch("clients:list", Tags::default());
             let count = if remove { cache.remove(&target).unwrap() } else { cache.invalidate(&target).unwrap() };
             assert_eq!(count, 0, "no entry: nothing to count, but the fetch is still covered");
             let expected = if target == Target::All { vec![id, other] } else { vec![id] };
@@ -861,9 +861,9 @@ fn a_change_overtakes_every_fetch_it_covers_whether_or_not_the_key_has_an_entry(
 #[test]
 fn the_end_of_a_scope_outlives_fetches_already_overtaken_too() {
     let Harness { mut cache, .. } = harness();
-    let first = cache.start_fetch("balance", vec![]);
+    let first = cache.start_fetch("balance", Tags::default());
     cache.invalidate(&Target::key("balance").unwrap()).unwrap();
-    let second = cache.start_fetch("balance", vec![]);
+    let second = cache.start_fetch("balance", Tags::default());
     for user in ["u1", "u2", "u3", "u4", "u5"] {
         cache.switch_scope(Scope::new("shop", Some(user)).unwrap()).unwrap();
     }
@@ -872,7 +872,7 @@ fn the_end_of_a_scope_outlives_fetches_already_overtaken_too() {
     assert_eq!(late, Fate::ScopeEnded);
     assert_eq!(get(&mut cache, "balance"), None);
     cache.clear_scope(&Scope::new("shop", Some("u5")).unwrap()).unwrap();
-    let during_logout = cache.start_fetch("balance", vec![]);
+    let during_logout = cache.start_fetch("balance", Tags::default());
     cache.clear_scope(&Scope::new("shop", Some("u5")).unwrap()).unwrap();
     assert_eq!(cache.fail_fetch("balance", during_logout, "aborted".into()), Fate::ScopeEnded, "clearing the user");
 }
@@ -880,7 +880,7 @@ fn the_end_of_a_scope_outlives_fetches_already_overtaken_too() {
 #[test]
 fn a_failed_first_load_leaves_an_error_record_until_a_value_a_removal_or_a_switch() {
     let Harness { mut cache, clock, .. } = harness();
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     clock.advance(3);
     assert_eq!(cache.fail_fetch("k", id, "HTTP 500".into()), Fate::Current);
     assert!(cache.peek("k").unwrap().is_none(), "no entry");
@@ -890,7 +890,7 @@ fn a_failed_first_load_leaves_an_error_record_until_a_value_a_removal_or_a_switc
     assert_eq!(cache.failure("k"), None, "a value clears it");
 
     for clear in [0, 1] {
-        let id = cache.start_fetch("e", vec![]);
+        let id = cache.start_fetch("e", Tags::default());
         cache.fail_fetch("e", id, "down".into());
         assert!(cache.failure("e").is_some());
         match clear {
@@ -911,7 +911,7 @@ fn another_tabs_idb_write_replaces_the_copy_held_here_with_metadata_whose_value_
     let theirs = EntryMeta {
         tier: Tier::Idb,
         freshness: Freshness::starting(START + 5, Ttl::Forever, Ttl::Forever),
-        tags: vec!["t".into()],
+        tags: vec!["t".into()].into(),
         etag: None,
         write_id: 0,
         size: 40,
@@ -994,7 +994,7 @@ fn another_tabs_change_heard_late_spares_later_data_and_undoes_what_was_stored_s
     let Harness { mut cache, clock, local, .. } = harness();
     // A fetch here started at START; the other tab removed the key at START + 10; the answer
     // was stored here at START + 20, before the message arrived.
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     clock.advance(20);
     cache.store_fetched("k", id, "late".into(), opts(Tier::Local)).unwrap();
     cache.set("newer", "fetched after the change".into(), opts(Tier::Local)).unwrap();
@@ -1004,7 +1004,7 @@ fn another_tabs_change_heard_late_spares_later_data_and_undoes_what_was_stored_s
     assert_eq!(stored(&local), ["shop:alice:newer"], "the late answer is deleted from the shared tier too");
     assert_eq!(get(&mut cache, "newer").as_deref(), Some("fetched after the change"));
 
-    let late = cache.start_fetch("k", vec![]);
+    let late = cache.start_fetch("k", Tags::default());
     clock.advance(5);
     cache.invalidate_seen(&Target::key("k").unwrap(), Some(START + 19)).unwrap();
     assert!(cache.take_outdated_fetches().is_empty(), "it started after the change");
@@ -1017,7 +1017,7 @@ fn another_tabs_logout_purges_memory_and_what_was_stored_here_since() {
     cache.set("before", "alice".into(), opts(Tier::Local)).unwrap();
     local.contents.borrow_mut().clear(); // the other tab deleted it from the shared tier
     clock.advance(10);
-    let id = cache.start_fetch("balance", vec![]);
+    let id = cache.start_fetch("balance", Tags::default());
     cache.clear_scope_seen(&Scope::new("shop", Some("bob")).unwrap(), Some(START + 5));
     assert_eq!(get(&mut cache, "before").as_deref(), Some("alice"), "another user's logout");
     cache.set("balance", "alice: 100".into(), opts(Tier::Local)).unwrap();
@@ -1034,7 +1034,7 @@ fn another_tabs_late_answer_is_not_adopted_after_a_removal_invalidation_or_logou
     let fetched_at = |at: Millis| {
         let mut freshness = Freshness::starting(at + 30, Ttl::Forever, Ttl::Forever);
         freshness.as_of = at;
-        EntryMeta { tier: Tier::Local, freshness, tags: vec!["list".into()], etag: None, write_id: 0, size: 1 }
+        EntryMeta { tier: Tier::Local, freshness, tags: vec!["list".into()].into(), etag: None, write_id: 0, size: 1 }
     };
     clock.advance(10);
     cache.remove(&Target::prefix("assets:").unwrap()).unwrap(); // no entry here to compare with
@@ -1057,7 +1057,7 @@ fn another_tabs_fresh_write_in_the_same_millisecond_as_ours_is_taken_whole() {
     let Harness { mut cache, clock, .. } = harness();
     // A fetch here started at START and stored at START + 20; the other tab set the key at
     // START + 20 too: same instant and tags, but another write with another value.
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     clock.advance(20);
     cache.store_fetched("k", id, "fetched".into(), opts(Tier::Local)).unwrap();
     let mut theirs = cache.peek("k").unwrap().unwrap().meta.clone();
@@ -1077,13 +1077,13 @@ fn of_two_answers_fetched_from_the_same_instant_every_tab_keeps_the_later_writte
     let Harness { mut cache, clock, local, .. } = harness();
     // Both tabs refetched on one push at START; this tab's answer landed at START + 10, the other
     // tab's at START + 30 (the server had changed meanwhile), or at START + 5.
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     clock.advance(10);
     cache.store_fetched("k", id, "ours".into(), opts(Tier::Local)).unwrap();
     let theirs_at = |written: Millis| {
         let mut freshness = Freshness::starting(written, Ttl::Forever, Ttl::Forever);
         freshness.as_of = START;
-        EntryMeta { tier: Tier::Local, freshness, tags: vec![], etag: None, write_id: 0, size: 1 }
+        EntryMeta { tier: Tier::Local, freshness, tags: Tags::default(), etag: None, write_id: 0, size: 1 }
     };
     local.contents.borrow_mut().insert("shop:alice:k".into(), (15, Some("theirs, earlier".into())));
     assert!(!cache.adopt("k", "theirs, earlier".into(), theirs_at(START + 5)));
@@ -1108,11 +1108,11 @@ fn two_writes_of_one_instant_in_two_tabs_end_with_the_same_one_in_both() {
 #[test]
 fn another_tabs_idb_write_overtakes_a_fetch_here_that_started_before_it() {
     let Harness { mut cache, clock, .. } = harness();
-    let id = cache.start_fetch("k", vec![]);
+    let id = cache.start_fetch("k", Tags::default());
     clock.advance(10);
     let mut freshness = Freshness::starting(START + 10, Ttl::Forever, Ttl::Forever);
     freshness.as_of = START + 10;
-    let theirs = EntryMeta { tier: Tier::Idb, freshness, tags: vec![], etag: None, write_id: 7, size: 1 };
+    let theirs = EntryMeta { tier: Tier::Idb, freshness, tags: Tags::default(), etag: None, write_id: 7, size: 1 };
     assert!(cache.adopt_unloaded("k", theirs));
     assert_eq!(cache.take_outdated_fetches(), [id], "announced over the channel, it is a change like any");
     assert_eq!(cache.store_fetched("k", id, "older".into(), opts(Tier::Idb)).unwrap(), Fate::Overtaken);
@@ -1132,7 +1132,7 @@ fn a_late_hydration_is_taken_as_the_changes_made_before_it_leave_it() {
     let on_disk = |as_of: Millis| {
         let mut freshness = Freshness::starting(as_of, Ttl::Forever, Ttl::Forever);
         freshness.as_of = as_of;
-        EntryMeta { tier: Tier::Idb, freshness, tags: vec!["lists".into()], etag: None, write_id: 0, size: 1 }
+        EntryMeta { tier: Tier::Idb, freshness, tags: vec!["lists".into()].into(), etag: None, write_id: 0, size: 1 }
     };
     clock.advance(10);
     cache.remove(&Target::key("gone").unwrap()).unwrap();
@@ -1243,7 +1243,7 @@ fn every_change_made_before_the_load_lands_reaches_it_then_only_the_latest_are_k
     let on_disk = || {
         let mut freshness = Freshness::starting(START, Ttl::Forever, Ttl::Forever);
         freshness.as_of = START;
-        EntryMeta { tier: Tier::Idb, freshness, tags: Vec::new(), etag: None, write_id: 0, size: 1 }
+        EntryMeta { tier: Tier::Idb, freshness, tags: Tags::default(), etag: None, write_id: 0, size: 1 }
     };
     clock.advance(10);
     let keys: Vec<String> = (0..80).map(|i| ["k", &i.to_string()].concat()).collect();

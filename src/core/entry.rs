@@ -1,7 +1,13 @@
 //! What the cache knows about an entry besides its value.
 
+use std::rc::Rc;
+
 use super::freshness::Freshness;
 use super::tier::Tier;
+
+/// An entry's tags: shared, not copied, by the entries and writes that carry the same list (the
+/// lists a `set` names by number, `core::tag_lists`), and never changed in place.
+pub type Tags = Rc<[String]>;
 
 /// An entry's metadata: where it lives, how fresh it is, how it can be found, what it weighs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -11,7 +17,7 @@ pub struct EntryMeta {
     /// Written, stale and expiry instants.
     pub freshness: Freshness,
     /// Labels for invalidation by tag.
-    pub tags: Vec<String>,
+    pub tags: Tags,
     /// The server's validator for this value, if any.
     pub etag: Option<String>,
     /// Which write put this value there: drawn at random per write, kept when only the metadata

@@ -19,6 +19,7 @@
 use super::hash::KeyMap;
 
 use super::clock::Millis;
+use super::entry::Tags;
 use super::freshness::State;
 use super::target::Target;
 
@@ -79,7 +80,7 @@ pub struct FetchOptions {
 struct InFlight {
     id: FetchId,
     started_at: Millis,
-    tags: Vec<String>,
+    tags: Tags,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -132,7 +133,7 @@ impl FetchTable {
 
     /// Records a fetch of `key` starting at `now` that will store `tags`; it overtakes any
     /// earlier one of the key.
-    pub fn start(&mut self, key: &str, now: Millis, tags: Vec<String>) -> FetchId {
+    pub fn start(&mut self, key: &str, now: Millis, tags: Tags) -> FetchId {
         self.last_id += 1;
         let flight = InFlight { id: self.last_id, started_at: now, tags };
         if !self.keys.contains_key(key) {
@@ -278,7 +279,7 @@ mod tests {
     const WINDOW: FetchOptions = FetchOptions { dedup_ms: 1_000, force: false, revalidate: false };
     const REVALIDATE: FetchOptions = FetchOptions { revalidate: true, ..WINDOW };
 
-    fn tags(names: &[&str]) -> Vec<String> {
+    fn tags(names: &[&str]) -> Tags {
         names.iter().map(|t| t.to_string()).collect()
     }
 
@@ -286,7 +287,7 @@ mod tests {
     fn missing_entries_start_and_concurrent_calls_join_the_same_fetch() {
         let mut table = FetchTable::default();
         assert_eq!(table.plan("k", None, 0, 0, WINDOW), Plan::Start);
-        let id = table.start("k", 0, vec![]);
+        let id = table.start("k", 0, Tags::default());
         for _ in 0..1_000 {
             assert_eq!(table.plan("k", None, 0, 0, WINDOW), Plan::Join(id));
         }
@@ -303,7 +304,7 @@ mod tests {
     #[test]
     fn a_finished_fetch_serves_stale_callers_for_dedup_ms_then_no_longer() {
         let mut table = FetchTable::default();
-        let id = table.start("k", 0, vec![]);
+        let id = table.start("k", 0, Tags::default());
         table.finish("k", id);
         table.open_window("k", 100, 2);
         assert_eq!(table.plan("k", Some(State::Stale), 2, 100, WINDOW), Plan::Serve);
@@ -315,7 +316,7 @@ mod tests {
     #[test]
     fn a_write_of_the_key_overtakes_its_fetch_once_and_detaches_it() {
         let mut table = FetchTable::default();
-        let id = table.start("k", 0, vec![]);
+        let id = table.start("k", 0, Tags::default());
         assert_eq!(table.fate("k", id), Fate::Current);
         table.overtake_key("k");
         assert_eq!(table.fate("k", id), Fate::Overtaken, "its answer must not be stored");
@@ -332,7 +333,7 @@ mod tests {
             Target::key("assets:shop1:fonts").unwrap(),
             Target::prefix("assets:").unwrap(),
             Target::pattern("assets:*:fonts").unwrap(),
-            Target::tags(tags(&["assets"])).unwrap(),
+            Target::tags(tags(&["assets"]).to_vec()).unwrap(),
             Target::All,
         ];
         for target in targets {
@@ -353,8 +354,8 @@ mod tests {
     #[test]
     fn a_change_seen_late_overtakes_only_fetches_that_started_before_it() {
         let mut table = FetchTable::default();
-        let early = table.start("a", 10, vec![]);
-        let late = table.start("b", 30, vec![]);
+        let early = table.start("a", 10, Tags::default());
+        let late = table.start("b", 30, Tags::default());
         table.overtake_matching(&Target::All, Some(20));
         assert_eq!(table.fate("a", early), Fate::Overtaken);
         assert_eq!(table.fate("b", late), Fate::Current, "started after the other tab's change");
@@ -367,10 +368,10 @@ mod tests {
     #[test]
     fn force_starts_and_overtakes_the_fetch_in_flight() {
         let mut table = FetchTable::default();
-        let first = table.start("k", 0, vec![]);
+        let first = table.start("k", 0, Tags::default());
         let forced = FetchOptions { force: true, ..WINDOW };
         assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, forced), Plan::Start);
-        let second = table.start("k", 0, vec![]);
+        let second = table.start("k", 0, Tags::default());
         assert_eq!(table.fate("k", first), Fate::Overtaken, "the replaced fetch no longer stores");
         assert_eq!(table.take_outdated(), [first]);
         assert_eq!(table.fate("k", second), Fate::Current);
@@ -381,10 +382,10 @@ mod tests {
     #[test]
     fn the_end_of_a_scope_outlives_every_fetch_in_flight_even_those_already_overtaken() {
         let mut table = FetchTable::default();
-        let overtaken = table.start("a", 0, vec![]);
+        let overtaken = table.start("a", 0, Tags::default());
         table.overtake_key("a");
-        let current = table.start("b", 0, vec![]);
-        let finished = table.start("c", 0, vec![]);
+        let current = table.start("b", 0, Tags::default());
+        let finished = table.start("c", 0, Tags::default());
         table.finish("c", finished);
         table.open_window("c", 1, 1);
         table.take_outdated();
@@ -400,7 +401,7 @@ mod tests {
     fn a_revalidation_refetches_fresh_entries_outside_the_window_only() {
         let mut table = FetchTable::default();
         assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, REVALIDATE), Plan::Start);
-        let id = table.start("k", 0, vec![]);
+        let id = table.start("k", 0, Tags::default());
         assert_eq!(table.plan("k", Some(State::Fresh), 1, 0, REVALIDATE), Plan::Join(id));
         table.finish("k", id);
         table.open_window("k", 100, 2);
@@ -412,7 +413,7 @@ mod tests {
     #[test]
     fn failed_fetches_open_no_window() {
         let mut table = FetchTable::default();
-        let id = table.start("k", 0, vec![]);
+        let id = table.start("k", 0, Tags::default());
         table.finish("k", id);
         assert_eq!(table.plan("k", Some(State::Stale), 1, 101, WINDOW), Plan::Start);
         assert_eq!(table.plan("k", None, 1, 101, WINDOW), Plan::Start, "errors are not deduplicated");

@@ -197,7 +197,7 @@ mod tests {
         EntryMeta {
             tier: Tier::Idb,
             freshness: Freshness::starting(1, Ttl::Forever, Ttl::Forever),
-            tags: Vec::new(),
+            tags: Default::default(),
             etag: None,
             write_id: 0,
             size: 1,

@@ -29,7 +29,7 @@ mod seeded;
 pub use change::{Change, ChangeKind, Origin};
 pub use clock::{Clock, ManualClock, Millis};
 pub use engine::{Defaults, Engine, EngineOptions, OnDisk, Peeked, SetOptions, Stores};
-pub use entry::EntryMeta;
+pub use entry::{EntryMeta, Tags};
 pub use error::{CacheError, ErrorCode};
 pub use fetch::{Fate, FetchId, FetchOptions, FetchTable, Plan};
 pub use freshness::{Freshness, State, Ttl};

@@ -1,6 +1,6 @@
 //! Tag lists named by number. A write's tags would otherwise cross from JS as strings on every
 //! call (each one read, copied into wasm and allocated); once a list has a number, the facade
-//! passes that number instead, and the list is copied out of this table.
+//! passes that number instead, and the write shares the list this table holds.
 //!
 //! The table is bounded: when it is full, naming one more list starts it over at number 0, and
 //! whoever keeps numbers (the facade's `internal/tag-lists.ts`) forgets all of its own on seeing a
@@ -10,16 +10,18 @@
 /// lists; one whose tags carry ids (`post:17`) starts over now and then and pays the strings.
 pub const CAPACITY: usize = 256;
 
+use super::entry::Tags;
+
 /// Tag lists by number.
 #[derive(Debug, Default)]
 pub struct TagLists {
-    lists: Vec<Vec<String>>,
+    lists: Vec<Tags>,
 }
 
 impl TagLists {
     /// Gives `tags` a number: the next one, or `0` after forgetting every other when the table is
     /// full. A list is not looked up first: the facade asks only for lists it has no number for.
-    pub fn name(&mut self, tags: Vec<String>) -> u32 {
+    pub fn name(&mut self, tags: Tags) -> u32 {
         if self.lists.len() == CAPACITY {
             self.lists.clear();
         }
@@ -29,8 +31,8 @@ impl TagLists {
     }
 
     /// The list named `number`, if the table holds one by that number.
-    pub fn list(&self, number: u32) -> Option<&[String]> {
-        self.lists.get(number as usize).map(Vec::as_slice)
+    pub fn list(&self, number: u32) -> Option<&Tags> {
+        self.lists.get(number as usize)
     }
 }
 
@@ -38,7 +40,7 @@ impl TagLists {
 mod tests {
     use super::*;
 
-    fn tags(names: &[&str]) -> Vec<String> {
+    fn tags(names: &[&str]) -> Tags {
         names.iter().map(|name| (*name).to_owned()).collect()
     }
 
@@ -47,8 +49,8 @@ mod tests {
         let mut lists = TagLists::default();
         assert_eq!(lists.name(tags(&["a"])), 0);
         assert_eq!(lists.name(tags(&["a", "b"])), 1);
-        assert_eq!(lists.list(0), Some(&tags(&["a"])[..]));
-        assert_eq!(lists.list(1), Some(&tags(&["a", "b"])[..]));
+        assert_eq!(lists.list(0), Some(&tags(&["a"])));
+        assert_eq!(lists.list(1), Some(&tags(&["a", "b"])));
         assert_eq!(lists.list(2), None);
     }
 
@@ -59,7 +61,7 @@ mod tests {
             assert_eq!(lists.name(tags(&[&format!("t{i}")])), i as u32);
         }
         assert_eq!(lists.name(tags(&["new"])), 0, "a full table starts over");
-        assert_eq!(lists.list(0), Some(&tags(&["new"])[..]));
+        assert_eq!(lists.list(0), Some(&tags(&["new"])));
         assert_eq!(lists.list(1), None, "the lists named before are forgotten");
         assert_eq!(lists.name(tags(&["next"])), 1);
     }

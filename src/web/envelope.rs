@@ -127,7 +127,7 @@ pub fn from_object(obj: &JsValue, tier: Tier) -> Option<Decoded> {
     };
     let stale_at = time(field(4))?;
     let expires_at = time(field(5))?;
-    let tags = field(6).dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<Vec<_>>>()?;
+    let tags = field(6).dyn_into::<Array>().ok()?.iter().map(|t| t.as_string()).collect::<Option<_>>()?;
     let etag = match field(7) {
         e if e.is_null() => None,
         e => Some(e.as_string()?),
