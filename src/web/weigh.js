@@ -38,9 +38,12 @@ function weight(value, depth) {
   }
 }
 
-/** The length of an integer's decimal text. */
+/** The length of an integer's decimal text (counted, not `Math.log10`: faster, and exact near powers of ten). */
 function digits(integer) {
-  return (integer < 0 ? 2 : 1) + (integer === 0 ? 0 : Math.floor(Math.log10(Math.abs(integer))));
+  const magnitude = integer < 0 ? -integer : integer;
+  let length = integer < 0 ? 2 : 1;
+  for (let power = 10; power <= magnitude; power *= 10) length++;
+  return length;
 }
 
 function arrayWeight(items, depth) {
@@ -51,8 +54,9 @@ function arrayWeight(items, depth) {
 
 function objectWeight(object, depth) {
   let total = 2; // braces
-  for (const key in object) {
-    if (!Object.hasOwn(object, key)) continue;
+  const keys = Object.keys(object); // own enumerable keys, as JSON writes them
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const inner = weight(object[key], depth);
     if (inner > 0) total += key.length + 4 + inner; // quotes, colon, comma
   }
