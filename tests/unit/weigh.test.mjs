@@ -37,3 +37,9 @@ test("a cycle, a throwing getter or a throwing proxy never throws", () => {
   assert.equal(weigh(new Proxy({}, { ownKeys() { throw new Error("trap"); } })), 0);
   assert.ok(weigh(10n) > 0, "a BigInt, which JSON refuses, still weighs something");
 });
+
+test("an integer weighs its decimal text exactly, up to 15 digits", () => {
+  for (const n of [0, 7, -7, 10, 99, 100, -1000, 123456, 99999999999999, 999999999999999, -999999999999999]) {
+    assert.equal(weigh(n), String(n).length, String(n));
+  }
+});
