@@ -33,7 +33,8 @@ export function observeValue(inner: Reads, key: string): unknown {
 
 /** `inner.set(key, value, ...write)`: stores `value`; what the core refuses is thrown. */
 export function setValue(inner: Writes, key: string, value: unknown, write: WriteArgs): void {
-  valueOf(inner, inner.set(key, value, ...write));
+  // Indexed, not spread: a spread call goes through the iteration builtin on every write.
+  valueOf(inner, inner.set(key, value, write[0], write[1], write[2], write[3], write[4]));
 }
 
 function valueOf(inner: Pick<WasmCache, "takeFailure">, answer: unknown): unknown {
