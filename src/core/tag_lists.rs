@@ -7,8 +7,8 @@
 //! 0. Only [`TagLists::name`] hands out numbers, so the two stay in step.
 
 /// How many lists the table names before it starts over: apps tag their queries with a few
-/// lists; one whose tags carry ids (`post:17`) starts over now and then and pays the strings.
-pub const CAPACITY: usize = 256;
+/// lists, or with one per entity (`post:17`), thousands at most in a page's life.
+pub const CAPACITY: usize = 4096;
 
 use super::entry::Tags;
 

@@ -1,6 +1,6 @@
 // TagLists (src/ts/internal/tag-lists.ts): a write's tags as the number the engine gave their list,
 // asked for once per list, forgotten when the engine starts its table over (answers 0), and the
-// list itself wherever a number could stand for two lists.
+// list itself wherever a number could stand for two lists, or once the table started over twice.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { TagLists } from "../../pkg/internal/tag-lists.js";
@@ -56,4 +56,18 @@ test("a list no number could stand for alone crosses as itself", () => {
   // ["a\0b"] and ["a", "b"] would share a name if the first had been given a number.
   assert.equal(lists.argument(["a", "b"]), 0);
   assert.equal(lists.argument(["a\0b"]).length, 1);
+});
+
+test("after the engine's table started over twice, lists cross as themselves: naming them again would cost more", () => {
+  const side = engine(2);
+  const lists = new TagLists((tags) => side.name(tags));
+  assert.equal(lists.argument(["a"]), 0);
+  assert.equal(lists.argument(["b"]), 1);
+  assert.equal(lists.argument(["c"]), 0, "the first restart");
+  assert.equal(lists.argument(["d"]), 1);
+  assert.equal(lists.argument(["e"]), 0, "the second restart: this number still stands");
+  const named = side.named.length;
+  assert.deepEqual(lists.argument(["e"]), ["e"]);
+  assert.deepEqual(lists.argument(["a"]), ["a"]);
+  assert.equal(side.named.length, named, "nothing more is named");
 });
