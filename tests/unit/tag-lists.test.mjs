@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { TagLists } from "../../pkg/internal/tag-lists.js";
 
 /** An engine side that numbers lists as core/tag_lists.rs does, starting over after `capacity`. */
-function engine(capacity = 256) {
+function engine(capacity = 4096) {
   const named = [];
   let next = 0;
   return {
@@ -19,9 +19,17 @@ function engine(capacity = 256) {
   };
 }
 
+/** A facade's TagLists over an engine side of `capacity` lists. */
+function setup(capacity) {
+  const side = engine(capacity);
+  return { side, lists: new TagLists((tags) => side.name(tags)) };
+}
+
+/** What `lists` passes for one-tag lists of each of `names`, in turn. */
+const argumentsOf = (lists, names) => names.map((name) => lists.argument([name]));
+
 test("a list is named once, then passed as its number", () => {
-  const side = engine();
-  const lists = new TagLists((tags) => side.name(tags));
+  const { side, lists } = setup();
   assert.equal(lists.argument(["a"]), 0);
   assert.equal(lists.argument(["a", "b"]), 1);
   assert.equal(lists.argument(["a"]), 0);
@@ -30,27 +38,20 @@ test("a list is named once, then passed as its number", () => {
 });
 
 test("lists of the same tags in another order are other lists", () => {
-  const side = engine();
-  const lists = new TagLists((tags) => side.name(tags));
+  const { side, lists } = setup();
   assert.equal(lists.argument(["a", "b"]), 0);
   assert.equal(lists.argument(["b", "a"]), 1);
 });
 
 test("a 0 from the engine voids every number before it", () => {
-  const side = engine(2);
-  const lists = new TagLists((tags) => side.name(tags));
-  assert.equal(lists.argument(["a"]), 0);
-  assert.equal(lists.argument(["b"]), 1);
-  assert.equal(lists.argument(["c"]), 0, "the engine's table started over");
-  // `a` held number 0, which now names `c`: it is named again, not passed as 0.
-  assert.equal(lists.argument(["a"]), 1);
-  assert.equal(lists.argument(["c"]), 0);
+  const { side, lists } = setup(2);
+  // `c` restarts the table; `a` held number 0, which now names `c`: it is named again, not passed as 0.
+  assert.deepEqual(argumentsOf(lists, ["a", "b", "c", "a", "c"]), [0, 1, 0, 1, 0]);
   assert.deepEqual(side.named, [["a"], ["b"], ["c"], ["a"]]);
 });
 
 test("a list no number could stand for alone crosses as itself", () => {
-  const side = engine();
-  const lists = new TagLists((tags) => side.name(tags));
+  const { side, lists } = setup();
   for (const tags of [[], [""], ["a", ""], ["a\0b"], ["a", "b\0"]]) assert.equal(lists.argument(tags), tags);
   assert.deepEqual(side.named, [], "nothing was named");
   // ["a\0b"] and ["a", "b"] would share a name if the first had been given a number.
@@ -59,15 +60,9 @@ test("a list no number could stand for alone crosses as itself", () => {
 });
 
 test("after the engine's table started over twice, lists cross as themselves: naming them again would cost more", () => {
-  const side = engine(2);
-  const lists = new TagLists((tags) => side.name(tags));
-  assert.equal(lists.argument(["a"]), 0);
-  assert.equal(lists.argument(["b"]), 1);
-  assert.equal(lists.argument(["c"]), 0, "the first restart");
-  assert.equal(lists.argument(["d"]), 1);
-  assert.equal(lists.argument(["e"]), 0, "the second restart: this number still stands");
-  const named = side.named.length;
-  assert.deepEqual(lists.argument(["e"]), ["e"]);
-  assert.deepEqual(lists.argument(["a"]), ["a"]);
-  assert.equal(side.named.length, named, "nothing more is named");
+  const { side, lists } = setup(2);
+  // `c` restarts the table, `e` restarts it again (its number still stands).
+  assert.deepEqual(argumentsOf(lists, ["a", "b", "c", "d", "e"]), [0, 1, 0, 1, 0]);
+  assert.deepEqual(argumentsOf(lists, ["e", "a"]), [["e"], ["a"]]);
+  assert.equal(side.named.length, 5, "nothing more is named");
 });
