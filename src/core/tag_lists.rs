@@ -4,13 +4,13 @@
 //!
 //! The table is bounded: when it is full, naming one more list starts it over at number 0, and
 //! whoever keeps numbers (the facade's `internal/tag-lists.ts`) forgets all of its own on seeing a
-//! 0. Only [`TagLists::name`] hands out numbers, so the two stay in step.
+//! 0 for any list but its first. Only [`TagLists::name`] hands out numbers, so the two stay in step.
+
+use super::entry::Tags;
 
 /// How many lists the table names before it starts over: apps tag their queries with a few
 /// lists, or with one per entity (`post:17`), thousands at most in a page's life.
 pub const CAPACITY: usize = 4096;
-
-use super::entry::Tags;
 
 /// Tag lists by number.
 #[derive(Debug, Default)]
