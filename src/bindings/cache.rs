@@ -239,11 +239,27 @@ impl WasmCache {
         with_engine(&self.engine, |engine| Ok(engine.generation(key) as f64))
     }
 
-    /// An optimistic mutation of `key` starts (call before writing its value); returns its id.
+    /// An optimistic mutation of `key` starts: writes `value` with the write options (as `set`)
+    /// and returns the mutation's id. A refused value begins no mutation: its error is thrown.
     #[wasm_bindgen(js_name = beginMutation)]
-    pub fn begin_mutation(&self, key_value: JsValue) -> Result<f64, JsValue> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn begin_mutation(
+        &self,
+        key_value: JsValue,
+        value: JsValue,
+        tier: Option<u8>,
+        ttl_ms: Option<f64>,
+        stale_ms: Option<f64>,
+        tags: JsValue,
+        etag: Option<String>,
+    ) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        with_engine(&self.engine, |engine| Ok(engine.begin_mutation(&key)? as f64))
+        if value.is_undefined() {
+            return Err(to_js(UNDEFINED_VALUE));
+        }
+        let options =
+            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
+        with_engine(&self.engine, |engine| Ok(engine.begin_mutation(&key, value, options)? as f64))
     }
 
     /// Mutation `id` settled, in start order, with `outcome`: `0` committed with `value`, `1`

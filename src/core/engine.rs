@@ -1112,19 +1112,24 @@ fn record_of<'a, V>(keys: &'a mut KeyMap<KeyRecord<V>>, key: &str) -> Option<&'a
 }
 
 impl<V: Clone, C: Clock> Engine<V, C> {
-    /// An optimistic mutation of `key` starts (before its value is written): remembers what the
-    /// key holds now, to restore it if every overlapping commit fails.
-    pub fn begin_mutation(&mut self, key: &str) -> Result<MutationId, CacheError> {
+    /// An optimistic mutation of `key` starts: writes its `value` with `options` (as
+    /// [`Engine::set`]) and remembers what the key held before, to restore it if every
+    /// overlapping commit fails. A refused write begins no mutation.
+    pub fn begin_mutation(&mut self, key: &str, value: V, options: SetOptions) -> Result<MutationId, CacheError> {
         self.ensure_open()?;
         validate_key(key)?;
         self.live_state(key);
-        let current = self.slots.get(key).and_then(|slot| Some((slot.value.clone()?, Some(slot.meta.clone()))));
-        Ok(self.mutations.begin(key, current))
+        let current = held(&self.slots, key);
+        let before = self.generation(key);
+        self.set(key, value, options)?;
+        let shown = self.generation(key);
+        Ok(self.mutations.begin(key, current, before, shown))
     }
 
     /// Mutation `id` of `key` settled (in start order): shows the committed value with `options`,
     /// restores the value from before the mutations with its own metadata (tier, tags, etag,
-    /// instants), or leaves a later optimistic value in place.
+    /// instants), or leaves a later optimistic value in place. A change of the key no mutation
+    /// made since it began (here or from another tab) stands: nothing is written over it.
     pub fn settle_mutation(
         &mut self,
         key: &str,
@@ -1137,13 +1142,20 @@ impl<V: Clone, C: Clock> Engine<V, C> {
             Outcome::Committed(value) => Outcome::Committed((value, None)),
             Outcome::Failed { rollback } => Outcome::Failed { rollback },
         };
-        match self.mutations.settle(key, id, outcome) {
+        let generation = self.generation(key);
+        let slots = &self.slots;
+        match self.mutations.settle(key, id, outcome, generation, || held(slots, key)) {
             Show::Keep => Ok(()),
             Show::Value(Some((value, Some(original)))) => self.write(key, value, original),
             Show::Value(Some((value, None))) => self.set(key, value, options),
             Show::Value(None) => self.remove(&Target::key(key)?).map(|_| ()),
         }
     }
+}
+
+/// The value `key` holds in memory with its metadata, as a mutation restores it.
+fn held<V: Clone>(slots: &KeyMap<Slot<V>>, key: &str) -> Option<(V, Option<EntryMeta>)> {
+    slots.get(key).and_then(|slot| Some((slot.value.clone()?, Some(slot.meta.clone()))))
 }
 
 /// Whether `slot` counts in `tier`: memory holds every loaded value, other tiers their entries.

@@ -647,19 +647,80 @@ fn a_failed_fetch_keeps_the_value_and_records_the_error_once_current() {
 fn overlapping_mutations_settle_in_order_and_roll_back_to_the_confirmed_value() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "before".into(), SetOptions::default()).unwrap();
-    let first = cache.begin_mutation("k").unwrap();
-    cache.set("k", "optimistic 1".into(), SetOptions::default()).unwrap();
-    let second = cache.begin_mutation("k").unwrap();
-    cache.set("k", "optimistic 2".into(), SetOptions::default()).unwrap();
+    let first = cache.begin_mutation("k", "optimistic 1".into(), SetOptions::default()).unwrap();
+    let second = cache.begin_mutation("k", "optimistic 2".into(), SetOptions::default()).unwrap();
     cache.settle_mutation("k", first, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
     assert_eq!(get(&mut cache, "k").as_deref(), Some("optimistic 2"), "a later mutation is pending");
     cache.settle_mutation("k", second, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
     assert_eq!(get(&mut cache, "k").as_deref(), Some("before"));
 
-    let id = cache.begin_mutation("fresh").unwrap();
-    cache.set("fresh", "optimistic".into(), SetOptions::default()).unwrap();
+    let id = cache.begin_mutation("fresh", "optimistic".into(), SetOptions::default()).unwrap();
     cache.settle_mutation("fresh", id, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
     assert_eq!(get(&mut cache, "fresh"), None, "nothing before: the optimistic value is removed");
+}
+
+#[test]
+fn a_change_made_while_a_commit_is_in_flight_stands_whatever_the_commit_brings() {
+    /// A change, and what memory and this tab's localStorage writes hold after the settle (the
+    /// other tab writes its own copy to the shared storage, which this harness does not share).
+    struct Case {
+        name: &'static str,
+        change: fn(&mut TestEngine),
+        held: Option<(&'static str, State)>,
+        stored: Option<&'static str>,
+    }
+    let cases = [
+        Case {
+            name: "set",
+            change: |cache| cache.set("k", "later".into(), opts(Tier::Local)).unwrap(),
+            held: Some(("later", State::Fresh)),
+            stored: Some("later"),
+        },
+        Case {
+            name: "remove",
+            change: |cache| {
+                cache.remove(&Target::key("k").unwrap()).unwrap();
+            },
+            held: None,
+            stored: None,
+        },
+        Case {
+            name: "invalidate",
+            change: |cache| {
+                cache.invalidate(&Target::key("k").unwrap()).unwrap();
+            },
+            held: Some(("optimistic", State::Stale)),
+            stored: Some("optimistic"),
+        },
+        Case {
+            name: "another tab's write",
+            change: |cache| {
+                let mut theirs = cache.peek("k").unwrap().unwrap().meta.clone();
+                theirs.freshness = Freshness::starting(START + 10, Ttl::Forever, Ttl::Forever);
+                theirs.write_id = theirs.write_id.wrapping_add(1);
+                assert!(cache.adopt("k", "theirs".into(), theirs));
+            },
+            held: Some(("theirs", State::Fresh)),
+            stored: Some("optimistic"),
+        },
+    ];
+    for Case { name, change, held, stored } in cases {
+        for outcome in [Outcome::Committed("server".into()), Outcome::Failed { rollback: true }] {
+            let Harness { mut cache, clock, local, .. } = harness();
+            cache.set("k", "before".into(), opts(Tier::Local)).unwrap();
+            clock.advance(5);
+            let id = cache.begin_mutation("k", "optimistic".into(), opts(Tier::Local)).unwrap();
+            clock.advance(5);
+            change(&mut cache);
+            clock.advance(5);
+            cache.settle_mutation("k", id, outcome.clone(), opts(Tier::Local)).unwrap();
+            let state = cache.peek("k").unwrap().map(|info| info.state);
+            let value = get(&mut cache, "k");
+            assert_eq!(value.as_deref().zip(state), held, "{name}, {outcome:?}");
+            let written = local.contents.borrow().get("shop:alice:k").and_then(|(_, value)| value.clone());
+            assert_eq!(written.as_deref(), stored, "{name}, {outcome:?}: nothing written over the change");
+        }
+    }
 }
 
 #[test]
@@ -676,8 +737,7 @@ fn a_rollback_restores_the_original_entry_with_its_metadata_a_commit_takes_the_o
     cache.invalidate(&Target::key("k").unwrap()).unwrap();
     let before = cache.peek("k").unwrap().unwrap().meta.clone();
     clock.advance(50);
-    let id = cache.begin_mutation("k").unwrap();
-    cache.set("k", "optimistic".into(), opts(Tier::Local)).unwrap();
+    let id = cache.begin_mutation("k", "optimistic".into(), opts(Tier::Local)).unwrap();
     cache.settle_mutation("k", id, Outcome::Failed { rollback: true }, opts(Tier::Local)).unwrap();
     let restored = cache.peek("k").unwrap().unwrap();
     assert_eq!(
@@ -688,7 +748,7 @@ fn a_rollback_restores_the_original_entry_with_its_metadata_a_commit_takes_the_o
     let persisted = local.contents.borrow().get("shop:alice:k").and_then(|(_, value)| value.clone());
     assert_eq!(persisted.as_deref(), Some("before"), "persisted again");
 
-    let id = cache.begin_mutation("k").unwrap();
+    let id = cache.begin_mutation("k", "optimistic".into(), opts(Tier::Local)).unwrap();
     cache.settle_mutation("k", id, Outcome::Committed("server".into()), opts(Tier::Local)).unwrap();
     let committed = cache.peek("k").unwrap().unwrap();
     assert_eq!((committed.state, committed.meta.etag.as_deref()), (State::Fresh, None), "a commit is a new value");
@@ -961,7 +1021,7 @@ fn another_tabs_deletions_from_a_tier_drop_only_the_entries_of_that_tier() {
 fn a_user_switch_drops_pending_mutations() {
     let Harness { mut cache, .. } = harness();
     cache.set("k", "alice".into(), SetOptions::default()).unwrap();
-    let id = cache.begin_mutation("k").unwrap();
+    let id = cache.begin_mutation("k", "optimistic".into(), SetOptions::default()).unwrap();
     cache.switch_scope(Scope::new("shop", Some("bob")).unwrap()).unwrap();
     cache.settle_mutation("k", id, Outcome::Failed { rollback: true }, SetOptions::default()).unwrap();
     assert_eq!(get(&mut cache, "k"), None, "alice's value is not restored under bob");

@@ -126,3 +126,64 @@ test("a mutation overtakes a fetch in flight: the fetch's older answer is not st
   assert.deepEqual(result, { fetched: "server (edited)", stored: "server (edited)" });
   await context.close();
 });
+
+test("a set, remove or invalidation made while a commit is in flight stands, whatever the commit brings, in every tier", async () => {
+  const { page, context, problems } = await open("mutate-superseded");
+  const outcomes = await page.evaluate(async () => {
+    const changes = {
+      set: (key, tier) => cache.set(key, "later", { tier }),
+      remove: (key) => cache.remove(key),
+      invalidate: (key) => cache.invalidate(key),
+    };
+    const outcomes = {};
+    for (const tier of ["memory", "local", "idb"]) {
+      for (const [name, change] of Object.entries(changes)) {
+        for (const fails of [false, true]) {
+          const key = `${tier}:${name}:${fails ? "failed" : "committed"}`;
+          cache.set(key, "before", { tier });
+          const mutating = cache.mutate(key, "optimistic", { commit: () => later(30, "server", fails) }).catch(() => "rejected");
+          await later(5);
+          await change(key, tier);
+          const resolved = await mutating;
+          await cache.flush();
+          const next = await cachebus.createCache({ namespace: cache.namespace, user: "alice" }); // a next page load
+          outcomes[key] = {
+            resolved,
+            held: [cache.get(key) ?? null, cache.peek(key)?.state ?? null],
+            stored: tier === "memory" ? undefined : (await next.read(key)) ?? null,
+          };
+          next.close();
+        }
+      }
+    }
+    return outcomes;
+  });
+  for (const [key, outcome] of Object.entries(outcomes)) {
+    const [tier, change, settled] = key.split(":");
+    const resolved = settled === "failed" ? "rejected" : "server";
+    const held = { set: ["later", "fresh"], remove: [null, null], invalidate: ["optimistic", "stale"] }[change];
+    const stored = tier === "memory" ? undefined : held[0];
+    assert.deepEqual(outcome, { resolved, held, stored }, key);
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("another tab's write made while a commit is in flight stands in both tabs", async () => {
+  const context = await env.browser.newContext();
+  const options = { namespace: "mutate-other-tab", user: "alice" };
+  const defineLater = () => {
+    window.later = (ms, value) => new Promise((resolve) => setTimeout(() => resolve(value), ms));
+  };
+  const [a, b] = [await openCachePage(context, env.server.url, options, defineLater), await openCachePage(context, env.server.url, options, defineLater)];
+  await a.page.evaluate(() => cache.set("title", "before", { tier: "local" }));
+  const mutating = a.page.evaluate(() => cache.mutate("title", "optimistic", { commit: () => later(150, "server") }));
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await b.page.evaluate(() => cache.set("title", "theirs", { tier: "local" }));
+  assert.equal(await mutating, "server", "the caller is answered");
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const views = await Promise.all([a, b].map(({ page }) => page.evaluate(() => cache.get("title"))));
+  assert.deepEqual(views, ["theirs", "theirs"], "the commit's answer is not written over the later write");
+  assert.deepEqual([...a.problems, ...b.problems], []);
+  await context.close();
+});

@@ -22,16 +22,16 @@ const settlements = (core) => core.callsOf("settleMutation").map(([, id, outcome
 /** The write options of a write call's arguments from `at` on (args.ts `WriteArgs`), as an options object. */
 const writeOptionsOf = (args, at) => writeOptions(args.slice(at));
 
-test("the optimistic value is written at once, before the commit settles, after the engine numbered the mutation", async () => {
+test("the optimistic value is written at once, before the commit settles, by the call that numbers the mutation", async () => {
   const { core, mutations } = setup();
   const commit = deferred();
   const pending = mutations.mutate("k", 2, { commit: () => commit.promise });
   assert.deepEqual(
     core.calls.map(({ method }) => method).filter((method) => method !== "peek" && method !== "observe"),
-    ["beginMutation", "set"],
+    ["beginMutation"],
     "subscribers see the value without waiting for the server",
   );
-  assert.deepEqual(core.callsOf("set")[0].slice(0, 2), ["k", 2]);
+  assert.deepEqual(core.callsOf("beginMutation")[0].slice(0, 2), ["k", 2]);
   commit.resolve(undefined);
   await pending;
 });
@@ -40,21 +40,21 @@ test("the write keeps the held entry's tier, tags and remaining lifetimes", asyn
   const held = { state: "fresh", tier: "idb", tags: ["counts"], updatedAt: 1_000, staleAt: 6_000, expiresAt: null };
   const { core, mutations } = setup({ peek: held });
   await mutations.mutate("k", 2);
-  assert.deepEqual(writeOptionsOf(core.callsOf("set")[0], 2), { tier: "idb", tags: ["counts"], staleMs: 5_000, ttlMs: Infinity });
+  assert.deepEqual(writeOptionsOf(core.callsOf("beginMutation")[0], 2), { tier: "idb", tags: ["counts"], staleMs: 5_000, ttlMs: Infinity });
 });
 
 test("the call's own options win over the held entry's place", async () => {
   const held = { state: "fresh", tier: "idb", tags: ["counts"], updatedAt: 1_000, staleAt: null, expiresAt: 61_000 };
   const { core, mutations } = setup({ peek: held });
   await mutations.mutate("k", 2, { tier: "memory", ttlMs: 10 });
-  assert.deepEqual(writeOptionsOf(core.callsOf("set")[0], 2), { tier: "memory", tags: ["counts"], staleMs: Infinity, ttlMs: 10 });
+  assert.deepEqual(writeOptionsOf(core.callsOf("beginMutation")[0], 2), { tier: "memory", tags: ["counts"], staleMs: Infinity, ttlMs: 10 });
 });
 
 test("a failed first load is no place to keep: the write takes only the call's options", async () => {
   const record = { state: "error", error: new Error("down"), tier: "idb", tags: ["t"], updatedAt: 0, staleAt: 0, expiresAt: 0 };
   const { core, mutations } = setup({ peek: record });
   await mutations.mutate("k", 2, { ttlMs: 10 });
-  assert.deepEqual(writeOptionsOf(core.callsOf("set")[0], 2), { ttlMs: 10 });
+  assert.deepEqual(writeOptionsOf(core.callsOf("beginMutation")[0], 2), { ttlMs: 10 });
 });
 
 test("an updater gets the value observed (no read counted) and its result is written", async () => {
@@ -62,13 +62,13 @@ test("an updater gets the value observed (no read counted) and its result is wri
   assert.equal(await mutations.mutate("k", (previous) => previous + 1), 42);
   assert.deepEqual(core.callsOf("observe").map(([key]) => key), ["k"]); // then the time (internal/values.ts)
   assert.deepEqual(core.callsOf("get"), []);
-  assert.equal(core.callsOf("set")[0][1], 42);
+  assert.equal(core.callsOf("beginMutation")[0][1], 42);
 });
 
-test("a write the engine refuses settles the mutation as failed, without rollback, and throws its error", async () => {
+test("a write the engine refuses begins no mutation, runs no commit and throws its error", async () => {
   const refused = new Error("INVALID_VALUE");
   const { core, mutations } = setup({
-    set: () => {
+    beginMutation: () => {
       throw refused;
     },
   });
@@ -77,7 +77,7 @@ test("a write the engine refuses settles the mutation as failed, without rollbac
     mutations.mutate("k", 2, { commit: () => (committed = true) }),
     (error) => error === refused,
   );
-  assert.deepEqual(settlements(core), [[1, "kept", undefined]]);
+  assert.deepEqual(settlements(core), [], "nothing began, so nothing is settled");
   assert.equal(committed, false, "nothing was written, so nothing is committed");
 });
 

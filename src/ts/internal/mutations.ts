@@ -2,12 +2,12 @@
 import type { EntryInfo, MutateOptions, SetOptions } from "../types.js";
 import type { WasmCache } from "../wasm/cachebus.js";
 import { writeArgs, type WriteArgs } from "./args.js";
-import { observeValue, setValue } from "./values.js";
+import { observeValue } from "./values.js";
 
 /** How a mutation settled, as the engine's `settleMutation` takes it. */
 const Settled = {
   Committed: 0,
-  /** Failed; what it showed stays (`rollbackOnError: false`, or its first write was refused). */
+  /** Failed; what it showed stays (`rollbackOnError: false`). */
   Kept: 1,
   /** Failed; the confirmed value is restored. */
   RolledBack: 2,
@@ -32,13 +32,8 @@ export class Mutations {
     const previous = observeValue(this.#inner, key) as T | undefined;
     const next =
       typeof valueOrUpdater === "function" ? (valueOrUpdater as (previous: T | undefined) => T)(previous) : valueOrUpdater;
-    const id = this.#inner.beginMutation(key);
-    try {
-      setValue(this.#inner, key, next, write); // subscribers see it at once
-    } catch (error) {
-      this.#inner.settleMutation(key, id, Settled.Kept, undefined, ...write);
-      throw error;
-    }
+    // Writes `next` (subscribers see it at once); a value the core refuses begins no mutation.
+    const id = this.#inner.beginMutation(key, next, ...write);
 
     const earlier = this.#tails.get(key);
     const settled = this.#settle(key, id, next, commit, rollbackOnError, write, earlier);
