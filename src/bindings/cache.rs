@@ -136,12 +136,9 @@ impl WasmCache {
         tags: JsValue,
         etag: Option<String>,
     ) -> JsValue {
-        let written = if value.is_undefined() {
-            Err(to_js(UNDEFINED_VALUE))
-        } else {
-            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))
-                .and_then(|options| with_engine(&self.engine, |engine| engine.set(key, value, options)))
-        };
+        let written = self
+            .value_written(&value, tier, ttl_ms, stale_ms, &tags, etag)
+            .and_then(|options| with_engine(&self.engine, |engine| engine.set(key, value, options)));
         self.answer(written.map(|()| JsValue::UNDEFINED))
     }
 
@@ -254,11 +251,7 @@ impl WasmCache {
         etag: Option<String>,
     ) -> Result<f64, JsValue> {
         let key = key(&key_value).map_err(to_js)?;
-        if value.is_undefined() {
-            return Err(to_js(UNDEFINED_VALUE));
-        }
-        let options =
-            self.sized(&value, write_options(tier, ttl_ms, stale_ms, &tags, etag, &self.tag_lists.borrow()))?;
+        let options = self.value_written(&value, tier, ttl_ms, stale_ms, &tags, etag)?;
         with_engine(&self.engine, |engine| Ok(engine.begin_mutation(&key, value, options)? as f64))
     }
 
@@ -710,6 +703,23 @@ impl WasmCache {
             *self.failure.borrow_mut() = Some(error);
             failure_marker()
         })
+    }
+
+    /// The options of a write of `value` by an app (`set`, a mutation's optimistic value), from
+    /// the write arguments: `undefined` is refused, as no value.
+    fn value_written(
+        &self,
+        value: &JsValue,
+        tier: Option<u8>,
+        ttl_ms: Option<f64>,
+        stale_ms: Option<f64>,
+        tags: &JsValue,
+        etag: Option<String>,
+    ) -> Result<SetOptions, JsValue> {
+        if value.is_undefined() {
+            return Err(to_js(UNDEFINED_VALUE));
+        }
+        self.sized(value, write_options(tier, ttl_ms, stale_ms, tags, etag, &self.tag_lists.borrow()))
     }
 
     /// Write `options`, with `value` weighed when a budget needs it.
