@@ -116,8 +116,8 @@ const TIERS = ["memory", "local", "idb"];
 
 /**
  * Write arguments (`[tier, ttlMs, staleMs, tags, etag]`, as the facade passes them to `set`,
- * `storeFetched`, `confirmFetched`, `settleMutation`) as the options object they came from,
- * without the options not given: what a test compares.
+ * `storeFetched`, `confirmFetched`, `beginMutation`, `settleMutation`) as the options object
+ * they came from, without the options not given: what a test compares.
  */
 export function writeOptions([tier, ttlMs, staleMs, tags, etag]) {
   const options = { tier: TIERS[tier], ttlMs, staleMs, tags, etag };

@@ -75,7 +75,8 @@ const SET_OPTIONS = ["tier", "ttlMs", "staleMs", "tags", "etag"] as const satisf
 
 /**
  * A write's options as the engine's write exports take them (`set`, `storeFetched`,
- * `confirmFetched`, `settleMutation`: these five last, in this order); `undefined` is "not given".
+ * `confirmFetched`, `beginMutation`, `settleMutation`: these five last, in this order);
+ * `undefined` is "not given".
  * The tier is its index in the engine's `Tier::ALL`; the tags are their list's number when
  * `writeArgs` was given the cache's {@link TagLists}.
  */
