@@ -141,9 +141,12 @@ test("a set, remove or invalidation made while a commit is in flight stands, wha
         for (const fails of [false, true]) {
           const key = `${tier}:${name}:${fails ? "failed" : "committed"}`;
           cache.set(key, "before", { tier });
-          const mutating = cache.mutate(key, "optimistic", { commit: () => later(30, "server", fails) }).catch(() => "rejected");
-          await later(5);
+          // The commit answers once the change is made, not after a guessed delay.
+          let answer;
+          const commit = () => new Promise((resolve, reject) => (answer = () => (fails ? reject(new Error("no")) : resolve("server"))));
+          const mutating = cache.mutate(key, "optimistic", { commit }).catch(() => "rejected");
           await change(key, tier);
+          answer();
           const resolved = await mutating;
           await cache.flush();
           const next = await cachebus.createCache({ namespace: cache.namespace, user: "alice" }); // a next page load
@@ -172,16 +175,14 @@ test("a set, remove or invalidation made while a commit is in flight stands, wha
 test("another tab's write made while a commit is in flight stands in both tabs", async () => {
   const context = await env.browser.newContext();
   const options = { namespace: "mutate-other-tab", user: "alice" };
-  const defineLater = () => {
-    window.later = (ms, value) => new Promise((resolve) => setTimeout(() => resolve(value), ms));
-  };
-  const [a, b] = [await openCachePage(context, env.server.url, options, defineLater), await openCachePage(context, env.server.url, options, defineLater)];
+  const [a, b] = [await openCachePage(context, env.server.url, options), await openCachePage(context, env.server.url, options)];
   await a.page.evaluate(() => cache.set("title", "before", { tier: "local" }));
-  const mutating = a.page.evaluate(() => cache.mutate("title", "optimistic", { commit: () => later(150, "server") }));
-  await new Promise((resolve) => setTimeout(resolve, 30));
+  await a.page.evaluate(() => {
+    window.mutating = cache.mutate("title", "optimistic", { commit: () => new Promise((resolve) => (window.answer = resolve)) });
+  });
   await b.page.evaluate(() => cache.set("title", "theirs", { tier: "local" }));
-  assert.equal(await mutating, "server", "the caller is answered");
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await a.page.waitForFunction(() => cache.get("title") === "theirs"); // the write reached tab A: now the commit answers
+  assert.equal(await a.page.evaluate(() => (answer("server"), mutating)), "server", "the caller is answered");
   const views = await Promise.all([a, b].map(({ page }) => page.evaluate(() => cache.get("title"))));
   assert.deepEqual(views, ["theirs", "theirs"], "the commit's answer is not written over the later write");
   assert.deepEqual([...a.problems, ...b.problems], []);
